@@ -1,0 +1,100 @@
+/**
+ * Client-side assembly of a conversation from stored events, deltas and snapshots. Pure and
+ * idempotent: replaying an event, or receiving a delta the client already has, changes nothing.
+ */
+export type Role = "CUSTOMER" | "AGENT" | "OPERATOR" | "SYSTEM";
+export type Status = "STREAMING" | "COMPLETE" | "FAILED" | "DISCARDED";
+
+export interface ChatMessage {
+  id: string;
+  seq: number;
+  role: Role;
+  authorName: string | null;
+  content: string;
+  status: Status;
+  clientMessageId: string | null;
+  createdAt: string;
+}
+
+export interface PendingMessage {
+  clientMessageId: string;
+  content: string;
+  failed: boolean;
+}
+
+export interface WireEvent {
+  seq: number | null;
+  type: string;
+  message?: ChatMessage | null;
+  delta?: { messageId: string; offset: number; text: string } | null;
+  status?: string | null;
+}
+
+export interface Transcript {
+  lastSeq: number;
+  status: string;
+  messages: ChatMessage[];
+  pending: PendingMessage[];
+}
+
+function upsert(messages: ChatMessage[], message: ChatMessage): ChatMessage[] {
+  const index = messages.findIndex((m) => m.id === message.id);
+  if (index === -1) return [...messages, message].sort((a, b) => a.seq - b.seq);
+  const next = messages.slice();
+  next[index] = message;
+  return next;
+}
+
+/** Text at `offset` onto what we have. A delta past our end is a hole: skip it until a snapshot heals it. */
+export function applyDelta(current: string, offset: number, text: string): string {
+  if (offset > current.length) return current;
+  if (offset + text.length <= current.length) return current;
+  return current.slice(0, offset) + text;
+}
+
+export function applyEvent(state: Transcript, event: WireEvent): Transcript {
+  if (event.seq !== null) {
+    if (event.seq <= state.lastSeq) return state;
+    state = { ...state, lastSeq: event.seq };
+  }
+  switch (event.type) {
+    case "MESSAGE_CREATED":
+    case "MESSAGE_COMPLETED": {
+      const message = event.message;
+      if (!message) return state;
+      const existing = state.messages.find((m) => m.id === message.id);
+      // A late MESSAGE_CREATED (content "") must not wipe text that deltas already delivered.
+      const merged =
+        existing && message.status === "STREAMING" && existing.content.length > message.content.length
+          ? { ...message, content: existing.content }
+          : message;
+      return {
+        ...state,
+        messages: upsert(state.messages, merged),
+        pending: state.pending.filter((p) => p.clientMessageId !== message.clientMessageId),
+      };
+    }
+    case "MESSAGE_DELTA":
+    case "MESSAGE_SNAPSHOT": {
+      const delta = event.delta;
+      const target = delta && state.messages.find((m) => m.id === delta.messageId);
+      if (!delta || !target || target.status !== "STREAMING") return state;
+      const content =
+        event.type === "MESSAGE_SNAPSHOT"
+          ? delta.text.length >= target.content.length
+            ? delta.text
+            : target.content
+          : applyDelta(target.content, delta.offset, delta.text);
+      return content === target.content ? state : { ...state, messages: upsert(state.messages, { ...target, content }) };
+    }
+    case "STATUS_CHANGED":
+      return event.status ? { ...state, status: event.status } : state;
+    default:
+      return state;
+  }
+}
+
+/** What the customer sees: discarded replies (from before a takeover) never show. */
+export function visibleMessages(state: Transcript): ChatMessage[] {
+  return state.messages.filter((m) => m.status !== "DISCARDED");
+}

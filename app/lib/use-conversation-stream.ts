@@ -1,0 +1,135 @@
+import { createClient, type Client } from "graphql-ws";
+import { useEffect, useReducer, useRef, useState } from "react";
+import { applyEvent, type PendingMessage, type Transcript, type WireEvent } from "./transcript.ts";
+
+export type ConnectionState = "connecting" | "live" | "reconnecting";
+
+const EVENTS = /* GraphQL */ `
+  subscription Events($conversationId: ID!, $after: Int) {
+    conversationEvents(conversationId: $conversationId, after: $after) {
+      seq
+      type
+      status
+      delta { messageId offset text }
+      message { id seq role authorName content status clientMessageId createdAt }
+    }
+  }
+`;
+
+type Action =
+  | { kind: "event"; event: WireEvent }
+  | { kind: "pending"; pending: PendingMessage }
+  | { kind: "pending-failed"; clientMessageId: string; failed: boolean };
+
+function reducer(state: Transcript, action: Action): Transcript {
+  switch (action.kind) {
+    case "event":
+      return applyEvent(state, action.event);
+    case "pending":
+      return { ...state, pending: [...state.pending.filter((p) => p.clientMessageId !== action.pending.clientMessageId), action.pending] };
+    case "pending-failed":
+      return {
+        ...state,
+        pending: state.pending.map((p) => (p.clientMessageId === action.clientMessageId ? { ...p, failed: action.failed } : p)),
+      };
+  }
+}
+
+/**
+ * Keeps a transcript live over graphql-ws. The socket reconnects forever with backoff; every
+ * (re)subscription asks for events after the highest seq held, and the transcript drops any
+ * it already has, so a dropped connection loses nothing and duplicates nothing.
+ */
+export function useConversationStream(conversationId: string | null, initial: Transcript) {
+  const [transcript, dispatch] = useReducer(reducer, initial);
+  const [connection, setConnection] = useState<ConnectionState>("connecting");
+  const lastSeq = useRef(initial.lastSeq);
+  lastSeq.current = transcript.lastSeq;
+
+  useEffect(() => {
+    if (!conversationId) return;
+    let disposed = false;
+    let connections = 0;
+    let pongTimer: ReturnType<typeof setTimeout> | undefined;
+    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`;
+    const client: Client = createClient({
+      url,
+      lazy: false,
+      keepAlive: 10_000,
+      retryAttempts: Number.POSITIVE_INFINITY,
+      shouldRetry: () => true,
+      retryWait: async (retries) => {
+        await new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** retries) + Math.random() * 300));
+      },
+      on: {
+        connected: () => {
+          connections++;
+          setConnection("live");
+          // Resubscribe on every reconnect so `after` is the seq we hold now, not the one we started with.
+          if (connections > 1) subscribe();
+        },
+        closed: () => !disposed && setConnection(connections > 0 ? "reconnecting" : "connecting"),
+        // A socket that stops answering pings is dead even if the browser has not noticed.
+        ping: (received) => {
+          if (!received) pongTimer = setTimeout(() => client.terminate(), 5_000);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(pongTimer);
+        },
+      },
+    });
+
+    let unsubscribe = () => {};
+    const subscribe = () => {
+      unsubscribe();
+      unsubscribe = client.subscribe<{ conversationEvents: WireEvent }>(
+        { query: EVENTS, variables: { conversationId, after: lastSeq.current } },
+        {
+          next: (result) => {
+            if (result.data) dispatch({ kind: "event", event: result.data.conversationEvents });
+          },
+          error: () => {
+            if (!disposed) setTimeout(subscribe, 1000);
+          },
+          complete: () => {},
+        },
+      );
+    };
+    subscribe();
+    const goOffline = () => client.terminate();
+    window.addEventListener("offline", goOffline);
+    return () => {
+      disposed = true;
+      window.removeEventListener("offline", goOffline);
+      unsubscribe();
+      clearTimeout(pongTimer);
+      void client.dispose();
+    };
+  }, [conversationId]);
+
+  return { transcript, connection, dispatch };
+}
+
+const SEND = /* GraphQL */ `
+  mutation Send($input: SendMessageInput!) {
+    sendMessage(input: $input) { duplicate message { id } }
+  }
+`;
+
+/**
+ * Sends over HTTP with the conversation cookie. The client-generated id makes retries safe:
+ * the server returns the first message for a repeated id instead of posting twice.
+ */
+export async function postMessage(conversationId: string, content: string, clientMessageId: string): Promise<string | null> {
+  try {
+    const response = await fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-tandem-csrf": "1" },
+      body: JSON.stringify({ query: SEND, variables: { input: { conversationId, content, clientMessageId } } }),
+    });
+    const body = (await response.json()) as { errors?: Array<{ message: string }> };
+    return body.errors?.[0]?.message ?? null;
+  } catch {
+    return "offline";
+  }
+}

@@ -1,0 +1,264 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, redirect, useLoaderData } from "@remix-run/react";
+import { useEffect, useRef, useState } from "react";
+import { getConversation, listMessages, sendCustomerMessage, startConversation } from "../../server/conversations/service.ts";
+import { toMessageView } from "../../server/conversations/views.ts";
+import { AppError } from "../../server/errors.ts";
+import { clearCustomerCookie, customerCookie, getCustomerActor } from "~/lib/chat.server.ts";
+import type { ChatMessage, Transcript } from "~/lib/transcript.ts";
+import { visibleMessages } from "~/lib/transcript.ts";
+import { postMessage, useConversationStream, type ConnectionState } from "~/lib/use-conversation-stream.ts";
+
+export const meta: MetaFunction = () => [{ title: "Tandem support" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const actor = await getCustomerActor(request, context);
+  const model = context.services.model;
+  if (actor.kind !== "customer") return { conversation: null, transcript: null, model };
+  const conversation = await getConversation(context.services.db, actor, actor.conversationId);
+  const page = await listMessages(context.services.db, actor, conversation.id, { last: 200 });
+  const transcript: Transcript = {
+    lastSeq: conversation.lastSeq,
+    status: conversation.status.toUpperCase(),
+    pending: [],
+    messages: page.messages.map((m) => {
+      const v = toMessageView(m);
+      return { ...v, role: v.role.toUpperCase(), status: v.status.toUpperCase() } as ChatMessage;
+    }),
+  };
+  return { conversation: { id: conversation.id, customerName: conversation.customerName }, transcript, model };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const intent = form.get("intent");
+  const secure = context.services.config.cookies.secure;
+  try {
+    if (intent === "start") {
+      const { token } = await startConversation(context.services, { customerName: String(form.get("customerName") ?? "") });
+      return redirect("/", { headers: { "Set-Cookie": customerCookie(token, secure) } });
+    }
+    if (intent === "new") {
+      return redirect("/", { headers: { "Set-Cookie": clearCustomerCookie() } });
+    }
+    if (intent === "send") {
+      // The no-JavaScript path; with JavaScript the page sends through GraphQL instead.
+      const actor = await getCustomerActor(request, context);
+      await sendCustomerMessage(context.services.conversationDeps, actor, {
+        conversationId: form.get("conversationId"),
+        content: form.get("content"),
+        clientMessageId: form.get("clientMessageId"),
+      });
+      return redirect("/");
+    }
+  } catch (error) {
+    if (error instanceof AppError) return new Response(error.message, { status: error.status });
+    throw error;
+  }
+  return new Response("Unknown action.", { status: 400 });
+}
+
+export default function Chat() {
+  const data = useLoaderData<typeof loader>();
+  return (
+    <div className="flex h-full flex-col">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-3xl items-center justify-between px-4 py-3">
+          <h1 className="text-lg font-semibold text-brand-700">Tandem support</h1>
+          {data.model.offline ? (
+            <span className="rounded-full bg-amber-100 px-3 py-1 text-xs font-medium text-amber-900">
+              Replies by the built-in offline model
+            </span>
+          ) : (
+            <span className="text-xs text-slate-500">AI model: {data.model.label}</span>
+          )}
+        </div>
+      </header>
+      {data.conversation && data.transcript ? (
+        <ChatWindow conversationId={data.conversation.id} initial={data.transcript} />
+      ) : (
+        <StartForm />
+      )}
+    </div>
+  );
+}
+
+function StartForm() {
+  return (
+    <main className="mx-auto mt-16 w-full max-w-md px-4">
+      <h2 className="text-2xl font-semibold">How can we help?</h2>
+      <p className="mt-2 text-slate-600">Chat with our assistant. A person from our team can join whenever you need one.</p>
+      <Form method="post" className="mt-6 space-y-4">
+        <input type="hidden" name="intent" value="start" />
+        <div>
+          <label htmlFor="customerName" className="block text-sm font-medium text-slate-700">
+            Your name (optional)
+          </label>
+          <input
+            id="customerName"
+            name="customerName"
+            maxLength={100}
+            autoComplete="name"
+            className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600/30"
+          />
+        </div>
+        <button
+          type="submit"
+          className="w-full rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-600 focus-visible:ring-offset-2"
+        >
+          Start chatting
+        </button>
+      </Form>
+    </main>
+  );
+}
+
+const connectionText: Record<ConnectionState, string> = {
+  connecting: "Connecting…",
+  live: "Connected",
+  reconnecting: "Reconnecting…",
+};
+
+function ChatWindow({ conversationId, initial }: { conversationId: string; initial: Transcript }) {
+  const { transcript, connection, dispatch } = useConversationStream(conversationId, initial);
+  const [draft, setDraft] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const bottom = useRef<HTMLDivElement>(null);
+  const messages = visibleMessages(transcript);
+  const closed = transcript.status === "RESOLVED";
+
+  useEffect(() => {
+    bottom.current?.scrollIntoView({ block: "end" });
+  }, [messages.length, messages.at(-1)?.content]);
+
+  async function send(content: string, clientMessageId: string) {
+    dispatch({ kind: "pending", pending: { clientMessageId, content, failed: false } });
+    // Retries reuse the same id, so a send that reached the server before the network dropped
+    // is never posted twice.
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const failure = await postMessage(conversationId, content, clientMessageId);
+      if (failure === null) return;
+      if (failure !== "offline") {
+        setError(failure);
+        dispatch({ kind: "pending-failed", clientMessageId, failed: true });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** attempt)));
+    }
+    dispatch({ kind: "pending-failed", clientMessageId, failed: true });
+  }
+
+  function submit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const content = draft.trim();
+    if (!content) return;
+    setError(null);
+    setDraft("");
+    void send(content, crypto.randomUUID());
+  }
+
+  return (
+    <main className="mx-auto flex min-h-0 w-full max-w-3xl flex-1 flex-col px-4">
+      <p role="status" aria-live="polite" className="py-2 text-right text-xs text-slate-500" data-connection={connection}>
+        <span
+          aria-hidden
+          className={`mr-1 inline-block h-2 w-2 rounded-full ${connection === "live" ? "bg-emerald-500" : "animate-pulse bg-amber-500"}`}
+        />
+        {connectionText[connection]}
+      </p>
+      <ol role="log" aria-live="polite" aria-label="Conversation" className="min-h-0 flex-1 space-y-3 overflow-y-auto pb-4">
+        {messages.length === 0 && transcript.pending.length === 0 ? (
+          <li className="mt-8 text-center text-slate-500">Say hello, or describe what you need help with.</li>
+        ) : null}
+        {messages.map((m) => (
+          <MessageBubble key={m.id} message={m} />
+        ))}
+        {transcript.pending.map((p) => (
+          <li key={p.clientMessageId} className="flex justify-end">
+            <div className="max-w-[80%] rounded-2xl bg-brand-600/70 px-4 py-2 text-white">
+              <p className="whitespace-pre-wrap break-words">{p.content}</p>
+              <p className="mt-1 text-xs text-white/80">
+                {p.failed ? (
+                  <button type="button" className="underline" onClick={() => void send(p.content, p.clientMessageId)}>
+                    Not sent. Retry
+                  </button>
+                ) : (
+                  "Sending…"
+                )}
+              </p>
+            </div>
+          </li>
+        ))}
+        <div ref={bottom} />
+      </ol>
+      {error ? (
+        <p role="alert" className="mb-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+          {error}
+        </p>
+      ) : null}
+      {closed ? (
+        <Form method="post" className="border-t border-slate-200 py-4 text-center">
+          <input type="hidden" name="intent" value="new" />
+          <p className="text-slate-600">This conversation is closed.</p>
+          <button type="submit" className="mt-2 rounded-md bg-brand-600 px-4 py-2 font-medium text-white">
+            Start a new conversation
+          </button>
+        </Form>
+      ) : (
+        <form method="post" onSubmit={submit} className="flex items-end gap-2 border-t border-slate-200 py-4">
+          <input type="hidden" name="intent" value="send" />
+          <input type="hidden" name="conversationId" value={conversationId} />
+          <label htmlFor="message" className="sr-only">
+            Your message
+          </label>
+          <textarea
+            id="message"
+            name="content"
+            rows={2}
+            maxLength={4000}
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && !e.shiftKey) {
+                e.preventDefault();
+                e.currentTarget.form?.requestSubmit();
+              }
+            }}
+            placeholder="Type your message. Enter sends, Shift+Enter adds a line."
+            className="min-h-[2.75rem] flex-1 resize-none rounded-md border border-slate-300 px-3 py-2 focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600/30"
+          />
+          <button
+            type="submit"
+            className="rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-600 focus-visible:ring-offset-2"
+          >
+            Send
+          </button>
+        </form>
+      )}
+    </main>
+  );
+}
+
+function MessageBubble({ message }: { message: ChatMessage }) {
+  if (message.role === "SYSTEM") {
+    return (
+      <li className="text-center text-sm italic text-slate-500" data-role="system">
+        {message.content}
+      </li>
+    );
+  }
+  const mine = message.role === "CUSTOMER";
+  const who = mine ? "You" : message.role === "OPERATOR" ? `${message.authorName ?? "Support"} (support team)` : `${message.authorName ?? "Assistant"} (AI)`;
+  return (
+    <li className={`flex ${mine ? "justify-end" : "justify-start"}`} data-role={message.role.toLowerCase()} data-status={message.status.toLowerCase()}>
+      <div className={`max-w-[80%] rounded-2xl px-4 py-2 ${mine ? "bg-brand-600 text-white" : "border border-slate-200 bg-white"}`}>
+        <p className={`mb-0.5 text-xs font-medium ${mine ? "text-white/80" : "text-slate-500"}`}>{who}</p>
+        <p className="whitespace-pre-wrap break-words">
+          {message.content}
+          {message.status === "STREAMING" ? <span aria-hidden className="ml-0.5 inline-block animate-pulse">▍</span> : null}
+        </p>
+        {message.status === "FAILED" ? <p className="mt-1 text-xs text-red-700">This reply did not finish.</p> : null}
+      </div>
+    </li>
+  );
+}

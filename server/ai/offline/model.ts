@@ -1,0 +1,108 @@
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4Content,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4Prompt,
+  LanguageModelV4StreamPart,
+  LanguageModelV4StreamResult,
+  LanguageModelV4Usage,
+} from "@ai-sdk/provider";
+import { composeTriageReply } from "./replies.ts";
+
+export const OFFLINE_MODEL_ID = "tandem-offline-1";
+
+/** Rough token count (4 characters a token), labelled as an estimate wherever it is shown. */
+export const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+function textOf(message: LanguageModelV4Prompt[number]): string {
+  if (typeof message.content === "string") return message.content;
+  return message.content.map((p) => (p.type === "text" ? p.text : "")).join("");
+}
+
+function usageFor(prompt: LanguageModelV4Prompt, output: string): LanguageModelV4Usage {
+  const input = estimateTokens(prompt.map(textOf).join("\n"));
+  const out = estimateTokens(output);
+  return {
+    inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
+    outputTokens: { total: out, text: out, reasoning: 0 },
+  };
+}
+
+/** Splits text into word-sized pieces, keeping whitespace so the pieces join back exactly. */
+export function chunkText(text: string): string[] {
+  return text.match(/\s*\S+\s*/g) ?? (text ? [text] : []);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * The built-in model: real, deterministic software behind the same LanguageModelV4 interface
+ * as a hosted LLM. It reads the conversation, decides what to say, and streams it word by word.
+ */
+export class OfflineLanguageModel implements LanguageModelV4 {
+  readonly specificationVersion = "v4" as const;
+  readonly provider = "tandem-offline";
+  readonly modelId = OFFLINE_MODEL_ID;
+  readonly supportedUrls = {};
+
+  constructor(private readonly opts: { delayMs: number }) {}
+
+  private respond(options: LanguageModelV4CallOptions): string {
+    const userMessages = options.prompt.filter((m) => m.role === "user");
+    const latest = userMessages.at(-1);
+    const { text } = composeTriageReply(latest ? textOf(latest) : "", userMessages.length <= 1);
+    return text;
+  }
+
+  async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
+    const text = this.respond(options);
+    const content: LanguageModelV4Content[] = [{ type: "text", text }];
+    return {
+      content,
+      finishReason: { unified: "stop", raw: "stop" },
+      usage: usageFor(options.prompt, text),
+      warnings: [],
+    };
+  }
+
+  async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
+    const text = this.respond(options);
+    const chunks = chunkText(text);
+    const { delayMs } = this.opts;
+    const signal = options.abortSignal;
+    const usage = usageFor(options.prompt, text);
+    const stream = new ReadableStream<LanguageModelV4StreamPart>({
+      async start(controller) {
+        try {
+          controller.enqueue({ type: "stream-start", warnings: [] });
+          controller.enqueue({ type: "response-metadata", id: `offline-${Date.now()}`, modelId: OFFLINE_MODEL_ID, timestamp: new Date() });
+          controller.enqueue({ type: "text-start", id: "t0" });
+          for (const delta of chunks) {
+            await sleep(delayMs, signal);
+            controller.enqueue({ type: "text-delta", id: "t0", delta });
+          }
+          controller.enqueue({ type: "text-end", id: "t0" });
+          controller.enqueue({ type: "finish", usage, finishReason: { unified: "stop", raw: "stop" } });
+          controller.close();
+        } catch (error) {
+          controller.error(error);
+        }
+      },
+    });
+    return { stream };
+  }
+}

@@ -1,0 +1,276 @@
+import type { LanguageModelV4 } from "@ai-sdk/provider";
+import { streamText, type ModelMessage } from "ai";
+import { and, asc, eq, gt, lt } from "drizzle-orm";
+import type { Logger } from "pino";
+import { conversations, messages, type Conversation, type Message } from "../../drizzle/schema.ts";
+import type { Database } from "../db/client.ts";
+import type { EventBus } from "../events/bus.ts";
+import type { EphemeralConversationEvent } from "../events/types.ts";
+import { writeWithEvents } from "../conversations/log.ts";
+import { finishMessage, insertMessage } from "../conversations/messages.ts";
+import { getAgent } from "./agents.ts";
+
+export interface RunnerDeps {
+  db: Database;
+  bus: EventBus;
+  log: Logger;
+  model: LanguageModelV4;
+  modelLabel: string;
+  /** Identifies this process as the writer of a streaming message. */
+  instanceId: string;
+  timeoutMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  persistIntervalMs: number;
+  staleAfterMs: number;
+}
+
+export const FAILURE_NOTICE =
+  "Sorry, our assistant could not answer just now. Your message is saved; please try again in a moment.";
+export const INTERRUPTED_NOTICE = "The assistant's reply was interrupted. It will answer again shortly.";
+
+class DiscardedError extends Error {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function toModelMessages(history: Message[]): ModelMessage[] {
+  const out: ModelMessage[] = [];
+  for (const m of history) {
+    if (m.status !== "complete" || !m.content) continue;
+    if (m.role === "customer") out.push({ role: "user", content: m.content });
+    else if (m.role === "agent") out.push({ role: "assistant", content: m.content });
+    else if (m.role === "operator") out.push({ role: "assistant", content: `(${m.authorName ?? "Operator"}): ${m.content}` });
+  }
+  return out;
+}
+
+/**
+ * Runs AI turns. One turn at a time per conversation; each turn streams deltas on the bus,
+ * persists partial text on an interval (so late joiners and other instances get a snapshot),
+ * and ends in exactly one stored outcome: complete, failed (with a visible notice) or discarded.
+ */
+export class AgentRunner {
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly inflight = new Map<string, AbortController>();
+  private closing = false;
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  /** Queues a turn for the conversation behind any turn already running for it. */
+  scheduleTurn(conversationId: string): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    const previous = this.chains.get(conversationId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.runTurn(conversationId))
+      .catch((err) => this.deps.log.error({ err, conversationId }, "AI turn failed unexpectedly"));
+    this.chains.set(conversationId, next);
+    void next.finally(() => {
+      if (this.chains.get(conversationId) === next) this.chains.delete(conversationId);
+    });
+    return next;
+  }
+
+  /** Resolves when every queued turn has finished (used by tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+  }
+
+  private async runTurn(conversationId: string): Promise<void> {
+    if (this.closing) return;
+    const { db, log } = this.deps;
+    const [conversation] = await db.select().from(conversations).where(eq(conversations.id, conversationId));
+    if (!conversation || conversation.owner !== "ai" || conversation.status !== "open") return;
+    const history = await db
+      .select()
+      .from(messages)
+      .where(eq(messages.conversationId, conversationId))
+      .orderBy(asc(messages.seq));
+    const lastCustomer = history.findLast((m) => m.role === "customer");
+    const lastAgent = history.findLast((m) => m.role === "agent" && m.status === "complete");
+    // Nothing new to answer: a retry, a sweep or a duplicate schedule must not double-reply.
+    if (!lastCustomer || (lastAgent && lastAgent.seq > lastCustomer.seq)) return;
+    // A reply is still streaming (here or in another process); the sweeper handles it if it dies.
+    if (history.some((m) => m.status === "streaming")) return;
+
+    const agent = getAgent(conversation.currentAgent);
+    const reply = await writeWithEvents(this.deps.db, this.deps.bus, (tx, batch) =>
+      insertMessage(tx, batch, conversationId, {
+        role: "agent",
+        author: agent.key,
+        authorName: agent.name,
+        content: "",
+        status: "streaming",
+        streamOwner: this.deps.instanceId,
+        heartbeatAt: new Date(),
+      }),
+    );
+    const controller = new AbortController();
+    this.inflight.set(reply.id, controller);
+    try {
+      await this.generate(conversation, reply, toModelMessages(history), agent.instructions, controller.signal);
+    } finally {
+      this.inflight.delete(reply.id);
+    }
+    log.debug({ conversationId, messageId: reply.id }, "AI turn finished");
+  }
+
+  private async generate(
+    conversation: Conversation,
+    reply: Message,
+    prompt: ModelMessage[],
+    system: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { deps } = this;
+    let text = "";
+    let persisted = "";
+    const publish = (type: EphemeralConversationEvent["type"], offset: number, chunk: string) =>
+      deps.bus.publish("conversation", conversation.id, {
+        conversationId: conversation.id,
+        seq: null,
+        type,
+        at: new Date().toISOString(),
+        payload: { messageId: reply.id, offset, text: chunk },
+      });
+
+    // The heartbeat persists partial text, publishes a snapshot, and notices if the message was
+    // taken from us (failed by a sweeper, discarded on takeover) so we stop streaming.
+    let lost = false;
+    const heartbeat = setInterval(() => {
+      const snapshot = text;
+      void deps.db
+        .update(messages)
+        .set({ content: snapshot, heartbeatAt: new Date() })
+        .where(and(eq(messages.id, reply.id), eq(messages.status, "streaming")))
+        .returning({ id: messages.id })
+        .then((rows) => {
+          if (rows.length === 0) lost = true;
+          else if (snapshot !== persisted) {
+            persisted = snapshot;
+            publish("message_snapshot", 0, snapshot);
+          }
+        })
+        .catch((err) => deps.log.warn({ err }, "could not persist partial reply"));
+    }, deps.persistIntervalMs);
+
+    try {
+      let usage = { inputTokens: 0, outputTokens: 0 };
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const result = streamText({
+            model: deps.model,
+            system,
+            messages: prompt,
+            maxRetries: 0,
+            abortSignal: AbortSignal.any([signal, AbortSignal.timeout(deps.timeoutMs)]),
+          });
+          for await (const part of result.fullStream) {
+            if (lost) throw new DiscardedError();
+            if (part.type === "text-delta") {
+              publish("message_delta", text.length, part.text);
+              text += part.text;
+            } else if (part.type === "error") {
+              throw part.error;
+            }
+          }
+          const total = await result.totalUsage;
+          usage = { inputTokens: total.inputTokens ?? 0, outputTokens: total.outputTokens ?? 0 };
+          break;
+        } catch (err) {
+          // A retry is only invisible while nothing has been streamed; after that a restart
+          // would repeat words the customer already saw.
+          if (signal.aborted || lost || err instanceof DiscardedError || text.length > 0 || attempt >= deps.maxRetries) throw err;
+          deps.log.warn({ err, attempt, conversationId: conversation.id }, "model call failed; retrying");
+          await sleep(deps.retryBaseMs * 2 ** attempt);
+        }
+      }
+      clearInterval(heartbeat);
+      await this.complete(conversation, reply, text, usage);
+    } catch (err) {
+      clearInterval(heartbeat);
+      if (lost || err instanceof DiscardedError) return;
+      const shuttingDown = signal.aborted && this.closing;
+      if (!shuttingDown) deps.log.error({ err, conversationId: conversation.id }, "AI reply failed");
+      await this.fail(reply, text, shuttingDown ? INTERRUPTED_NOTICE : FAILURE_NOTICE);
+    }
+  }
+
+  private async complete(
+    conversation: Conversation,
+    reply: Message,
+    text: string,
+    usage: { inputTokens: number; outputTokens: number },
+  ): Promise<void> {
+    await writeWithEvents(this.deps.db, this.deps.bus, async (tx, batch) => {
+      const [current] = await tx.select().from(conversations).where(eq(conversations.id, conversation.id)).for("update");
+      // No talk-over: if ownership changed while we were generating, the reply is discarded.
+      const stillOurs = current && current.owner === "ai" && current.generation === conversation.generation;
+      await finishMessage(tx, batch, reply.id, {
+        content: text,
+        status: stillOurs ? "complete" : "discarded",
+        usage: { ...usage, model: this.deps.modelLabel },
+      });
+    });
+  }
+
+  private async fail(reply: Message, partial: string, notice: string): Promise<void> {
+    await writeWithEvents(this.deps.db, this.deps.bus, async (tx, batch) => {
+      const failed = await finishMessage(tx, batch, reply.id, { content: partial, status: "failed" });
+      if (failed) await insertMessage(tx, batch, reply.conversationId, { role: "system", content: notice });
+    });
+  }
+
+  /**
+   * Fails streaming messages whose writer stopped heartbeating (a crashed process), posts a
+   * visible notice, and answers again. Safe to run on every instance at once: the guarded
+   * UPDATE lets exactly one of them claim each orphan.
+   */
+  async sweepOrphans(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.deps.staleAfterMs);
+    const stale = await this.deps.db
+      .select({ id: messages.id, conversationId: messages.conversationId, content: messages.content })
+      .from(messages)
+      .where(and(eq(messages.status, "streaming"), lt(messages.heartbeatAt, cutoff)));
+    let swept = 0;
+    for (const orphan of stale) {
+      const claimed = await writeWithEvents(this.deps.db, this.deps.bus, async (tx, batch) => {
+        const [row] = await tx
+          .select()
+          .from(messages)
+          .where(and(eq(messages.id, orphan.id), eq(messages.status, "streaming"), lt(messages.heartbeatAt, cutoff)))
+          .for("update");
+        if (!row) return false;
+        await finishMessage(tx, batch, row.id, { content: row.content, status: "failed" });
+        await insertMessage(tx, batch, row.conversationId, { role: "system", content: INTERRUPTED_NOTICE });
+        return true;
+      });
+      if (claimed) {
+        swept++;
+        void this.scheduleTurn(orphan.conversationId);
+      }
+    }
+    if (swept > 0) this.deps.log.warn({ swept }, "failed orphaned AI replies");
+    return swept;
+  }
+
+  /**
+   * After a restart, answers conversations whose last customer message has no reply yet
+   * (their reply was interrupted by a shutdown). runTurn itself decides whether there is
+   * anything to answer, so scheduling a conversation that needs nothing is harmless.
+   */
+  async resumePendingTurns(now = new Date(), withinMs = 60 * 60_000): Promise<void> {
+    const recent = await this.deps.db
+      .select({ id: conversations.id })
+      .from(conversations)
+      .where(and(eq(conversations.status, "open"), eq(conversations.owner, "ai"), gt(conversations.updatedAt, new Date(now.getTime() - withinMs))))
+      .limit(200);
+    for (const c of recent) void this.scheduleTurn(c.id);
+  }
+
+  /** Stops new turns, fails in-flight replies visibly, and waits for them to be recorded. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    for (const controller of this.inflight.values()) controller.abort(new Error("server shutting down"));
+    await this.idle();
+  }
+}

@@ -1,0 +1,132 @@
+import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import express from "express";
+import type { Logger } from "pino";
+import type { Config } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import { createServices, type Services } from "./services.ts";
+import { createGraphQLServer, type TandemYoga } from "./graphql/yoga.ts";
+import { attachGraphQLWebSocket } from "./graphql/ws.ts";
+import { healthRouter } from "./ops/health.ts";
+import type { AppLoadContext } from "./remix-context.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const buildPath = path.join(root, "build/index.js");
+
+export interface App {
+  services: Services;
+  yoga: TandemYoga;
+  server: Server;
+  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Serve the Remix UI (needs `npm run build`). API-only tests turn it off. */
+  ui?: boolean;
+}
+
+/** Builds the whole server once. Nothing listens until `listen()`; tests use port 0. */
+export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
+  const log = opts.logger ?? createLogger(config);
+  const services = await createServices(config, log);
+  const yoga = createGraphQLServer(services);
+  const app = express();
+  app.disable("x-powered-by");
+  const onListening: Array<() => Promise<void> | void> = [];
+
+  app.use((req, res, next) => {
+    const incoming = req.headers["x-request-id"];
+    const requestId = typeof incoming === "string" && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    req.headers["x-request-id"] = requestId;
+    res.setHeader("x-request-id", requestId);
+    const started = performance.now();
+    res.on("finish", () => {
+      const path = req.originalUrl.split("?")[0];
+      if (path?.startsWith("/build/")) return;
+      log.info(
+        { requestId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        "request",
+      );
+    });
+    next();
+  });
+
+  app.use(healthRouter(services));
+  app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
+
+  if (opts.ui !== false) {
+    app.use("/build", express.static(path.join(root, "public/build"), { immutable: true, maxAge: "1y" }));
+    app.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
+    if (existsSync(buildPath)) {
+      const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
+      app.all(
+        "*",
+        createRequestHandler({
+          build,
+          mode: config.env === "production" ? "production" : "development",
+          getLoadContext: (req): AppLoadContext => ({ services, requestId: String(req.headers["x-request-id"]) }),
+        }),
+      );
+      // Set by `remix dev`, which waits for this signal before live-reloading the browser.
+      if (process.env.REMIX_DEV_ORIGIN) {
+        const { broadcastDevReady } = await import("@remix-run/node");
+        onListening.push(() => broadcastDevReady(build));
+      }
+    } else {
+      app.all("*", (_req, res) => {
+        res.status(503).type("text/plain").send("The web UI is not built yet. Run `npm run build`, then restart.");
+      });
+    }
+  }
+
+  const server = createServer(app);
+  const ws = attachGraphQLWebSocket(server, yoga, services);
+  const sweeper = setInterval(
+    () => void services.runner.sweepOrphans().catch((err) => log.warn({ err }, "orphan sweep failed")),
+    Math.max(250, Math.floor(config.streaming.staleAfterMs / 3)),
+  );
+  sweeper.unref();
+  let closed: Promise<void> | null = null;
+
+  return {
+    services,
+    yoga,
+    server,
+    async listen(port = config.port, host = config.host) {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => resolve());
+      });
+      const address = server.address();
+      const actual = typeof address === "object" && address ? address.port : port;
+      const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${actual}`;
+      log.info({ url }, "Tandem is listening");
+      for (const ready of onListening.splice(0)) await ready();
+      await services.runner.sweepOrphans();
+      await services.runner.resumePendingTurns();
+      return { port: actual, url };
+    },
+    close() {
+      closed ??= (async () => {
+        clearInterval(sweeper);
+        // Stop taking work, tell sockets to go elsewhere, fail in-flight replies visibly, then close.
+        server.close();
+        await ws.close();
+        await services.runner.shutdown();
+        server.closeAllConnections();
+        await yoga.dispose();
+        await services.bus.close();
+        await services.dbHandle.close();
+        log.info("Tandem stopped");
+      })();
+      return closed;
+    },
+  };
+}

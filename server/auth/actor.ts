@@ -1,0 +1,6 @@
+/** Who is asking. Every resolver, loader and subscription decides from this alone. */
+export type Actor =
+  | { kind: "customer"; conversationId: string }
+  | { kind: "anonymous" };
+
+export const anonymous: Actor = { kind: "anonymous" };

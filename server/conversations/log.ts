@@ -1,0 +1,86 @@
+import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { conversationEvents, conversations, type StoredEventType } from "../../drizzle/schema.ts";
+import type { Database, Queryable, Transaction } from "../db/client.ts";
+import type { EventBus } from "../events/bus.ts";
+import type { StoredConversationEvent } from "../events/types.ts";
+import { notFound } from "../errors.ts";
+
+/**
+ * Collects the events a transaction writes so they are published only after it commits.
+ * A write and its event are one unit: readers never see an event whose row is not there.
+ */
+export class EventBatch {
+  readonly events: StoredConversationEvent[] = [];
+
+  /**
+   * Allocates the next per-conversation seq inside the transaction. The UPDATE takes the
+   * conversation's row lock, so two writers to one conversation commit in seq order; a global
+   * serial would let values commit out of order and readers skip events.
+   */
+  async allocateSeq(tx: Transaction, conversationId: string): Promise<number> {
+    const [row] = await tx
+      .update(conversations)
+      .set({ lastSeq: sql`${conversations.lastSeq} + 1`, updatedAt: new Date() })
+      .where(eq(conversations.id, conversationId))
+      .returning({ seq: conversations.lastSeq });
+    if (!row) throw notFound("Conversation");
+    return row.seq;
+  }
+
+  /** Stores an event under a seq from `allocateSeq` (for rows that must carry their own seq). */
+  async record(
+    tx: Transaction,
+    conversationId: string,
+    seq: number,
+    type: StoredEventType,
+    payload: Record<string, unknown>,
+  ): Promise<StoredConversationEvent> {
+    const at = new Date();
+    await tx.insert(conversationEvents).values({ conversationId, seq, type, payload, createdAt: at });
+    const event: StoredConversationEvent = { conversationId, seq, type, at: at.toISOString(), payload };
+    this.events.push(event);
+    return event;
+  }
+
+  async append(
+    tx: Transaction,
+    conversationId: string,
+    type: StoredEventType,
+    payload: Record<string, unknown>,
+  ): Promise<StoredConversationEvent> {
+    return this.record(tx, conversationId, await this.allocateSeq(tx, conversationId), type, payload);
+  }
+}
+
+/** Runs `work` in a transaction and publishes the events it appended once the commit succeeds. */
+export async function writeWithEvents<T>(
+  db: Database,
+  bus: EventBus,
+  work: (tx: Transaction, batch: EventBatch) => Promise<T>,
+): Promise<T> {
+  const batch = new EventBatch();
+  const result = await db.transaction((tx) => work(tx, batch));
+  for (const event of batch.events) bus.publish("conversation", event.conversationId, event);
+  return result;
+}
+
+export async function listEventsAfter(
+  db: Queryable,
+  conversationId: string,
+  after: number,
+  limit = 500,
+): Promise<StoredConversationEvent[]> {
+  const rows = await db
+    .select()
+    .from(conversationEvents)
+    .where(and(eq(conversationEvents.conversationId, conversationId), gt(conversationEvents.seq, after)))
+    .orderBy(asc(conversationEvents.seq))
+    .limit(limit);
+  return rows.map((r) => ({
+    conversationId: r.conversationId,
+    seq: r.seq,
+    type: r.type,
+    at: r.createdAt.toISOString(),
+    payload: r.payload,
+  }));
+}

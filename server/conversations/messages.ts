@@ -1,0 +1,40 @@
+import { and, eq } from "drizzle-orm";
+import { messages, type Message } from "../../drizzle/schema.ts";
+import type { Transaction } from "../db/client.ts";
+import type { EventBatch } from "./log.ts";
+import { toMessageView } from "./views.ts";
+
+type NewMessage = Omit<typeof messages.$inferInsert, "id" | "seq" | "conversationId" | "createdAt">;
+
+/** Inserts a message and its `message_created` event under one seq. */
+export async function insertMessage(
+  tx: Transaction,
+  batch: EventBatch,
+  conversationId: string,
+  values: NewMessage,
+): Promise<Message> {
+  const seq = await batch.allocateSeq(tx, conversationId);
+  const [row] = await tx
+    .insert(messages)
+    .values({ ...values, conversationId, seq })
+    .returning();
+  await batch.record(tx, conversationId, seq, "message_created", { message: toMessageView(row!) });
+  return row!;
+}
+
+/** Moves a streaming message to its final state and records `message_completed`. */
+export async function finishMessage(
+  tx: Transaction,
+  batch: EventBatch,
+  messageId: string,
+  patch: Pick<Message, "content" | "status"> & Partial<Pick<Message, "usage">>,
+): Promise<Message | null> {
+  const [row] = await tx
+    .update(messages)
+    .set({ ...patch, completedAt: new Date(), streamOwner: null, heartbeatAt: null })
+    .where(and(eq(messages.id, messageId), eq(messages.status, "streaming")))
+    .returning();
+  if (!row) return null;
+  await batch.append(tx, row.conversationId, "message_completed", { message: toMessageView(row) });
+  return row;
+}

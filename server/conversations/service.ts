@@ -1,0 +1,190 @@
+import { and, asc, desc, eq, gt, inArray, lt } from "drizzle-orm";
+import { z } from "zod";
+import { conversations, messages, type Conversation, type Message } from "../../drizzle/schema.ts";
+import type { Actor } from "../auth/actor.ts";
+import { generateToken, hashToken } from "../auth/tokens.ts";
+import type { Database, Queryable } from "../db/client.ts";
+import type { EventBus } from "../events/bus.ts";
+import { badInput, conflict, notFound, unauthenticated } from "../errors.ts";
+import { writeWithEvents } from "./log.ts";
+import { insertMessage } from "./messages.ts";
+
+export interface ConversationDeps {
+  db: Database;
+  bus: EventBus;
+  maxMessageLength: number;
+  /** Called after a new customer message commits; starts the AI's turn if the AI owns the conversation. */
+  onCustomerMessage?: (conversation: Conversation, message: Message) => void;
+}
+
+const uuid = z.uuid({ error: "must be a valid id" });
+
+export function parseConversationId(value: unknown): string {
+  const r = uuid.safeParse(value);
+  if (!r.success) throw badInput("conversationId must be a valid conversation id.", "conversationId");
+  return r.data;
+}
+
+const startInput = z.object({
+  customerName: z.string().trim().max(100, "customerName is at most 100 characters").optional(),
+});
+
+export async function startConversation(
+  deps: Pick<ConversationDeps, "db">,
+  input: { customerName?: string | null } = {},
+): Promise<{ conversation: Conversation; token: string }> {
+  const parsed = startInput.safeParse({ customerName: input.customerName ?? undefined });
+  if (!parsed.success) throw badInput(parsed.error.issues[0]!.message, "customerName");
+  const token = generateToken("ct");
+  const [conversation] = await deps.db
+    .insert(conversations)
+    .values({ tokenHash: hashToken(token), customerName: parsed.data.customerName || null })
+    .returning();
+  return { conversation: conversation!, token };
+}
+
+/** Resolves a customer token to the one conversation it may see, or null. */
+export async function findConversationIdByToken(db: Queryable, token: string): Promise<string | null> {
+  if (!token || token.length > 200) return null;
+  const [row] = await db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(eq(conversations.tokenHash, hashToken(token)))
+    .limit(1);
+  return row?.id ?? null;
+}
+
+/**
+ * The conversation, if the actor may see it. Someone else's conversation and a missing one
+ * answer the same NOT_FOUND, so ids cannot be probed.
+ */
+export async function getConversation(db: Queryable, actor: Actor, conversationId: unknown): Promise<Conversation> {
+  const id = parseConversationId(conversationId);
+  if (actor.kind === "anonymous") throw unauthenticated("A conversation token is required.");
+  if (actor.kind === "customer" && actor.conversationId !== id) throw notFound("Conversation");
+  const [row] = await db.select().from(conversations).where(eq(conversations.id, id)).limit(1);
+  if (!row) throw notFound("Conversation");
+  return row;
+}
+
+const sendInput = z.object({
+  content: z.string(),
+  clientMessageId: z
+    .string()
+    .trim()
+    .min(1, "clientMessageId is required")
+    .max(100, "clientMessageId is at most 100 characters"),
+});
+
+/**
+ * Posts a customer message. A retry with the same clientMessageId returns the first message and
+ * writes nothing; the same id with different content is a CONFLICT, since it is not a retry.
+ */
+export async function sendCustomerMessage(
+  deps: ConversationDeps,
+  actor: Actor,
+  input: { conversationId: unknown; content: unknown; clientMessageId: unknown },
+): Promise<{ message: Message; conversation: Conversation; duplicate: boolean }> {
+  const parsed = sendInput.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw badInput(issue.message, String(issue.path[0] ?? "input"));
+  }
+  const content = parsed.data.content.trim();
+  if (content.length === 0) throw badInput("A message cannot be empty.", "content");
+  if (content.length > deps.maxMessageLength) {
+    throw badInput(`A message is at most ${deps.maxMessageLength} characters.`, "content");
+  }
+  const existing = await getConversation(deps.db, actor, input.conversationId);
+  if (actor.kind !== "customer") throw unauthenticated("Only the conversation's customer can post as the customer.");
+
+  const result = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
+    // Lock the conversation first: with the lock held, the duplicate check and the insert
+    // cannot interleave with a concurrent retry of the same message.
+    const [conversation] = await tx
+      .select()
+      .from(conversations)
+      .where(eq(conversations.id, existing.id))
+      .for("update");
+    const [previous] = await tx
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, existing.id), eq(messages.clientMessageId, parsed.data.clientMessageId)))
+      .limit(1);
+    if (previous) {
+      if (previous.content !== content) {
+        throw conflict("This clientMessageId was already used for a different message.");
+      }
+      return { message: previous, conversation: conversation!, duplicate: true };
+    }
+    if (conversation!.status === "resolved") {
+      throw conflict("This conversation is closed. Start a new conversation to continue.");
+    }
+    const message = await insertMessage(tx, batch, existing.id, {
+      role: "customer",
+      authorName: conversation!.customerName,
+      content,
+      clientMessageId: parsed.data.clientMessageId,
+    });
+    return { message, conversation: conversation!, duplicate: false };
+  });
+  if (!result.duplicate) deps.onCustomerMessage?.(result.conversation, result.message);
+  return result;
+}
+
+export interface MessagePage {
+  messages: Message[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+const pageArgs = z
+  .object({
+    first: z.number().int().min(1).max(200).optional(),
+    after: z.number().int().min(0).optional(),
+    last: z.number().int().min(1).max(200).optional(),
+    before: z.number().int().min(1).optional(),
+  })
+  .refine((a) => !(a.first !== undefined && a.last !== undefined), "Use either first or last, not both.");
+
+/**
+ * Cursor pagination over a conversation's messages, ordered by seq. `first`/`after` reads
+ * forward; `last`/`before` reads backward from the newest, which is what a chat view wants.
+ */
+export async function listMessages(
+  db: Queryable,
+  actor: Actor,
+  conversationId: unknown,
+  args: { first?: number; after?: number; last?: number; before?: number },
+): Promise<MessagePage> {
+  const parsed = pageArgs.safeParse(args);
+  if (!parsed.success) throw badInput(parsed.error.issues[0]!.message);
+  const conversation = await getConversation(db, actor, conversationId);
+  const { first, after, last, before } = parsed.data;
+  const where = [eq(messages.conversationId, conversation.id)];
+  if (after !== undefined) where.push(gt(messages.seq, after));
+  if (before !== undefined) where.push(lt(messages.seq, before));
+  if (last !== undefined) {
+    const rows = await db
+      .select()
+      .from(messages)
+      .where(and(...where))
+      .orderBy(desc(messages.seq))
+      .limit(last + 1);
+    const hasPreviousPage = rows.length > last;
+    return { messages: rows.slice(0, last).reverse(), hasPreviousPage, hasNextPage: before !== undefined };
+  }
+  const limit = first ?? 50;
+  const rows = await db
+    .select()
+    .from(messages)
+    .where(and(...where))
+    .orderBy(asc(messages.seq))
+    .limit(limit + 1);
+  return { messages: rows.slice(0, limit), hasNextPage: rows.length > limit, hasPreviousPage: after !== undefined && after > 0 };
+}
+
+export async function getMessagesByIds(db: Queryable, ids: string[]): Promise<Message[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(messages).where(inArray(messages.id, ids));
+}

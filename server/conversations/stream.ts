@@ -1,0 +1,80 @@
+import { and, eq } from "drizzle-orm";
+import { messages } from "../../drizzle/schema.ts";
+import type { Actor } from "../auth/actor.ts";
+import type { Database } from "../db/client.ts";
+import type { EventBus } from "../events/bus.ts";
+import type { ConversationEvent } from "../events/types.ts";
+import { badInput } from "../errors.ts";
+import { listEventsAfter } from "./log.ts";
+import { getConversation } from "./service.ts";
+
+/**
+ * Replays stored events with seq > after, then streams live ones, with no gap and no
+ * duplicate at the seam:
+ * 1. subscribe to the bus first and wait until the subscription is live;
+ * 2. replay from the log, remembering the highest seq yielded;
+ * 3. snapshot replies still streaming, so a late joiner has their partial text;
+ * 4. pass live events on, dropping seqs already yielded and filling any hole from the log
+ *    (two writers can publish in a different order than they committed).
+ * Authorisation happens before anything is subscribed or read.
+ */
+export async function streamConversationEvents(
+  deps: { db: Database; bus: EventBus },
+  actor: Actor,
+  conversationId: unknown,
+  after: unknown,
+  signal?: AbortSignal,
+): Promise<AsyncGenerator<ConversationEvent>> {
+  const conversation = await getConversation(deps.db, actor, conversationId);
+  const from = after ?? 0;
+  if (typeof from !== "number" || !Number.isInteger(from) || from < 0) {
+    throw badInput("after must be a whole number of 0 or more.", "after");
+  }
+  const id = conversation.id;
+
+  // Subscribing inside the generator ties the bus listener to the generator's lifetime: a
+  // generator that is cancelled before it starts never registers one, so nothing leaks.
+  async function* run(): AsyncGenerator<ConversationEvent> {
+    const live = deps.bus.subscribe("conversation", id, signal);
+    try {
+      await live.ready;
+      let last = from as number;
+      const catchUp = async function* () {
+        for (;;) {
+          const page = await listEventsAfter(deps.db, id, last);
+          for (const event of page) {
+            yield event;
+            last = event.seq;
+          }
+          if (page.length === 0) return;
+        }
+      };
+      yield* catchUp();
+      const streaming = await deps.db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.conversationId, id), eq(messages.status, "streaming")));
+      for (const m of streaming) {
+        // A message created after our replay point arrives live, with its own deltas.
+        if (m.seq > last) continue;
+        yield {
+          conversationId: id,
+          seq: null,
+          type: "message_snapshot",
+          at: new Date().toISOString(),
+          payload: { messageId: m.id, offset: 0, text: m.content },
+        };
+      }
+      for await (const event of live) {
+        if (event.seq === null) yield event;
+        else if (event.seq === last + 1) {
+          yield event;
+          last = event.seq;
+        } else if (event.seq > last + 1) yield* catchUp();
+      }
+    } finally {
+      await live.return();
+    }
+  }
+  return run();
+}

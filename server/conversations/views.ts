@@ -1,0 +1,58 @@
+import type { Conversation, Message, MessageUsage } from "../../drizzle/schema.ts";
+
+/** The JSON shape of a message on the bus, in stored events and in GraphQL. */
+export interface MessageView {
+  id: string;
+  conversationId: string;
+  seq: number;
+  role: Message["role"];
+  author: string | null;
+  authorName: string | null;
+  content: string;
+  status: Message["status"];
+  clientMessageId: string | null;
+  usage: MessageUsage | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export function toMessageView(m: Message): MessageView {
+  return {
+    id: m.id,
+    conversationId: m.conversationId,
+    seq: m.seq,
+    role: m.role,
+    author: m.author,
+    authorName: m.authorName,
+    content: m.content,
+    status: m.status,
+    clientMessageId: m.clientMessageId,
+    usage: m.usage ?? null,
+    createdAt: m.createdAt.toISOString(),
+    completedAt: m.completedAt?.toISOString() ?? null,
+  };
+}
+
+export interface ConversationView {
+  id: string;
+  status: Conversation["status"];
+  currentAgent: string;
+  owner: string;
+  lastSeq: number;
+  customerName: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toConversationView(c: Conversation): ConversationView {
+  return {
+    id: c.id,
+    status: c.status,
+    currentAgent: c.currentAgent,
+    owner: c.owner,
+    lastSeq: c.lastSeq,
+    customerName: c.customerName,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}

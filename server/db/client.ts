@@ -1,0 +1,43 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "../../drizzle/schema.ts";
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+/** Anything a domain function can run queries on: the database or an open transaction. */
+export type Queryable = Database | Transaction;
+
+export interface DatabaseHandle {
+  db: Database;
+  driver: "postgres" | "pglite";
+  close(): Promise<void>;
+}
+
+const migrationsFolder = fileURLToPath(new URL("../../drizzle/migrations", import.meta.url));
+
+/**
+ * Postgres when a URL is given, otherwise embedded PGlite. `memory://` keeps PGlite in memory;
+ * any other value is a data folder. Migrations are applied on open; re-running them is a no-op.
+ */
+export async function openDatabase(opts: { url?: string; pgliteDir: string }): Promise<DatabaseHandle> {
+  if (opts.url) {
+    const { default: postgres } = await import("postgres");
+    const { drizzle } = await import("drizzle-orm/postgres-js");
+    const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+    const client = postgres(opts.url, { max: 10, onnotice: () => {} });
+    const db = drizzle(client, { schema });
+    await migrate(db, { migrationsFolder });
+    return { db: db as unknown as Database, driver: "postgres", close: () => client.end({ timeout: 5 }) };
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const { migrate } = await import("drizzle-orm/pglite/migrator");
+  const inMemory = opts.pgliteDir === "memory://";
+  if (!inMemory) await mkdir(path.resolve(opts.pgliteDir), { recursive: true });
+  const client = inMemory ? new PGlite() : new PGlite(path.resolve(opts.pgliteDir));
+  const db = drizzle(client, { schema });
+  await migrate(db, { migrationsFolder });
+  return { db: db as unknown as Database, driver: "pglite", close: () => client.close() };
+}

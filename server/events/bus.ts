@@ -1,0 +1,121 @@
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { topicKey, type TopicName, type Topics } from "./types.ts";
+
+type Listener = (event: CustomEvent) => void;
+interface Target {
+  addEventListener(type: string, listener: Listener): void;
+  removeEventListener(type: string, listener: Listener): void;
+  dispatchEvent(event: CustomEvent): boolean;
+}
+
+export interface BusSubscription<T> extends AsyncIterableIterator<T> {
+  return(): Promise<IteratorResult<T>>;
+  /**
+   * Resolves once the subscription is live everywhere it needs to be (for Redis: the SUBSCRIBE
+   * was acknowledged). Anything published after this point is delivered; callers replay stored
+   * state only after awaiting it, so there is no gap between replay and live.
+   */
+  ready: Promise<void>;
+}
+
+/** How many undelivered events one slow subscriber may hold before it is cut off to resubscribe. */
+const MAX_BUFFERED = 10_000;
+
+export class SlowConsumerError extends Error {
+  constructor() {
+    super("Subscriber fell too far behind; reconnect and resume from the last seq.");
+  }
+}
+
+export class EventBus {
+  readonly kind: "memory" | "redis";
+  private constructor(
+    private readonly target: Target,
+    private readonly barrier: () => Promise<void>,
+    private readonly shutdown: () => Promise<void>,
+    kind: "memory" | "redis",
+  ) {
+    this.kind = kind;
+  }
+
+  static inMemory(): EventBus {
+    return new EventBus(new EventTarget() as unknown as Target, async () => {}, async () => {}, "memory");
+  }
+
+  static redis(url: string, log: Logger): EventBus {
+    const opts = { maxRetriesPerRequest: null, lazyConnect: false } as const;
+    const publishClient = new Redis(url, opts);
+    const subscribeClient = new Redis(url, opts);
+    for (const c of [publishClient, subscribeClient]) c.on("error", (err) => log.warn({ err }, "redis connection error"));
+    const target = createRedisEventTarget({ publishClient, subscribeClient }) as unknown as Target;
+    // Redis answers commands on one connection in order, so a PING answered after SUBSCRIBE
+    // proves the SUBSCRIBE took effect.
+    const barrier = async () => {
+      await subscribeClient.ping();
+    };
+    const shutdown = async () => {
+      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+    };
+    return new EventBus(target, barrier, shutdown, "redis");
+  }
+
+  publish<K extends TopicName>(name: K, id: string, event: Topics[K]): void {
+    this.target.dispatchEvent(new CustomEvent(topicKey(name, id), { detail: event }));
+  }
+
+  subscribe<K extends TopicName>(name: K, id: string, signal?: AbortSignal): BusSubscription<Topics[K]> {
+    const type = topicKey(name, id);
+    const buffer: Topics[K][] = [];
+    let wake: (() => void) | null = null;
+    let failure: Error | null = null;
+    let done = false;
+
+    const listener: Listener = (event) => {
+      if (done) return;
+      if (buffer.length >= MAX_BUFFERED) {
+        failure = new SlowConsumerError();
+        stop();
+      } else {
+        buffer.push(event.detail as Topics[K]);
+      }
+      wake?.();
+    };
+    const stop = () => {
+      if (done) return;
+      done = true;
+      this.target.removeEventListener(type, listener);
+      signal?.removeEventListener("abort", stop);
+      wake?.();
+    };
+    this.target.addEventListener(type, listener);
+    signal?.addEventListener("abort", stop, { once: true });
+
+    const iterator: BusSubscription<Topics[K]> = {
+      ready: this.barrier(),
+      async next() {
+        while (buffer.length === 0 && !done) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+        }
+        if (buffer.length > 0) return { value: buffer.shift()!, done: false };
+        if (failure) throw failure;
+        return { value: undefined, done: true };
+      },
+      async return() {
+        stop();
+        buffer.length = 0;
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  close(): Promise<void> {
+    return this.shutdown();
+  }
+}

@@ -1,0 +1,29 @@
+import type { StoredEventType } from "../../drizzle/schema.ts";
+
+/** A row of the conversation log, as it travels on the bus and to clients. */
+export interface StoredConversationEvent {
+  conversationId: string;
+  seq: number;
+  type: StoredEventType;
+  at: string;
+  payload: Record<string, unknown>;
+}
+
+/** Token deltas and partial-text snapshots are never stored as events: they carry no seq. */
+export interface EphemeralConversationEvent {
+  conversationId: string;
+  seq: null;
+  type: "message_delta" | "message_snapshot";
+  at: string;
+  payload: { messageId: string; offset: number; text: string };
+}
+
+export type ConversationEvent = StoredConversationEvent | EphemeralConversationEvent;
+
+/** Every topic on the bus, declared once. The key is the topic prefix; the id completes it. */
+export interface Topics {
+  conversation: ConversationEvent;
+}
+
+export type TopicName = keyof Topics;
+export const topicKey = (name: TopicName, id: string) => `${name}:${id}`;

@@ -1,0 +1,11 @@
+import type { Logger } from "pino";
+import type { Actor } from "../auth/actor.ts";
+import type { Services } from "../services.ts";
+
+export interface GraphQLContext {
+  actor: Actor;
+  services: Services;
+  requestId: string;
+  log: Logger;
+  signal?: AbortSignal;
+}

@@ -1,0 +1,88 @@
+import type { Conversation, Message } from "../../../drizzle/schema.ts";
+import type { ConversationEvent } from "../../events/types.ts";
+import { listMessages, sendCustomerMessage, startConversation, getConversation } from "../../conversations/service.ts";
+import { streamConversationEvents } from "../../conversations/stream.ts";
+import { toMessageView, type MessageView } from "../../conversations/views.ts";
+import { badInput } from "../../errors.ts";
+import type { GraphQLContext } from "../context.ts";
+
+const upper = (s: string) => s.toUpperCase();
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`seq:${seq}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string | null | undefined, name: string): number | undefined {
+  if (cursor == null) return undefined;
+  const match = /^seq:(\d{1,10})$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (!match) throw badInput(`${name} is not a valid cursor.`, name);
+  return Number(match[1]);
+}
+
+const messageFields = {
+  role: (m: MessageView) => upper(m.role),
+  status: (m: MessageView) => upper(m.status),
+};
+
+export const conversationResolvers = {
+  Query: {
+    conversation: (_: unknown, args: { id: string }, ctx: GraphQLContext) =>
+      getConversation(ctx.services.db, ctx.actor, args.id),
+  },
+  Mutation: {
+    startConversation: async (_: unknown, args: { input?: { customerName?: string | null } }, ctx: GraphQLContext) =>
+      startConversation(ctx.services, args.input ?? {}),
+    sendMessage: async (
+      _: unknown,
+      args: { input: { conversationId: string; content: string; clientMessageId: string } },
+      ctx: GraphQLContext,
+    ) => {
+      const { message, duplicate } = await sendCustomerMessage(ctx.services.conversationDeps, ctx.actor, args.input);
+      return { message: toMessageView(message), duplicate };
+    },
+  },
+  Subscription: {
+    conversationEvents: {
+      subscribe: (_: unknown, args: { conversationId: string; after?: number | null }, ctx: GraphQLContext) =>
+        streamConversationEvents(ctx.services, ctx.actor, args.conversationId, args.after ?? 0, ctx.signal),
+      resolve: (event: ConversationEvent) => event,
+    },
+  },
+  Conversation: {
+    status: (c: Conversation) => upper(c.status),
+    createdAt: (c: Conversation) => c.createdAt.toISOString(),
+    updatedAt: (c: Conversation) => c.updatedAt.toISOString(),
+    messages: async (
+      c: Conversation,
+      args: { first?: number | null; after?: string | null; last?: number | null; before?: string | null },
+      ctx: GraphQLContext,
+    ) => {
+      const page = await listMessages(ctx.services.db, ctx.actor, c.id, {
+        first: args.first ?? undefined,
+        last: args.last ?? undefined,
+        after: decodeCursor(args.after, "after"),
+        before: decodeCursor(args.before, "before"),
+      });
+      const edges = page.messages.map((m: Message) => ({ cursor: encodeCursor(m.seq), node: toMessageView(m) }));
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: page.hasPreviousPage,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+      };
+    },
+  },
+  Message: messageFields,
+  ConversationEvent: {
+    type: (e: ConversationEvent) => upper(e.type),
+    message: (e: ConversationEvent) => (e.seq !== null && "message" in e.payload ? e.payload.message : null),
+    delta: (e: ConversationEvent) => (e.seq === null ? e.payload : null),
+    status: (e: ConversationEvent) =>
+      e.seq !== null && typeof e.payload.status === "string" ? upper(e.payload.status) : null,
+    agent: (e: ConversationEvent) => (e.seq !== null && typeof e.payload.agent === "string" ? e.payload.agent : null),
+    note: (e: ConversationEvent) => (e.seq !== null && typeof e.payload.note === "string" ? e.payload.note : null),
+  },
+};

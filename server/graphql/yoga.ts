@@ -1,0 +1,77 @@
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
+import { GraphQLError } from "graphql";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import type { Actor } from "../auth/actor.ts";
+import { bearerFrom, resolveActor } from "../auth/resolve-actor.ts";
+import { AppError, unauthenticated } from "../errors.ts";
+import type { Services } from "../services.ts";
+import type { GraphQLContext } from "./context.ts";
+import { buildSchema } from "./schema.ts";
+
+export const CSRF_HEADER = "x-tandem-csrf";
+
+/** What the WebSocket adapter passes in; HTTP requests carry `request` instead. */
+export interface ServerContext {
+  actor?: Actor;
+  requestId?: string;
+}
+
+export type TandemYoga = YogaServerInstance<ServerContext, GraphQLContext>;
+
+export function createGraphQLServer(services: Services): TandemYoga {
+  const { config, log } = services;
+  const plugins: Plugin[] = [
+    // Cookie-authenticated browsers must prove the request is not a cross-site form post.
+    useCSRFPrevention({ requestHeaders: [CSRF_HEADER, "x-graphql-yoga-csrf"] }),
+    EnvelopArmorPlugin({
+      maxDepth: { n: 10 },
+      maxAliases: { n: 15 },
+      maxTokens: { n: 2000 },
+      maxDirectives: { n: 20 },
+      costLimit: { maxCost: 5000 },
+      blockFieldSuggestion: { enabled: !config.graphql.introspection },
+    }),
+  ];
+  if (!config.graphql.introspection) plugins.push(useDisableIntrospection());
+
+  return createYoga<ServerContext, GraphQLContext>({
+    schema: buildSchema(),
+    graphqlEndpoint: "/graphql",
+    graphiql: config.graphql.introspection ? { subscriptionsProtocol: "WS" } : false,
+    landingPage: false,
+    logging: {
+      debug: (...args) => log.debug(args.map(String).join(" ")),
+      info: (...args) => log.info(args.map(String).join(" ")),
+      warn: (...args) => log.warn(args.map(String).join(" ")),
+      error: (...args) => log.error(args.map(String).join(" ")),
+    },
+    maskedErrors: {
+      maskError(error, message) {
+        const original = error instanceof GraphQLError ? error.originalError : undefined;
+        if (error instanceof AppError || original instanceof AppError) return error as Error;
+        if (error instanceof GraphQLError && !original) return error;
+        // The id ties what the client sees to the log line, without leaking the error itself.
+        const errorId = crypto.randomUUID();
+        log.error({ err: original ?? error, errorId }, "unexpected GraphQL error");
+        return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR", errorId } });
+      },
+    },
+    plugins,
+    context: async (initial): Promise<GraphQLContext> => {
+      const requestId = initial.requestId ?? initial.request?.headers.get("x-request-id") ?? "unknown";
+      let actor = initial.actor;
+      if (!actor) {
+        const resolved = await resolveActor(services.db, {
+          bearer: bearerFrom(initial.request?.headers.get("authorization")),
+          cookieHeader: initial.request?.headers.get("cookie"),
+        });
+        if (resolved === "invalid") throw unauthenticated("The token is invalid or has been revoked.");
+        actor = resolved;
+      }
+      return { actor, services, requestId, log: log.child({ requestId }), signal: initial.request?.signal };
+    },
+  });
+}
+

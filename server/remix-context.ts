@@ -1,0 +1,8 @@
+import type { Services } from "./services.ts";
+
+/** What every Remix loader and action receives as `context`. */
+export interface AppLoadContext {
+  services: Services;
+  requestId: string;
+  [key: string]: unknown;
+}

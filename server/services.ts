@@ -1,0 +1,62 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { Config } from "./config.ts";
+import { openDatabase, type Database, type DatabaseHandle } from "./db/client.ts";
+import { EventBus } from "./events/bus.ts";
+import { resolveModel } from "./ai/model.ts";
+import { AgentRunner } from "./ai/runner.ts";
+import type { ConversationDeps } from "./conversations/service.ts";
+import { seedIfEmpty } from "../drizzle/seed-data.ts";
+
+/** Everything stateful, built once per process and handed to GraphQL and Remix alike. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  db: Database;
+  dbHandle: DatabaseHandle;
+  bus: EventBus;
+  runner: AgentRunner;
+  conversationDeps: ConversationDeps;
+  model: { label: string; offline: boolean };
+  instanceId: string;
+}
+
+export async function createServices(config: Config, log: Logger): Promise<Services> {
+  const dbHandle = await openDatabase(config.database);
+  const db = dbHandle.db;
+  await seedIfEmpty(db, log);
+  const bus = config.redisUrl ? EventBus.redis(config.redisUrl, log) : EventBus.inMemory();
+  const resolved = resolveModel(config.ai);
+  const instanceId = randomUUID();
+  const runner = new AgentRunner({
+    db,
+    bus,
+    log,
+    model: resolved.model,
+    modelLabel: resolved.label,
+    instanceId,
+    timeoutMs: config.ai.timeoutMs,
+    maxRetries: config.ai.maxRetries,
+    retryBaseMs: config.ai.retryBaseMs,
+    persistIntervalMs: config.streaming.persistIntervalMs,
+    staleAfterMs: config.streaming.staleAfterMs,
+  });
+  const conversationDeps: ConversationDeps = {
+    db,
+    bus,
+    maxMessageLength: config.limits.maxMessageLength,
+    onCustomerMessage: (conversation) => void runner.scheduleTurn(conversation.id),
+  };
+  log.info({ driver: dbHandle.driver, bus: bus.kind, model: resolved.label }, "services ready");
+  return {
+    config,
+    log,
+    db,
+    dbHandle,
+    bus,
+    runner,
+    conversationDeps,
+    model: { label: resolved.label, offline: resolved.offline },
+    instanceId,
+  };
+}

@@ -1,0 +1,70 @@
+import { expect, test, type Page } from "@playwright/test";
+
+async function startChat(page: Page) {
+  await page.goto("/");
+  await page.getByLabel("Your name (optional)").fill("Robin");
+  await page.getByRole("button", { name: "Start chatting" }).click();
+  await expect(page.getByText("Connected")).toBeVisible();
+}
+
+const agentReplies = (page: Page) => page.locator('[data-role="agent"]');
+
+// Any console error fails the journey, except the browser's own report that a connection
+// failed while the test had deliberately taken the network away.
+let consoleErrors: string[] = [];
+test.beforeEach(async ({ page }) => {
+  consoleErrors = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !msg.text().includes("net::ERR_INTERNET_DISCONNECTED")) consoleErrors.push(msg.text());
+  });
+});
+test.afterEach(() => {
+  expect(consoleErrors).toEqual([]);
+});
+
+test("a customer sends a message and sees the reply stream in", async ({ page }) => {
+  await startChat(page);
+  await page.getByLabel("Your message").fill("Hello there");
+  await page.keyboard.press("Enter");
+  await expect(page.locator('[data-role="customer"]')).toContainText("Hello there");
+  // Seen while still streaming: the reply grows before it is complete.
+  await expect(agentReplies(page).and(page.locator('[data-status="streaming"]'))).toBeVisible();
+  const partial = (await agentReplies(page).first().textContent()) ?? "";
+  await expect(agentReplies(page).and(page.locator('[data-status="complete"]'))).toBeVisible();
+  const final = (await agentReplies(page).first().textContent()) ?? "";
+  expect(final.length).toBeGreaterThan(partial.length);
+  await expect(agentReplies(page)).toContainText("Triage (AI)");
+  await expect(agentReplies(page)).toContainText("What can I do for you today?");
+});
+
+test("the history survives a reload", async ({ page }) => {
+  await startChat(page);
+  await page.getByLabel("Your message").fill("My laptop will not boot");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(agentReplies(page).and(page.locator('[data-status="complete"]'))).toHaveCount(1);
+  const before = (await page.getByRole("log").textContent()) ?? "";
+  await page.reload();
+  await expect(page.getByText("Connected")).toBeVisible();
+  await expect(page.getByRole("log")).toHaveText(before);
+  await expect(page.locator('[data-role="customer"]')).toHaveCount(1);
+});
+
+test("dropping the network mid-reply loses and duplicates nothing", async ({ page, context }) => {
+  await startChat(page);
+  await page.getByLabel("Your message").fill("I was charged twice on my invoice");
+  await page.keyboard.press("Enter");
+  await expect(agentReplies(page).and(page.locator('[data-status="streaming"]'))).toBeVisible();
+  await context.setOffline(true);
+  await expect(page.getByText("Reconnecting…")).toBeVisible();
+  await page.waitForTimeout(1500);
+  await context.setOffline(false);
+  await expect(page.getByText("Connected")).toBeVisible();
+  await expect(agentReplies(page).and(page.locator('[data-status="complete"]'))).toHaveCount(1);
+  const shown = await agentReplies(page).locator("p").nth(1).innerText();
+
+  // The server's copy of the transcript is the truth: a fresh load must show exactly the same.
+  await page.reload();
+  await expect(agentReplies(page)).toHaveCount(1);
+  expect(await agentReplies(page).locator("p").nth(1).innerText()).toBe(shown);
+  await expect(page.locator('[data-role="customer"]')).toHaveCount(1);
+});
