@@ -8,6 +8,7 @@ import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
+import type { ResolvedModel } from "./ai/model.ts";
 import { createLogger } from "./logger.ts";
 import { createServices, type Services } from "./services.ts";
 import { createGraphQLServer, type TandemYoga } from "./graphql/yoga.ts";
@@ -30,12 +31,14 @@ export interface AppOptions {
   logger?: Logger;
   /** Serve the Remix UI (needs `npm run build`). API-only tests turn it off. */
   ui?: boolean;
+  /** Replaces the configured language model: the one seam tests swap it at. */
+  model?: ResolvedModel;
 }
 
 /** Builds the whole server once. Nothing listens until `listen()`; tests use port 0. */
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = opts.logger ?? createLogger(config);
-  const services = await createServices(config, log);
+  const services = await createServices(config, log, opts.model);
   const yoga = createGraphQLServer(services);
   const app = express();
   app.disable("x-powered-by");

@@ -55,7 +55,9 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-export function parseEnv(source: NodeJS.ProcessEnv): Env {
+export type EnvSource = Record<string, string | undefined>;
+
+export function parseEnv(source: EnvSource): Env {
   // Empty strings in .env files mean "unset", not "invalid".
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
   const result = envSchema.safeParse(cleaned);
@@ -66,7 +68,7 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   return result.data;
 }
 
-export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+export function loadConfig(source: EnvSource = process.env, overrides: Partial<Config> = {}): Config {
   const env = parseEnv(source);
   const production = env.NODE_ENV === "production";
   return {

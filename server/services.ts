@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { openDatabase, type Database, type DatabaseHandle } from "./db/client.ts";
 import { EventBus } from "./events/bus.ts";
-import { resolveModel } from "./ai/model.ts";
+import { resolveModel, type ResolvedModel } from "./ai/model.ts";
 import { AgentRunner } from "./ai/runner.ts";
 import type { ConversationDeps } from "./conversations/service.ts";
 import { seedIfEmpty } from "../drizzle/seed-data.ts";
@@ -21,12 +21,12 @@ export interface Services {
   instanceId: string;
 }
 
-export async function createServices(config: Config, log: Logger): Promise<Services> {
+export async function createServices(config: Config, log: Logger, model?: ResolvedModel): Promise<Services> {
   const dbHandle = await openDatabase(config.database);
   const db = dbHandle.db;
   await seedIfEmpty(db, log);
   const bus = config.redisUrl ? EventBus.redis(config.redisUrl, log) : EventBus.inMemory();
-  const resolved = resolveModel(config.ai);
+  const resolved = model ?? resolveModel(config.ai);
   const instanceId = randomUUID();
   const runner = new AgentRunner({
     db,

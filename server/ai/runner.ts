@@ -162,6 +162,8 @@ export class AgentRunner {
             system,
             messages: prompt,
             maxRetries: 0,
+            // Errors arrive as stream parts and are handled below; the default would log them twice.
+            onError: () => {},
             abortSignal: AbortSignal.any([signal, AbortSignal.timeout(deps.timeoutMs)]),
           });
           for await (const part of result.fullStream) {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
 import { z } from "zod";
 import { conversations, messages, type Conversation, type Message } from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
@@ -184,7 +184,3 @@ export async function listMessages(
   return { messages: rows.slice(0, limit), hasNextPage: rows.length > limit, hasPreviousPage: after !== undefined && after > 0 };
 }
 
-export async function getMessagesByIds(db: Queryable, ids: string[]): Promise<Message[]> {
-  if (ids.length === 0) return [];
-  return db.select().from(messages).where(inArray(messages.id, ids));
-}

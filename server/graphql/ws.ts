@@ -1,6 +1,7 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import { randomUUID } from "node:crypto";
 import { GraphQLError, type ExecutionArgs } from "graphql";
+import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Actor } from "../auth/actor.ts";
@@ -17,10 +18,21 @@ interface SocketExtra {
 /**
  * graphql-ws on the same port and path as HTTP GraphQL. Every operation runs through
  * yoga.getEnveloped, so armor limits, masking and the context are the very plugins HTTP uses.
- * Only the graphql-transport-ws subprotocol is served: graphql-ws closes anything else with 4406.
+ * Only the graphql-transport-ws subprotocol is served.
  */
 export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, services: Services) {
-  const wss = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, maxPayload: 64 * 1024 });
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: yoga.graphqlEndpoint,
+    maxPayload: 64 * 1024,
+    // Refuse the handshake outright unless the client speaks graphql-transport-ws; the legacy
+    // subscriptions-transport-ws protocol ("graphql-ws") is unmaintained and is not served.
+    verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+      const offered = String(info.req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+      if (offered.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)) done(true);
+      else done(false, 400, `Use the ${GRAPHQL_TRANSPORT_WS_PROTOCOL} subprotocol`);
+    },
+  });
   const extras = new WeakMap<object, SocketExtra>();
   const extraOf = (ctx: { extra: object }) => {
     let extra = extras.get(ctx.extra);

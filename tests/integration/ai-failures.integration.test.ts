@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import type { LanguageModelV4, LanguageModelV4CallOptions } from "@ai-sdk/provider";
+import { APICallError } from "ai";
+import { asc, eq } from "drizzle-orm";
+import { messages } from "../../drizzle/schema.ts";
+import { OfflineLanguageModel } from "../../server/ai/offline/model.ts";
+import { FAILURE_NOTICE } from "../../server/ai/runner.ts";
+import { send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
+
+/** The offline model, but its first `failures` calls fail the way a rate-limited API does. */
+class FlakyModel extends OfflineLanguageModel {
+  calls = 0;
+  constructor(private failures: number) {
+    super({ delayMs: 0 });
+  }
+  override async doStream(options: LanguageModelV4CallOptions) {
+    this.calls++;
+    if (this.calls <= this.failures) {
+      throw new APICallError({
+        message: "Too Many Requests",
+        url: "http://model.invalid/v1/chat/completions",
+        requestBodyValues: {},
+        statusCode: 429,
+        isRetryable: true,
+      });
+    }
+    return super.doStream(options);
+  }
+}
+
+const apps: TestApp[] = [];
+after(() => Promise.all(apps.map((a) => a.close())));
+
+async function appWith(model: LanguageModelV4) {
+  const t = await startTestApp({ AI_MAX_RETRIES: "2", AI_RETRY_BASE_MS: "5" }, { model: { model, label: "flaky", offline: false } });
+  apps.push(t);
+  return t;
+}
+
+async function transcript(t: TestApp, conversationId: string) {
+  return t.app.services.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(asc(messages.seq));
+}
+
+test("a transient model error is retried and the customer gets the answer", async () => {
+  const model = new FlakyModel(2);
+  const t = await appWith(model);
+  const conv = await startConversation(t);
+  await send(t, conv, "Hello");
+  await t.app.services.runner.idle();
+  const rows = await transcript(t, conv.id);
+  assert.equal(model.calls, 3);
+  assert.deepEqual(rows.map((r) => [r.role, r.status]), [["customer", "complete"], ["agent", "complete"]]);
+  assert.ok(rows[1]!.content.length > 0);
+});
+
+test("a model that keeps failing ends in a visible notice, never a hanging reply", async () => {
+  const model = new FlakyModel(99);
+  const t = await appWith(model);
+  const conv = await startConversation(t);
+  await send(t, conv, "Hello");
+  await t.app.services.runner.idle();
+  const rows = await transcript(t, conv.id);
+  assert.equal(model.calls, 3);
+  assert.deepEqual(rows.map((r) => [r.role, r.status]), [["customer", "complete"], ["agent", "failed"], ["system", "complete"]]);
+  assert.equal(rows[2]!.content, FAILURE_NOTICE);
+});
+
+test("a model that hangs times out and the customer is told", async () => {
+  const hanging: LanguageModelV4 = {
+    specificationVersion: "v4",
+    provider: "test",
+    modelId: "hang",
+    supportedUrls: {},
+    doGenerate: () => new Promise(() => {}),
+    doStream: (options) =>
+      new Promise((_, reject) => options.abortSignal?.addEventListener("abort", () => reject(options.abortSignal!.reason))),
+  };
+  const t = await startTestApp({ AI_TIMEOUT_MS: "200", AI_MAX_RETRIES: "1", AI_RETRY_BASE_MS: "5" }, { model: { model: hanging, label: "hang", offline: false } });
+  apps.push(t);
+  const conv = await startConversation(t);
+  await send(t, conv, "Hello?");
+  await t.app.services.runner.idle();
+  const rows = await transcript(t, conv.id);
+  assert.deepEqual(rows.map((r) => [r.role, r.status]), [["customer", "complete"], ["agent", "failed"], ["system", "complete"]]);
+});

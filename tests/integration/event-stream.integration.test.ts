@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { and, eq } from "drizzle-orm";
+import { conversations, messages } from "../../drizzle/schema.ts";
+import { eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
+import { assemble, collect, range, storedSeqs } from "../support/collect.ts";
+
+let t: TestApp;
+before(async () => {
+  // Slow enough that a reply is still streaming while the test joins it.
+  t = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "30" });
+});
+after(() => t.close());
+
+const lastSeqOf = async (id: string) =>
+  (await t.app.services.db.select({ s: conversations.lastSeq }).from(conversations).where(eq(conversations.id, id)))[0]!.s;
+
+test("replay then live: no gap and no duplicate while writes race the subscription", async () => {
+  const conv = await startConversation(t);
+  for (const text of ["first", "second"]) await send(t, conv, text);
+  await t.app.services.runner.idle();
+  const from = 2;
+
+  // Writers and the subscriber start together, so events land before, during and after replay.
+  const writes = Promise.all(range(1, 12).map((i) => send(t, conv, `burst ${i}`)));
+  const sub = collect(t.ws(conv.token), conv.id, from);
+  await writes;
+  await t.app.services.runner.idle();
+  const final = await lastSeqOf(conv.id);
+  await eventually(() => (storedSeqs(sub.events).at(-1) === final ? true : undefined), 15_000, `seq ${final}`);
+  sub.stop();
+
+  assert.deepEqual(storedSeqs(sub.events), range(from + 1, final));
+  assert.deepEqual(sub.errors, []);
+});
+
+test("a late joiner gets a snapshot of the partial reply, then the rest", async () => {
+  const conv = await startConversation(t);
+  await send(t, conv, "Hi there, I have a question about my invoice and a refund");
+  // Wait until the reply has persisted some partial text, i.e. we really join mid-reply.
+  const streaming = await eventually(async () => {
+    const [m] = await t.app.services.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conv.id), eq(messages.role, "agent"), eq(messages.status, "streaming")));
+    return m && m.content.length > 0 ? m : undefined;
+  }, 10_000, "a partially persisted reply");
+
+  const sub = collect(t.ws(conv.token), conv.id, 0);
+  await eventually(() => sub.events.find((e) => e.type === "MESSAGE_COMPLETED"), 15_000, "completion");
+  sub.stop();
+
+  const snapshot = sub.events.find((e) => e.type === "MESSAGE_SNAPSHOT");
+  assert.ok(snapshot, "expected a snapshot");
+  assert.equal(snapshot.delta!.messageId, streaming.id);
+  assert.ok(snapshot.delta!.text.length > 0);
+  const [stored] = await t.app.services.db.select().from(messages).where(eq(messages.id, streaming.id));
+  assert.equal(stored!.status, "complete");
+  // Deltas from before the completion event must assemble into exactly the stored text.
+  const beforeCompletion = sub.events.slice(0, sub.events.findIndex((e) => e.type === "MESSAGE_COMPLETED"));
+  const assembled = assemble(beforeCompletion).messages.find((m) => m.id === streaming.id);
+  assert.equal(assembled?.content, stored!.content);
+});
+
+test("a subscriber for someone else's conversation gets NOT_FOUND and no events", async () => {
+  const mine = await startConversation(t);
+  const theirs = await startConversation(t);
+  const sub = collect(t.ws(mine.token), theirs.id, 0);
+  await send(t, theirs, "secret");
+  await sub.done;
+  assert.equal(sub.events.length, 0);
+  const [error] = sub.errors as Array<{ extensions?: { code?: string } }>;
+  assert.equal(error?.extensions?.code, "NOT_FOUND");
+});

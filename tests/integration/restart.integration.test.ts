@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { INTERRUPTED_NOTICE } from "../../server/ai/runner.ts";
+import { eventually, HISTORY, SEND, START } from "../support/app.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+let dataDir: string;
+before(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), "tandem-restart-"));
+});
+after(() => rm(dataDir, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** The real server, as a separate process we can kill. Same database across restarts. */
+async function startServer(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "test",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "error",
+      OFFLINE_MODEL_DELAY_MS: "40",
+      STREAM_STALE_AFTER_MS: "1000",
+      PGLITE_DIR: path.join(dataDir, "db"),
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    },
+  });
+  await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
+    return ok ? true : undefined;
+  }, 60_000, "the server to start");
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once("exit", (code) => r(code)));
+}
+
+async function gql<T>(port: number, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown };
+  if (!body.data) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+type Row = { role: string; status: string; content: string };
+async function history(port: number, id: string, token: string): Promise<Row[]> {
+  const data = await gql<{ conversation: { messages: { edges: Array<{ node: Row }> } } }>(port, HISTORY, { id, last: 50 }, token);
+  return data.conversation.messages.edges.map((e) => e.node);
+}
+
+for (const signal of ["SIGKILL", "SIGTERM"] as const) {
+  test(`a reply interrupted by ${signal} is failed visibly and answered again after restart`, async () => {
+    const port = await freePort();
+    let server = await startServer(port);
+    try {
+      const { startConversation: started } = await gql<{ startConversation: { token: string; conversation: { id: string } } }>(port, START, { name: "Restart" });
+      const { token } = started;
+      const id = started.conversation.id;
+      await gql(port, SEND, { input: { conversationId: id, content: "My laptop will not boot at all", clientMessageId: "r1" } }, token);
+      // Kill it only once partial text has been persisted: the reply is genuinely mid-stream.
+      await eventually(async () => {
+        const rows = await history(port, id, token);
+        return rows.some((r) => r.role === "AGENT" && r.status === "STREAMING" && r.content.length > 0) ? true : undefined;
+      }, 15_000, "a reply in mid-stream");
+      server.kill(signal);
+      const code = await exited(server);
+      if (signal === "SIGTERM") assert.equal(code, 0, "graceful shutdown exits cleanly");
+
+      server = await startServer(port);
+      const settled = await eventually(async () => {
+        const rows = await history(port, id, token);
+        const done = rows.at(-1)?.role === "AGENT" && rows.at(-1)?.status === "COMPLETE";
+        return done ? rows : undefined;
+      }, 30_000, "the conversation to settle");
+      assert.deepEqual(
+        settled.map((r) => [r.role, r.status]),
+        [["CUSTOMER", "COMPLETE"], ["AGENT", "FAILED"], ["SYSTEM", "COMPLETE"], ["AGENT", "COMPLETE"]],
+      );
+      assert.equal(settled[2]!.content, INTERRUPTED_NOTICE);
+      assert.ok(settled[1]!.content.length > 0, "the partial text is kept, marked failed");
+      assert.ok(!settled.some((r) => r.status === "STREAMING"));
+    } finally {
+      server.kill("SIGTERM");
+      await exited(server);
+    }
+  });
+}

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { asc, eq } from "drizzle-orm";
+import WebSocket from "ws";
+import { messages } from "../../drizzle/schema.ts";
+import { eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
+import { assemble, collect, storedSeqs } from "../support/collect.ts";
+
+let t: TestApp;
+before(async () => {
+  t = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "25" });
+});
+after(() => t.close());
+
+function closeCode(ws: WebSocket): Promise<number> {
+  return new Promise((resolve) => ws.on("close", (code) => resolve(code)));
+}
+
+test("a subscription receives the reply as deltas, then its completion", async () => {
+  const conv = await startConversation(t);
+  const sub = collect(t.ws(conv.token), conv.id, 0);
+  await send(t, conv, "Hello");
+  const completed = await eventually(() => sub.events.find((e) => e.type === "MESSAGE_COMPLETED" && e.message?.role === "AGENT"), 15_000);
+  sub.stop();
+  const deltas = sub.events.filter((e) => e.type === "MESSAGE_DELTA");
+  assert.ok(deltas.length > 5, `expected many deltas, got ${deltas.length}`);
+  assert.equal(deltas.map((d) => d.delta!.text).join(""), completed.message!.content);
+  assert.deepEqual(
+    sub.events.filter((e) => e.seq !== null).map((e) => e.type),
+    ["MESSAGE_CREATED", "MESSAGE_CREATED", "MESSAGE_COMPLETED"],
+  );
+});
+
+test("killing the socket mid-stream and resuming with `after` gives the server's exact transcript", async () => {
+  const conv = await startConversation(t);
+  const client1 = t.ws(conv.token);
+  const first = collect(client1, conv.id, 0);
+  await send(t, conv, "My laptop will not boot after the update");
+  await eventually(() => (first.events.filter((e) => e.type === "MESSAGE_DELTA").length >= 3 ? true : undefined), 10_000);
+  client1.terminate();
+  await first.done;
+  const held = assemble(first.events);
+  assert.ok(held.messages.some((m) => m.status === "STREAMING"), "the socket died while a reply was streaming");
+
+  // Another message while we are away, then reconnect with the highest seq we hold.
+  await send(t, conv, "Also the fan is loud");
+  const second = collect(t.ws(conv.token), conv.id, held.lastSeq);
+  await t.app.services.runner.idle();
+  const serverRows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id)).orderBy(asc(messages.seq));
+  await eventually(() => {
+    const now = assemble(second.events, held);
+    return now.messages.length === serverRows.length && now.messages.every((m) => m.status !== "STREAMING") ? true : undefined;
+  }, 15_000, "the resumed transcript to settle");
+  second.stop();
+
+  const resumed = assemble(second.events, held);
+  assert.deepEqual(
+    resumed.messages.map((m) => [m.id, m.role, m.status, m.content]),
+    serverRows.map((m) => [m.id, m.role.toUpperCase(), m.status.toUpperCase(), m.content]),
+  );
+  // The resumed stream started exactly after what we held.
+  assert.equal(storedSeqs(second.events)[0], held.lastSeq + 1);
+});
+
+test("the legacy graphql-ws subprotocol is refused at the handshake", async () => {
+  for (const protocols of [["graphql-ws"], []]) {
+    const ws = new WebSocket(t.wsUrl, protocols);
+    const status = await new Promise<number>((resolve, reject) => {
+      ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on("open", () => reject(new Error("the handshake was accepted")));
+    });
+    assert.equal(status, 400);
+  }
+});
+
+test("an invalid token in connection_init closes the socket with 4403", async () => {
+  const ws = new WebSocket(t.wsUrl, "graphql-transport-ws");
+  await new Promise((r) => ws.on("open", r));
+  ws.send(JSON.stringify({ type: "connection_init", payload: { token: "ct_not-a-real-token" } }));
+  assert.equal(await closeCode(ws), 4403);
+});
+
+test("an anonymous subscriber gets UNAUTHENTICATED", async () => {
+  const conv = await startConversation(t);
+  const sub = collect(t.ws(), conv.id, 0);
+  await sub.done;
+  assert.equal((sub.errors[0] as { extensions?: { code?: string } }).extensions?.code, "UNAUTHENTICATED");
+  assert.equal(sub.events.length, 0);
+});
