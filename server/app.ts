@@ -74,7 +74,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         createRequestHandler({
           build,
           mode: config.env === "production" ? "production" : "development",
-          getLoadContext: (req): AppLoadContext => ({ services, requestId: String(req.headers["x-request-id"]) }),
+          getLoadContext: (req): AppLoadContext => ({
+            services,
+            requestId: String(req.headers["x-request-id"]),
+            clientIp: req.socket.remoteAddress ?? "unknown",
+          }),
         }),
       );
       // Set by `remix dev`, which waits for this signal before live-reloading the browser.

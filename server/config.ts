@@ -50,7 +50,12 @@ export interface Config {
   cookies: { secure: boolean };
   /** How often an in-flight reply writes its partial text, and how stale one may be before a sweeper fails it. */
   streaming: { persistIntervalMs: number; staleAfterMs: number };
-  limits: { maxMessageLength: number; maxSubscriptionsPerSocket: number };
+  limits: {
+    maxMessageLength: number;
+    maxSubscriptionsPerSocket: number;
+    /** Token buckets: `capacity` requests at once, then one more every `refillMs`. */
+    rate: Record<"startConversation" | "sendMessage", { capacity: number; refillMs: number }>;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -90,7 +95,16 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
     cookies: { secure: env.COOKIE_SECURE ?? production },
     streaming: { persistIntervalMs: 250, staleAfterMs: env.STREAM_STALE_AFTER_MS },
-    limits: { maxMessageLength: 4000, maxSubscriptionsPerSocket: 20 },
+    limits: {
+      maxMessageLength: 4000,
+      maxSubscriptionsPerSocket: 20,
+      rate: {
+        // Per client address.
+        startConversation: { capacity: 10, refillMs: 30_000 },
+        // Per conversation.
+        sendMessage: { capacity: 20, refillMs: 1_000 },
+      },
+    },
     ...overrides,
   };
 }

@@ -4,5 +4,6 @@ import type { Services } from "./services.ts";
 export interface AppLoadContext {
   services: Services;
   requestId: string;
+  clientIp: string;
   [key: string]: unknown;
 }

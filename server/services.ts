@@ -6,6 +6,7 @@ import { EventBus } from "./events/bus.ts";
 import { resolveModel, type ResolvedModel } from "./ai/model.ts";
 import { AgentRunner } from "./ai/runner.ts";
 import type { ConversationDeps } from "./conversations/service.ts";
+import { RateLimiter } from "./auth/rate-limit.ts";
 import { seedIfEmpty } from "../drizzle/seed-data.ts";
 
 /** Everything stateful, built once per process and handed to GraphQL and Remix alike. */
@@ -19,6 +20,7 @@ export interface Services {
   conversationDeps: ConversationDeps;
   model: { label: string; offline: boolean };
   instanceId: string;
+  rateLimits: { startConversation: RateLimiter; sendMessage: RateLimiter };
 }
 
 export async function createServices(config: Config, log: Logger, model?: ResolvedModel): Promise<Services> {
@@ -58,5 +60,9 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     conversationDeps,
     model: { label: resolved.label, offline: resolved.offline },
     instanceId,
+    rateLimits: {
+      startConversation: new RateLimiter(config.limits.rate.startConversation.capacity, config.limits.rate.startConversation.refillMs),
+      sendMessage: new RateLimiter(config.limits.rate.sendMessage.capacity, config.limits.rate.sendMessage.refillMs),
+    },
   };
 }

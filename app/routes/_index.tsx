@@ -35,6 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const secure = context.services.config.cookies.secure;
   try {
     if (intent === "start") {
+      context.services.rateLimits.startConversation.take(context.clientIp);
       const { token } = await startConversation(context.services, { customerName: String(form.get("customerName") ?? "") });
       return redirect("/", { headers: { "Set-Cookie": customerCookie(token, secure) } });
     }
@@ -52,7 +53,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return redirect("/");
     }
   } catch (error) {
-    if (error instanceof AppError) return new Response(error.message, { status: error.status });
+    if (error instanceof AppError) {
+      const retryAfter = error.extensions.retryAfter;
+      return new Response(error.message, {
+        status: error.status,
+        headers: retryAfter ? { "Retry-After": String(retryAfter) } : {},
+      });
+    }
     throw error;
   }
   return new Response("Unknown action.", { status: 400 });

@@ -6,6 +6,8 @@ export interface GraphQLContext {
   actor: Actor;
   services: Services;
   requestId: string;
+  /** The peer address, for per-client rate limits. */
+  clientIp: string;
   log: Logger;
   signal?: AbortSignal;
 }

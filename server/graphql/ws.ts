@@ -71,6 +71,7 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
           params: payload,
           actor: extra.actor,
           requestId: extra.requestId,
+          clientIp: ctx.extra.request.socket.remoteAddress ?? "unknown",
         });
         let document;
         try {

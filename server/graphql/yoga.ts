@@ -1,6 +1,7 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
+import type { IncomingMessage } from "node:http";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Actor } from "../auth/actor.ts";
@@ -16,6 +17,9 @@ export const CSRF_HEADER = "x-tandem-csrf";
 export interface ServerContext {
   actor?: Actor;
   requestId?: string;
+  clientIp?: string;
+  /** Set by the Express adapter. */
+  req?: IncomingMessage;
 }
 
 export type TandemYoga = YogaServerInstance<ServerContext, GraphQLContext>;
@@ -70,7 +74,8 @@ export function createGraphQLServer(services: Services): TandemYoga {
         if (resolved === "invalid") throw unauthenticated("The token is invalid or has been revoked.");
         actor = resolved;
       }
-      return { actor, services, requestId, log: log.child({ requestId }), signal: initial.request?.signal };
+      const clientIp = initial.clientIp ?? initial.req?.socket.remoteAddress ?? "unknown";
+      return { actor, services, requestId, clientIp, log: log.child({ requestId }), signal: initial.request?.signal };
     },
   });
 }

@@ -22,7 +22,7 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: AppOptions & { config?: Partial<Config> } = {},
+  opts: AppOptions & { config?: Partial<Config>; realRateLimits?: boolean } = {},
 ): Promise<TestApp> {
   const config = loadConfig(
     {
@@ -36,6 +36,10 @@ export async function startTestApp(
     },
     opts.config,
   );
+  // Every test client shares 127.0.0.1; only the rate-limit test wants the real limits.
+  if (!opts.realRateLimits) {
+    config.limits.rate = { startConversation: { capacity: 10_000, refillMs: 1 }, sendMessage: { capacity: 10_000, refillMs: 1 } };
+  }
   const app = await createApp(config, { ui: false, ...opts });
   const { url } = await app.listen(0, "127.0.0.1");
   const wsUrl = `${url.replace("http", "ws")}/graphql`;

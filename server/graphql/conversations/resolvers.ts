@@ -30,13 +30,17 @@ export const conversationResolvers = {
       getConversation(ctx.services.db, ctx.actor, args.id),
   },
   Mutation: {
-    startConversation: async (_: unknown, args: { input?: { customerName?: string | null } }, ctx: GraphQLContext) =>
-      startConversation(ctx.services, args.input ?? {}),
+    startConversation: async (_: unknown, args: { input?: { customerName?: string | null } }, ctx: GraphQLContext) => {
+      ctx.services.rateLimits.startConversation.take(ctx.clientIp);
+      return startConversation(ctx.services, args.input ?? {});
+    },
     sendMessage: async (
       _: unknown,
       args: { input: { conversationId: string; content: string; clientMessageId: string } },
       ctx: GraphQLContext,
     ) => {
+      // Keyed by the authenticated conversation, so nobody can drain another customer's bucket.
+      if (ctx.actor.kind === "customer") ctx.services.rateLimits.sendMessage.take(ctx.actor.conversationId);
       const { message, duplicate } = await sendCustomerMessage(ctx.services.conversationDeps, ctx.actor, args.input);
       return { message: toMessageView(message), duplicate };
     },
