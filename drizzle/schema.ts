@@ -1,6 +1,8 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import {
+  boolean,
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -12,6 +14,8 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 
 export const customers = pgTable("customers", {
@@ -19,7 +23,9 @@ export const customers = pgTable("customers", {
   email: text("email").notNull().unique(),
   name: text("name").notNull(),
   company: text("company"),
-  plan: text("plan").notNull(),
+  plan: text("plan", { enum: ["Basic", "Pro", "Business"] }).notNull(),
+  /** The device-protection add-on (accidental damage, water damage, theft). */
+  protectionPlan: boolean("protection_plan").notNull().default(false),
   status: text("status", { enum: ["active", "past_due", "cancelled"] }).notNull().default("active"),
   createdAt: createdAt(),
 });
@@ -59,6 +65,8 @@ export interface MessageUsage {
   inputTokens: number;
   outputTokens: number;
   model: string;
+  /** Estimated from the configured price table. */
+  costUsd?: number;
 }
 
 export const messages = pgTable(
@@ -93,6 +101,7 @@ export const messages = pgTable(
 
 export const eventTypes = [
   "message_created",
+  "tool_result",
   "message_completed",
   "status_changed",
   "agent_changed",
@@ -121,3 +130,144 @@ export type Customer = typeof customers.$inferSelect;
 export type Conversation = typeof conversations.$inferSelect;
 export type Message = typeof messages.$inferSelect;
 export type ConversationEventRow = typeof conversationEvents.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------
+// Accounts, system status, tickets, knowledge, escalations: the data the agents' tools work on.
+
+export const invoices = pgTable(
+  "invoices",
+  {
+    id: text("id").primaryKey(), // INV-1042
+    customerId: uuid("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    description: text("description").notNull(),
+    amountCents: integer("amount_cents").notNull(),
+    currency: text("currency").notNull().default("EUR"),
+    status: text("status", { enum: ["paid", "open", "refunded"] }).notNull(),
+    issuedAt: timestamp("issued_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("invoices_customer_idx").on(t.customerId, t.issuedAt)],
+);
+
+export const payments = pgTable(
+  "payments",
+  {
+    id: text("id").primaryKey(), // PAY-…
+    customerId: uuid("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    invoiceId: text("invoice_id").references(() => invoices.id),
+    amountCents: integer("amount_cents").notNull(),
+    currency: text("currency").notNull().default("EUR"),
+    method: text("method").notNull(),
+    status: text("status", { enum: ["succeeded", "refunded", "failed"] }).notNull(),
+    paidAt: timestamp("paid_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("payments_customer_idx").on(t.customerId, t.paidAt)],
+);
+
+export const systemServices = pgTable("system_services", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  status: text("status", { enum: ["operational", "degraded", "outage"] }).notNull().default("operational"),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+export const incidents = pgTable("incidents", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  serviceId: text("service_id")
+    .notNull()
+    .references(() => systemServices.id),
+  title: text("title").notNull(),
+  status: text("status", { enum: ["investigating", "identified", "monitoring", "resolved"] }).notNull(),
+  startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  resolvedAt: timestamp("resolved_at", { withTimezone: true, mode: "date" }),
+});
+
+export const departments = ["technical", "billing", "sales"] as const;
+export type Department = (typeof departments)[number];
+export const priorities = ["low", "medium", "high", "urgent"] as const;
+export type Priority = (typeof priorities)[number];
+export const ticketStatuses = ["open", "in_progress", "waiting_on_customer", "resolved", "closed"] as const;
+export type TicketStatus = (typeof ticketStatuses)[number];
+
+export const tickets = pgTable(
+  "tickets",
+  {
+    id: text("id").primaryKey(), // TK-12345, random
+    customerId: uuid("customer_id").references(() => customers.id),
+    conversationId: uuid("conversation_id").references(() => conversations.id),
+    department: text("department", { enum: departments }).notNull(),
+    priority: text("priority", { enum: priorities }).notNull(),
+    status: text("status", { enum: ticketStatuses }).notNull().default("open"),
+    subject: text("subject").notNull(),
+    description: text("description").notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("tickets_customer_idx").on(t.customerId), index("tickets_status_idx").on(t.status, t.priority)],
+);
+
+/** Every change to a ticket: who, what, when, and the status before and after. */
+export const ticketAudit = pgTable(
+  "ticket_audit",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    ticketId: text("ticket_id")
+      .notNull()
+      .references(() => tickets.id, { onDelete: "cascade" }),
+    actor: text("actor").notNull(),
+    action: text("action", { enum: ["created", "note", "status", "priority"] }).notNull(),
+    note: text("note"),
+    statusBefore: text("status_before"),
+    statusAfter: text("status_after"),
+    priorityBefore: text("priority_before"),
+    priorityAfter: text("priority_after"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("ticket_audit_ticket_idx").on(t.ticketId, t.createdAt)],
+);
+
+export const knowledgeArticles = pgTable(
+  "knowledge_articles",
+  {
+    slug: text("slug").primaryKey(),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    tags: text("tags").notNull().default(""),
+    search: tsvector("search")
+      .notNull()
+      .generatedAlwaysAs(
+        (): SQL => sql`setweight(to_tsvector('english', ${knowledgeArticles.title}), 'A') || setweight(to_tsvector('english', ${knowledgeArticles.tags}), 'B') || setweight(to_tsvector('english', ${knowledgeArticles.body}), 'C')`,
+      ),
+  },
+  (t) => [index("knowledge_search_idx").using("gin", t.search)],
+);
+
+export const escalations = pgTable(
+  "escalations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    reason: text("reason").notNull(),
+    summary: text("summary").notNull(),
+    priority: text("priority", { enum: priorities }).notNull(),
+    status: text("status", { enum: ["pending", "claimed", "resolved"] }).notNull().default("pending"),
+    agent: text("agent").notNull(),
+    ticketId: text("ticket_id").references(() => tickets.id),
+    claimedBy: text("claimed_by"),
+    claimedAt: timestamp("claimed_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("escalations_status_idx").on(t.status, t.priority, t.createdAt)],
+);
+
+export type Invoice = typeof invoices.$inferSelect;
+export type Payment = typeof payments.$inferSelect;
+export type Ticket = typeof tickets.$inferSelect;
+export type TicketAuditRow = typeof ticketAudit.$inferSelect;
+export type KnowledgeArticle = typeof knowledgeArticles.$inferSelect;
+export type Escalation = typeof escalations.$inferSelect;

@@ -24,11 +24,37 @@ const envSchema = z.object({
   AI_RETRY_BASE_MS: z.coerce.number().int().min(0).default(500),
   OFFLINE_MODEL_DELAY_MS: z.coerce.number().int().min(0).max(2000).default(25),
   STREAM_STALE_AFTER_MS: z.coerce.number().int().min(500).default(15_000),
+  IDENTITY_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  DEMO_ACCOUNTS: bool.optional(),
+  AI_PRICES: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return z.record(z.string(), z.tuple([z.number().min(0), z.number().min(0)])).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'must be JSON like {"model":[inputUsdPerMTok,outputUsdPerMTok]}' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
   COOKIE_SECURE: bool.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Public list prices, USD per million tokens [input, output]. Override or extend with AI_PRICES. */
+export const defaultPrices: Record<string, [number, number]> = {
+  "gpt-4o-mini": [0.15, 0.6],
+  "gpt-4o": [2.5, 10],
+  "gpt-4.1-mini": [0.4, 1.6],
+  "gpt-4.1": [2, 8],
+};
+
+export function estimateCostUsd(prices: Record<string, [number, number]>, model: string, usage: { inputTokens: number; outputTokens: number }): number {
+  const [input, output] = prices[model] ?? [0, 0];
+  return Math.round(((usage.inputTokens * input + usage.outputTokens * output) / 1e6) * 1e6) / 1e6;
+}
 
 export interface Config {
   env: Env["NODE_ENV"];
@@ -45,9 +71,17 @@ export interface Config {
     maxRetries: number;
     retryBaseMs: number;
     offlineDelayMs: number;
+    /** USD per million input and output tokens, by model name. */
+    prices: Record<string, [number, number]>;
   };
   graphql: { introspection: boolean };
   cookies: { secure: boolean };
+  identity: {
+    /** Secret the host site uses to sign customer emails (HMAC-SHA256) for startConversation. */
+    secret?: string;
+    /** The built-in chat page may link a conversation to a seeded account by email. Never in production unless set. */
+    demoAccounts: boolean;
+  };
   /** How often an in-flight reply writes its partial text, and how stale one may be before a sweeper fails it. */
   streaming: { persistIntervalMs: number; staleAfterMs: number };
   limits: {
@@ -91,9 +125,11 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
       maxRetries: env.AI_MAX_RETRIES,
       retryBaseMs: env.AI_RETRY_BASE_MS,
       offlineDelayMs: env.OFFLINE_MODEL_DELAY_MS,
+      prices: { ...defaultPrices, ...env.AI_PRICES },
     },
     graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
     cookies: { secure: env.COOKIE_SECURE ?? production },
+    identity: { secret: env.IDENTITY_SECRET, demoAccounts: env.DEMO_ACCOUNTS ?? !production },
     streaming: { persistIntervalMs: 250, staleAfterMs: env.STREAM_STALE_AFTER_MS },
     limits: {
       maxMessageLength: 4000,

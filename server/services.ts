@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { Config } from "./config.ts";
+import { estimateCostUsd, type Config } from "./config.ts";
 import { openDatabase, type Database, type DatabaseHandle } from "./db/client.ts";
 import { EventBus } from "./events/bus.ts";
 import { resolveModel, type ResolvedModel } from "./ai/model.ts";
@@ -42,6 +42,8 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     retryBaseMs: config.ai.retryBaseMs,
     persistIntervalMs: config.streaming.persistIntervalMs,
     staleAfterMs: config.streaming.staleAfterMs,
+    // The offline model costs nothing; a hosted one is priced by the configured table.
+    pricing: (usage) => (resolved.offline ? 0 : estimateCostUsd(config.ai.prices, config.ai.model, usage)),
   });
   const conversationDeps: ConversationDeps = {
     db,

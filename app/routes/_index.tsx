@@ -14,7 +14,8 @@ export const meta: MetaFunction = () => [{ title: "Tandem support" }];
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await getCustomerActor(request, context);
   const model = context.services.model;
-  if (actor.kind !== "customer") return { conversation: null, transcript: null, model };
+  const demoAccounts = context.services.config.identity.demoAccounts;
+  if (actor.kind !== "customer") return { conversation: null, transcript: null, model, demoAccounts };
   const conversation = await getConversation(context.services.db, actor, actor.conversationId);
   const page = await listMessages(context.services.db, actor, conversation.id, { last: 200 });
   const transcript: Transcript = {
@@ -26,7 +27,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       return { ...v, role: v.role.toUpperCase(), status: v.status.toUpperCase() } as ChatMessage;
     }),
   };
-  return { conversation: { id: conversation.id, customerName: conversation.customerName }, transcript, model };
+  return { conversation: { id: conversation.id, customerName: conversation.customerName }, transcript, model, demoAccounts };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -36,7 +37,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     if (intent === "start") {
       context.services.rateLimits.startConversation.take(context.clientIp);
-      const { token } = await startConversation(context.services, { customerName: String(form.get("customerName") ?? "") });
+      const { token } = await startConversation(context.services, {
+        customerName: String(form.get("customerName") ?? ""),
+        customerEmail: String(form.get("customerEmail") ?? ""),
+        // The demo page vouches for the email itself; a real site signs it (see README).
+        verified: context.services.config.identity.demoAccounts,
+      });
       return redirect("/", { headers: { "Set-Cookie": customerCookie(token, secure) } });
     }
     if (intent === "new") {
@@ -84,13 +90,13 @@ export default function Chat() {
       {data.conversation && data.transcript ? (
         <ChatWindow conversationId={data.conversation.id} initial={data.transcript} />
       ) : (
-        <StartForm />
+        <StartForm demoAccounts={data.demoAccounts} />
       )}
     </div>
   );
 }
 
-function StartForm() {
+function StartForm({ demoAccounts }: { demoAccounts: boolean }) {
   return (
     <main className="mx-auto mt-16 w-full max-w-md px-4">
       <h2 className="text-2xl font-semibold">How can we help?</h2>
@@ -109,6 +115,24 @@ function StartForm() {
             className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600/30"
           />
         </div>
+        {demoAccounts ? (
+          <div>
+            <label htmlFor="customerEmail" className="block text-sm font-medium text-slate-700">
+              Email (optional)
+            </label>
+            <input
+              id="customerEmail"
+              name="customerEmail"
+              type="email"
+              autoComplete="email"
+              aria-describedby="customerEmail-hint"
+              className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2 focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600/30"
+            />
+            <p id="customerEmail-hint" className="mt-1 text-xs text-slate-500">
+              Demo: ada@example.com, grace@example.com or alan@example.com links this chat to a sample account.
+            </p>
+          </div>
+        ) : null}
         <button
           type="submit"
           className="w-full rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-600 focus-visible:ring-offset-2"

@@ -1,5 +1,5 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
-import { streamText, type ModelMessage } from "ai";
+import { isStepCount, streamText, type ModelMessage } from "ai";
 import { and, asc, eq, gt, lt } from "drizzle-orm";
 import type { Logger } from "pino";
 import { conversations, messages, type Conversation, type Message } from "../../drizzle/schema.ts";
@@ -8,7 +8,10 @@ import type { EventBus } from "../events/bus.ts";
 import type { EphemeralConversationEvent } from "../events/types.ts";
 import { writeWithEvents } from "../conversations/log.ts";
 import { finishMessage, insertMessage } from "../conversations/messages.ts";
-import { getAgent } from "./agents.ts";
+import { getAgent, type AgentDefinition } from "./agents.ts";
+import { buildSystemPrompt } from "./context.ts";
+import { buildTools } from "./tools/index.ts";
+import { isTransferTool } from "./tools/transfer.ts";
 
 export interface RunnerDeps {
   db: Database;
@@ -23,7 +26,12 @@ export interface RunnerDeps {
   retryBaseMs: number;
   persistIntervalMs: number;
   staleAfterMs: number;
+  /** Estimated cost in USD of one reply's token usage. */
+  pricing: (usage: { inputTokens: number; outputTokens: number }) => number;
 }
+
+const MAX_HANDOFFS_PER_TURN = 3;
+const MAX_STEPS = 6;
 
 export const FAILURE_NOTICE =
   "Sorry, our assistant could not answer just now. Your message is saved; please try again in a moment.";
@@ -51,7 +59,8 @@ function toModelMessages(history: Message[]): ModelMessage[] {
  */
 export class AgentRunner {
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly inflight = new Map<string, AbortController>();
+  private readonly shutdownController = new AbortController();
+  private readonly shutdownSignal = this.shutdownController.signal;
   private closing = false;
 
   constructor(private readonly deps: RunnerDeps) {}
@@ -77,66 +86,76 @@ export class AgentRunner {
 
   private async runTurn(conversationId: string): Promise<void> {
     if (this.closing) return;
-    const { db, log } = this.deps;
-    const [conversation] = await db.select().from(conversations).where(eq(conversations.id, conversationId));
-    if (!conversation || conversation.owner !== "ai" || conversation.status !== "open") return;
-    const history = await db
-      .select()
-      .from(messages)
-      .where(eq(messages.conversationId, conversationId))
-      .orderBy(asc(messages.seq));
-    const lastCustomer = history.findLast((m) => m.role === "customer");
-    const lastAgent = history.findLast((m) => m.role === "agent" && m.status === "complete");
-    // Nothing new to answer: a retry, a sweep or a duplicate schedule must not double-reply.
-    if (!lastCustomer || (lastAgent && lastAgent.seq > lastCustomer.seq)) return;
-    // A reply is still streaming (here or in another process); the sweeper handles it if it dies.
-    if (history.some((m) => m.status === "streaming")) return;
-
-    const agent = getAgent(conversation.currentAgent);
-    const reply = await writeWithEvents(this.deps.db, this.deps.bus, (tx, batch) =>
-      insertMessage(tx, batch, conversationId, {
-        role: "agent",
-        author: agent.key,
-        authorName: agent.name,
-        content: "",
-        status: "streaming",
-        streamOwner: this.deps.instanceId,
-        heartbeatAt: new Date(),
-      }),
-    );
-    const controller = new AbortController();
-    this.inflight.set(reply.id, controller);
-    try {
-      await this.generate(conversation, reply, toModelMessages(history), agent.instructions, controller.signal);
-    } finally {
-      this.inflight.delete(reply.id);
+    const { db } = this.deps;
+    for (let hop = 0; hop <= MAX_HANDOFFS_PER_TURN; hop++) {
+      const [conversation] = await db.select().from(conversations).where(eq(conversations.id, conversationId));
+      if (!conversation || conversation.owner !== "ai" || conversation.status !== "open") return;
+      const history = await db
+        .select()
+        .from(messages)
+        .where(eq(messages.conversationId, conversationId))
+        .orderBy(asc(messages.seq));
+      if (hop === 0) {
+        const lastCustomer = history.findLast((m) => m.role === "customer");
+        const lastAgent = history.findLast((m) => m.role === "agent" && m.status === "complete");
+        // Nothing new to answer: a retry, a sweep or a duplicate schedule must not double-reply.
+        if (!lastCustomer || (lastAgent && lastAgent.seq > lastCustomer.seq)) return;
+      }
+      // A reply is still streaming (here or in another process); the sweeper handles it if it dies.
+      if (history.some((m) => m.status === "streaming")) return;
+      const agent = getAgent(conversation.currentAgent);
+      const system = await buildSystemPrompt(db, agent, conversation, history);
+      const outcome = await this.generate(conversation, agent, toModelMessages(history), system);
+      // A handoff ends the step loop; the next agent answers in the same turn, bounded so two
+      // agents cannot bounce a conversation forever.
+      if (!outcome.handedOff) return;
     }
-    log.debug({ conversationId, messageId: reply.id }, "AI turn finished");
+    this.deps.log.warn({ conversationId }, "handoff limit reached in one turn");
   }
 
   private async generate(
     conversation: Conversation,
-    reply: Message,
+    agent: AgentDefinition,
     prompt: ModelMessage[],
     system: string,
-    signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<{ handedOff: boolean }> {
     const { deps } = this;
+    let reply: Message | null = null;
     let text = "";
     let persisted = "";
+    let toolsRan = false;
+    let handedOff = false;
     const publish = (type: EphemeralConversationEvent["type"], offset: number, chunk: string) =>
       deps.bus.publish("conversation", conversation.id, {
         conversationId: conversation.id,
         seq: null,
         type,
         at: new Date().toISOString(),
-        payload: { messageId: reply.id, offset, text: chunk },
+        payload: { messageId: reply!.id, offset, text: chunk },
       });
+    // The reply row is created at the first word, so an agent that only hands off leaves no
+    // empty bubble behind.
+    const ensureReply = async () => {
+      if (reply) return reply;
+      reply = await writeWithEvents(deps.db, deps.bus, (tx, batch) =>
+        insertMessage(tx, batch, conversation.id, {
+          role: "agent",
+          author: agent.key,
+          authorName: agent.name,
+          content: "",
+          status: "streaming",
+          streamOwner: deps.instanceId,
+          heartbeatAt: new Date(),
+        }),
+      );
+      return reply;
+    };
 
     // The heartbeat persists partial text, publishes a snapshot, and notices if the message was
     // taken from us (failed by a sweeper, discarded on takeover) so we stop streaming.
     let lost = false;
     const heartbeat = setInterval(() => {
+      if (!reply) return;
       const snapshot = text;
       void deps.db
         .update(messages)
@@ -153,24 +172,39 @@ export class AgentRunner {
         .catch((err) => deps.log.warn({ err }, "could not persist partial reply"));
     }, deps.persistIntervalMs);
 
+    const tools = buildTools(agent, {
+      db: deps.db,
+      bus: deps.bus,
+      conversationId: conversation.id,
+      customerId: conversation.customerId,
+      agent,
+    });
     try {
       let usage = { inputTokens: 0, outputTokens: 0 };
       for (let attempt = 0; ; attempt++) {
         try {
           const result = streamText({
             model: deps.model,
-            system,
+            instructions: system,
             messages: prompt,
+            tools,
+            stopWhen: [isStepCount(MAX_STEPS), ({ steps }) => steps.some((st) => st.toolCalls.some((c) => isTransferTool(c.toolName)))],
             maxRetries: 0,
             // Errors arrive as stream parts and are handled below; the default would log them twice.
             onError: () => {},
-            abortSignal: AbortSignal.any([signal, AbortSignal.timeout(deps.timeoutMs)]),
+            abortSignal: AbortSignal.any([this.shutdownSignal, AbortSignal.timeout(deps.timeoutMs)]),
           });
           for await (const part of result.fullStream) {
             if (lost) throw new DiscardedError();
             if (part.type === "text-delta") {
+              if (!part.text) continue;
+              await ensureReply();
               publish("message_delta", text.length, part.text);
               text += part.text;
+            } else if (part.type === "tool-result") {
+              toolsRan = true;
+              if (isTransferTool(part.toolName)) handedOff = true;
+              await this.recordToolResult(conversation.id, agent.key, part.toolName, part.input, part.output);
             } else if (part.type === "error") {
               throw part.error;
             }
@@ -179,22 +213,31 @@ export class AgentRunner {
           usage = { inputTokens: total.inputTokens ?? 0, outputTokens: total.outputTokens ?? 0 };
           break;
         } catch (err) {
-          // A retry is only invisible while nothing has been streamed; after that a restart
-          // would repeat words the customer already saw.
-          if (signal.aborted || lost || err instanceof DiscardedError || text.length > 0 || attempt >= deps.maxRetries) throw err;
+          // A retry is only invisible while nothing has been streamed and no tool has acted;
+          // after that a restart would repeat words or side effects.
+          if (this.shutdownSignal.aborted || lost || err instanceof DiscardedError || text.length > 0 || toolsRan || attempt >= deps.maxRetries) throw err;
           deps.log.warn({ err, attempt, conversationId: conversation.id }, "model call failed; retrying");
           await sleep(deps.retryBaseMs * 2 ** attempt);
         }
       }
       clearInterval(heartbeat);
-      await this.complete(conversation, reply, text, usage);
+      if (reply) await this.complete(conversation, reply, text, usage);
+      else if (!handedOff && !toolsRan) await this.fail(null, conversation.id, "", FAILURE_NOTICE);
+      return { handedOff };
     } catch (err) {
       clearInterval(heartbeat);
-      if (lost || err instanceof DiscardedError) return;
-      const shuttingDown = signal.aborted && this.closing;
+      if (lost || err instanceof DiscardedError) return { handedOff: false };
+      const shuttingDown = this.closing;
       if (!shuttingDown) deps.log.error({ err, conversationId: conversation.id }, "AI reply failed");
-      await this.fail(reply, text, shuttingDown ? INTERRUPTED_NOTICE : FAILURE_NOTICE);
+      await this.fail(reply, conversation.id, text, shuttingDown ? INTERRUPTED_NOTICE : FAILURE_NOTICE);
+      return { handedOff: false };
     }
+  }
+
+  private async recordToolResult(conversationId: string, agent: string, tool: string, input: unknown, output: unknown) {
+    await writeWithEvents(this.deps.db, this.deps.bus, (tx, batch) =>
+      batch.append(tx, conversationId, "tool_result", { agent, tool, input: input ?? null, output: output ?? null }),
+    );
   }
 
   private async complete(
@@ -210,15 +253,16 @@ export class AgentRunner {
       await finishMessage(tx, batch, reply.id, {
         content: text,
         status: stillOurs ? "complete" : "discarded",
-        usage: { ...usage, model: this.deps.modelLabel },
+        usage: { ...usage, model: this.deps.modelLabel, costUsd: this.deps.pricing(usage) },
       });
     });
   }
 
-  private async fail(reply: Message, partial: string, notice: string): Promise<void> {
+  private async fail(reply: Message | null, conversationId: string, partial: string, notice: string): Promise<void> {
     await writeWithEvents(this.deps.db, this.deps.bus, async (tx, batch) => {
-      const failed = await finishMessage(tx, batch, reply.id, { content: partial, status: "failed" });
-      if (failed) await insertMessage(tx, batch, reply.conversationId, { role: "system", content: notice });
+      // finishMessage returns null if someone else (a sweeper, a takeover) already settled it.
+      const failed = reply ? await finishMessage(tx, batch, reply.id, { content: partial, status: "failed" }) : true;
+      if (failed) await insertMessage(tx, batch, conversationId, { role: "system", content: notice });
     });
   }
 
@@ -272,7 +316,7 @@ export class AgentRunner {
   /** Stops new turns, fails in-flight replies visibly, and waits for them to be recorded. */
   async shutdown(): Promise<void> {
     this.closing = true;
-    for (const controller of this.inflight.values()) controller.abort(new Error("server shutting down"));
+    this.shutdownController.abort(new Error("server shutting down"));
     await this.idle();
   }
 }

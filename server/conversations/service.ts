@@ -8,6 +8,7 @@ import type { EventBus } from "../events/bus.ts";
 import { badInput, conflict, notFound, unauthenticated } from "../errors.ts";
 import { writeWithEvents } from "./log.ts";
 import { insertMessage } from "./messages.ts";
+import { findCustomerByEmail } from "../accounts/service.ts";
 
 export interface ConversationDeps {
   db: Database;
@@ -27,18 +28,33 @@ export function parseConversationId(value: unknown): string {
 
 const startInput = z.object({
   customerName: z.string().trim().max(100, "customerName is at most 100 characters").optional(),
+  customerEmail: z.email("customerEmail must be an email address").optional(),
 });
 
+/**
+ * Opens a conversation and returns its customer token. It is linked to a customer account only
+ * when the caller vouches for the email (`verified`): a signed identity from the host site, or
+ * the demo web page. An unverified email is never trusted, so nobody reaches an account by typing
+ * its address.
+ */
 export async function startConversation(
   deps: Pick<ConversationDeps, "db">,
-  input: { customerName?: string | null } = {},
+  input: { customerName?: string | null; customerEmail?: string | null; verified?: boolean } = {},
 ): Promise<{ conversation: Conversation; token: string }> {
-  const parsed = startInput.safeParse({ customerName: input.customerName ?? undefined });
-  if (!parsed.success) throw badInput(parsed.error.issues[0]!.message, "customerName");
+  const parsed = startInput.safeParse({ customerName: input.customerName || undefined, customerEmail: input.customerEmail || undefined });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw badInput(issue.message, String(issue.path[0]));
+  }
+  const customer = input.verified && parsed.data.customerEmail ? await findCustomerByEmail(deps.db, parsed.data.customerEmail) : null;
   const token = generateToken("ct");
   const [conversation] = await deps.db
     .insert(conversations)
-    .values({ tokenHash: hashToken(token), customerName: parsed.data.customerName || null })
+    .values({
+      tokenHash: hashToken(token),
+      customerId: customer?.id ?? null,
+      customerName: parsed.data.customerName || customer?.name || null,
+    })
     .returning();
   return { conversation: conversation!, token };
 }

@@ -8,7 +8,7 @@ import type {
   LanguageModelV4StreamResult,
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
-import { composeTriageReply } from "./replies.ts";
+import { decide, readSituation, type Decision } from "./brain.ts";
 
 export const OFFLINE_MODEL_ID = "tandem-offline-1";
 
@@ -61,26 +61,34 @@ export class OfflineLanguageModel implements LanguageModelV4 {
 
   constructor(private readonly opts: { delayMs: number }) {}
 
-  private respond(options: LanguageModelV4CallOptions): string {
-    const userMessages = options.prompt.filter((m) => m.role === "user");
-    const latest = userMessages.at(-1);
-    const { text } = composeTriageReply(latest ? textOf(latest) : "", userMessages.length <= 1);
-    return text;
+  private respond(options: LanguageModelV4CallOptions): Decision {
+    const toolNames = (options.tools ?? []).map((t) => t.name);
+    const decision = decide(readSituation(options.prompt, toolNames));
+    if (decision.kind === "tool" && !toolNames.includes(decision.name)) {
+      return { kind: "text", text: "I'm not able to do that from here, but I can bring in a member of our team if you'd like." };
+    }
+    return decision;
   }
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
-    const text = this.respond(options);
-    const content: LanguageModelV4Content[] = [{ type: "text", text }];
+    const decision = this.respond(options);
+    const id = `call_${Date.now().toString(36)}`;
+    const content: LanguageModelV4Content[] =
+      decision.kind === "text"
+        ? [{ type: "text", text: decision.text }]
+        : [{ type: "tool-call", toolCallId: id, toolName: decision.name, input: JSON.stringify(decision.input) }];
     return {
       content,
-      finishReason: { unified: "stop", raw: "stop" },
-      usage: usageFor(options.prompt, text),
+      finishReason: decision.kind === "text" ? { unified: "stop", raw: "stop" } : { unified: "tool-calls", raw: "tool_calls" },
+      usage: usageFor(options.prompt, decision.kind === "text" ? decision.text : JSON.stringify(decision.input)),
       warnings: [],
     };
   }
 
   async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
-    const text = this.respond(options);
+    const decision = this.respond(options);
+    if (decision.kind === "tool") return { stream: toolCallStream(options, decision) };
+    const text = decision.text;
     const chunks = chunkText(text);
     const { delayMs } = this.opts;
     const signal = options.abortSignal;
@@ -105,4 +113,24 @@ export class OfflineLanguageModel implements LanguageModelV4 {
     });
     return { stream };
   }
+}
+
+function toolCallStream(options: LanguageModelV4CallOptions, decision: Extract<Decision, { kind: "tool" }>): ReadableStream<LanguageModelV4StreamPart> {
+  const input = JSON.stringify(decision.input);
+  const id = `call_${Math.random().toString(36).slice(2, 10)}`;
+  const parts: LanguageModelV4StreamPart[] = [
+    { type: "stream-start", warnings: [] },
+    { type: "response-metadata", id: `offline-${Date.now()}`, modelId: OFFLINE_MODEL_ID, timestamp: new Date() },
+    { type: "tool-input-start", id, toolName: decision.name },
+    { type: "tool-input-delta", id, delta: input },
+    { type: "tool-input-end", id },
+    { type: "tool-call", toolCallId: id, toolName: decision.name, input },
+    { type: "finish", usage: usageFor(options.prompt, input), finishReason: { unified: "tool-calls", raw: "tool_calls" } },
+  ];
+  return new ReadableStream({
+    start(controller) {
+      for (const part of parts) controller.enqueue(part);
+      controller.close();
+    },
+  });
 }

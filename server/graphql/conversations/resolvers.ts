@@ -4,6 +4,7 @@ import { listMessages, sendCustomerMessage, startConversation, getConversation }
 import { streamConversationEvents } from "../../conversations/stream.ts";
 import { toMessageView, type MessageView } from "../../conversations/views.ts";
 import { badInput } from "../../errors.ts";
+import { verifyIdentity } from "../../auth/tokens.ts";
 import type { GraphQLContext } from "../context.ts";
 
 const upper = (s: string) => s.toUpperCase();
@@ -30,9 +31,16 @@ export const conversationResolvers = {
       getConversation(ctx.services.db, ctx.actor, args.id),
   },
   Mutation: {
-    startConversation: async (_: unknown, args: { input?: { customerName?: string | null } }, ctx: GraphQLContext) => {
+    startConversation: async (
+      _: unknown,
+      args: { input?: { customerName?: string | null; customerEmail?: string | null; identitySignature?: string | null } },
+      ctx: GraphQLContext,
+    ) => {
       ctx.services.rateLimits.startConversation.take(ctx.clientIp);
-      return startConversation(ctx.services, args.input ?? {});
+      const input = args.input ?? {};
+      const verified = verifyIdentity(ctx.services.config.identity.secret, input.customerEmail, input.identitySignature);
+      if (input.identitySignature && !verified) throw badInput("identitySignature does not match customerEmail.", "identitySignature");
+      return startConversation(ctx.services, { ...input, verified });
     },
     sendMessage: async (
       _: unknown,

@@ -127,6 +127,10 @@ export const conversationTypeDefs = /* GraphQL */ `
 
   input StartConversationInput {
     customerName: String
+    "Links the conversation to this customer's account, but only with a valid identitySignature."
+    customerEmail: String
+    "HMAC-SHA256 of the lower-cased customerEmail with the server's IDENTITY_SECRET, hex-encoded, computed by your backend."
+    identitySignature: String
   }
 
   type StartConversationPayload {

@@ -1,0 +1,129 @@
+import type { Decision, Situation } from "./brain.ts";
+
+type Out = Record<string, unknown>;
+const say = (text: string): Decision => ({ kind: "text", text });
+
+const stem = (w: string) => w.toLowerCase().replace(/(ing|ed|es|s)$/, "");
+const words = (t: string) => new Set(t.toLowerCase().match(/[a-z]{3,}/g)?.map(stem) ?? []);
+
+/** The sentences of an article that best answer the question, in the article's own order. */
+export function bestSentences(body: string, question: string, count = 2): string {
+  const sentences = body.match(/[^.!?]+[.!?]+/g)?.map((x) => x.trim()) ?? [body];
+  const q = words(question);
+  const scored = sentences.map((text, i) => ({ text, i, score: [...words(text)].filter((w) => q.has(w)).length }));
+  const best = [...scored].sort((a, b) => b.score - a.score || a.i - b.i).slice(0, count);
+  return best.sort((a, b) => a.i - b.i).map((x) => x.text).join(" ");
+}
+
+/** Turns the latest tool result into the reply, or into the next tool call of a chain. */
+export function phraseToolResult(s: Situation): Decision {
+  const { toolName, output } = s.lastToolResult!;
+  const o = (output ?? {}) as Out;
+  if (typeof o.error === "string") {
+    if (toolName === "lookup_account") {
+      return say(`${o.error} I can't see account details here, so I'd rather not guess. If you'd like, I can bring in a member of our billing team, who can verify who you are.`);
+    }
+    return say(`${o.error}`);
+  }
+  switch (toolName) {
+    case "search_knowledge":
+      return phraseKnowledge(s, o);
+    case "check_system_status": {
+      const incidents = (o.incidents as Array<{ service: string; title: string; status: string }>) ?? [];
+      const services = (o.services as Array<{ id: string; name: string; status: string }>) ?? [];
+      if (o.allOperational && incidents.length === 0) return say("I've checked: all Northwind services are running normally right now. If something isn't working for you, tell me what you see and I'll help.");
+      const affected = services.filter((x) => x.status !== "operational").map((x) => `${x.name} is ${x.status === "outage" ? "down" : "degraded"}`);
+      const notes = incidents.map((i) => `${i.title} (${i.status})`);
+      return say(`I've checked our systems: ${affected.join("; ")}. Open incident: ${notes.join("; ") || "none reported"}. Everything else is operational. Our engineers are on it; no action is needed from you.`);
+    }
+    case "get_ticket_status":
+      return say(`Ticket ${o.ticketId} ("${o.subject}") is ${String(o.status).replace(/_/g, " ")}, with ${o.priority} priority in ${o.department}. It was last updated on ${o.updatedAt}.`);
+    case "lookup_account":
+      return s.agent === "sales" ? phraseUpgrade(o) : phraseBilling(o);
+    case "update_case":
+      return phraseCase(s, o);
+    case "create_ticket":
+      return say(
+        `I've created ticket ${o.ticketId} for our ${o.department} team, with ${o.priority} priority.` +
+          (o.escalated
+            ? " I've also asked a member of our team to join this conversation. They can see everything so far, so you won't need to repeat yourself."
+            : " You can ask me for its status at any time."),
+      );
+    case "escalate_to_human":
+      return say(
+        "I've asked a member of our support team to join this conversation. They can see everything we've discussed, so you won't need to repeat anything. Please keep this chat open; you'll see when they join.",
+      );
+    case "update_ticket":
+      return say(`I've added your note to ticket ${o.ticketId}.`);
+    default:
+      return say("Done.");
+  }
+}
+
+function phraseKnowledge(s: Situation, o: Out): Decision {
+  const articles = (o.articles as Array<{ title: string; url: string; excerpt: string; slug: string }>) ?? [];
+  const top = articles[0];
+  if (!top) {
+    return say("I couldn't find a help article about that. Could you tell me a bit more, or would you like me to bring in a member of our team?");
+  }
+  const cite = `Source: [${top.title}](${top.url})`;
+  if (s.agent === "technical") {
+    const steps = top.excerpt.match(/\d\. [^.]+\./g);
+    const intro = s.latest.entities.devices[0] ? `Sorry to hear your ${s.latest.entities.devices[0]} is giving you trouble. ` : "Sorry to hear that. ";
+    const body = steps?.length ? `Let's try these steps:\n${steps.join("\n")}` : bestSentences(top.excerpt, s.latest.text, 3);
+    return say(`${intro}${body}\n\nIf none of this helps, tell me and I'll open a ticket for a repair.\n${cite}`);
+  }
+  return say(`${bestSentences(top.excerpt, s.latest.text, s.agent === "sales" ? 4 : 2)}\n\n${cite}`);
+}
+
+function phraseBilling(o: Out): Decision {
+  const dup = (o.duplicateCharges as Array<{ invoiceId: string; amount: string; payments: string[] }>) ?? [];
+  const payments = (o.payments as Array<{ id: string; invoiceId: string; amount: string; method: string; paidAt: string }>) ?? [];
+  if (dup[0]) {
+    const d = dup[0];
+    const paid = payments.find((p) => p.invoiceId === d.invoiceId);
+    return say(
+      `Thanks, ${o.name}. I can see invoice ${d.invoiceId} (${d.amount}) was paid twice: payments ${d.payments.join(" and ")}${paid ? `, both with ${paid.method} on ${paid.paidAt}` : ""}. ` +
+        "Refunding the duplicate needs a quick verification by a person on our billing team, so I can't issue it myself. Shall I open a case for it?",
+    );
+  }
+  const invoices = (o.invoices as Array<{ id: string; description: string; amount: string; status: string; issuedAt: string }>) ?? [];
+  const latest = invoices[0];
+  return say(
+    `Thanks, ${o.name}. You're on the ${o.plan} plan. ` +
+      (latest ? `Your latest invoice is ${latest.id} for ${latest.amount} (${latest.description}), issued ${latest.issuedAt}, and it is ${latest.status}. ` : "") +
+      "I don't see any duplicate charges. What would you like to check?",
+  );
+}
+
+function phraseUpgrade(o: Out): Decision {
+  const next = o.plan === "Basic" ? "Pro" : o.plan === "Pro" ? "Business" : null;
+  return say(
+    `You're on the ${o.plan} plan${o.protectionPlan ? " with Device Protection" : ""}. ` +
+      (next
+        ? `Moving up to ${next} is prorated, so you only pay the difference for the rest of the month. See [Comparing Basic, Pro and Business plans](/help/plan-comparison) for what each includes.`
+        : "That's our most complete plan already. If you need more seats, I can bring in our sales team."),
+  );
+}
+
+function phraseCase(s: Situation, o: Out): Decision {
+  switch (o.step) {
+    case "ticket":
+      return { kind: "tool", name: "create_ticket", input: { description: String(o.summary), department: String(o.department), priority: String(o.priority) } };
+    case "confirm":
+      return say(`Here's what I have: ${o.summary}. Shall I create the ticket? Please answer yes or no.`);
+    case "cancelled":
+      return say("Okay, I've closed this without opening a ticket. Is there anything else I can help with?");
+    case "details": {
+      const first = !s.openCase;
+      const opener = first
+        ? s.latest.frustrated
+          ? "I'm really sorry this has dragged on. I'll open a high-priority case and get a person on it. "
+          : "I'll open a case so this gets followed up. "
+        : "Thanks. ";
+      return say(`${opener}${o.nextQuestion ?? "Could you tell me a little more?"}`);
+    }
+    default:
+      return say("Thanks. Could you tell me a little more?");
+  }
+}

@@ -1,0 +1,23 @@
+import { tool } from "ai";
+import { z } from "zod";
+import { priorities } from "../../../drizzle/schema.ts";
+import { writeWithEvents } from "../../conversations/log.ts";
+import { escalateConversation } from "../../escalations/service.ts";
+import type { ToolContext } from "./context.ts";
+
+export const escalateToHuman = (ctx: ToolContext) =>
+  tool({
+    description:
+      "Hand the conversation to a human operator: when the customer asks for a person, when a decision is beyond your authority, or when a confirmed case needs one. Tell the customer plainly what happens next.",
+    inputSchema: z.object({
+      reason: z.string().min(3).max(300),
+      summary: z.string().min(3).max(2000),
+      priority: z.enum(priorities),
+    }),
+    execute: async ({ reason, summary, priority }) => {
+      const escalation = await writeWithEvents(ctx.db, ctx.bus, (tx, batch) =>
+        escalateConversation(tx, batch, { conversationId: ctx.conversationId, reason, summary, priority, agent: ctx.agent.key }),
+      );
+      return { escalated: true, escalationId: escalation.id, priority, next: "A member of the support team will join this chat." };
+    },
+  });

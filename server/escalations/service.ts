@@ -1,0 +1,39 @@
+import { eq } from "drizzle-orm";
+import { conversations, escalations, type Escalation, type Priority } from "../../drizzle/schema.ts";
+import type { Transaction } from "../db/client.ts";
+import type { EventBatch } from "../conversations/log.ts";
+import { insertMessage } from "../conversations/messages.ts";
+
+/**
+ * Hands a conversation to the humans: an escalation row, the conversation waiting for a human,
+ * and the events every inbox and the customer's chat react to.
+ */
+export async function escalateConversation(
+  tx: Transaction,
+  batch: EventBatch,
+  input: { conversationId: string; reason: string; summary: string; priority: Priority; agent: string; ticketId?: string | null },
+): Promise<Escalation> {
+  const [row] = await tx
+    .insert(escalations)
+    .values({
+      conversationId: input.conversationId,
+      reason: input.reason.slice(0, 500),
+      summary: input.summary.slice(0, 2000),
+      priority: input.priority,
+      agent: input.agent,
+      ticketId: input.ticketId ?? null,
+    })
+    .returning();
+  await tx.update(conversations).set({ status: "waiting_human" }).where(eq(conversations.id, input.conversationId));
+  await batch.append(tx, input.conversationId, "escalation", {
+    escalationId: row!.id,
+    note: input.reason,
+    priority: input.priority,
+  });
+  await batch.append(tx, input.conversationId, "status_changed", { status: "waiting_human" });
+  await insertMessage(tx, batch, input.conversationId, {
+    role: "system",
+    content: `Escalated to a human (${input.priority} priority): ${input.reason}`,
+  });
+  return row!;
+}
