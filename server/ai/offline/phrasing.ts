@@ -121,7 +121,8 @@ function phraseCase(s: Situation, o: Out): Decision {
           ? "I'm really sorry this has dragged on. I'll open a high-priority case and get a person on it. "
           : "I'll open a case so this gets followed up. "
         : "Thanks. ";
-      return say(`${opener}${o.nextQuestion ?? "Could you tell me a little more?"}`);
+      if (!o.nextQuestion) return say("No problem. What should I change: the device or order, when it started, or what you've tried?");
+      return say(`${opener}${o.nextQuestion}`);
     }
     default:
       return say("Thanks. Could you tell me a little more?");

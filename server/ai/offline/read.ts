@@ -39,14 +39,25 @@ const rules: Array<[Intent, RegExp]> = [
     /\bshould i (accept|take|sign|sue|invest|sell|buy the)\b|\b(legal advice|lawyer|lawsuit|sue you|contract terms)\b|\b\d{1,3}(,\d{3})+\s*(euros?|eur|dollars?|usd|€|\$)|[€$]\s?\d{1,3}(,\d{3})+\b.*\b(offer|deal|settle)/i,
   ],
   ["cancel", /^\s*(never ?mind|forget it|cancel( that| it)?|stop|don'?t bother|no need)\b/i],
-  ["not_helped", /\b(didn'?t|did not|doesn'?t|does not|hasn'?t|has not|still (not|won'?t|doesn'?t|isn'?t)|no luck|not help(ing|ed)?|same problem|still broken|nothing works?)\b.{0,20}(help|work|fix|boot|start|broken|problem|luck)?/i],
+  ["not_helped", /\b(didn'?t|did not|doesn'?t|does not|hasn'?t|has not|won'?t|wasn'?t)\s+(help|work|fix)\w*|\b(no luck|not helping|nothing (worked|works|helped)|still (the same|broken|doesn'?t work|won'?t (boot|start|turn on)))\b/i],
   ["ticket_status", /\bTK-\d{5,6}\b|\b(status|update|progress|news) (of|on|about) (my |that |the |this |our )?(ticket|case|request|repair)\b|\b(my|that|the) ticket\b.{0,20}\b(status|update|progress|going|now)\b|\bmy ticket\b/i],
-  ["service_status", /\b(is|are) (the )?(service|services|system|systems|site|portal|backup|activation|payments?|everything)\b.{0,15}\b(down|up|working|broken|offline|out)\b|\b(outage|status page|service status|system status)\b|\bis (it|anything) down\b/i],
+  ["service_status", /\b(is|are) (the |your |our )?(cloud )?(service|services|system|systems|site|website|portal|backups?|activation|payments?|everything|anything)\b.{0,15}\b(down|up|working|broken|offline|out)\b|\b(outage|status page|service status|system status)\b|\bis (it|anything) down\b/i],
   ["greeting", /^\s*(hi|hello|hey|good (morning|afternoon|evening)|hiya|greetings)( there| team| all| tandem)?[\s!.,]*$/i],
   ["thanks", /^\s*(thanks|thank you|thx|cheers|great,? thanks|perfect,? thanks)\b[^?]*$/i],
   ["affirm", /^\s*(yes|yeah|yep|yup|sure|correct|that'?s (right|correct)|right|ok(ay)?|please do|go ahead|confirm(ed)?|sounds good|do it)\b[\s!.,]*(please|thanks|thank you)?[\s!.]*$/i],
   ["deny", /^\s*(no|nope|nah|not quite|that'?s (wrong|not right|incorrect)|wrong)\b/i],
 ];
+
+const keywords: Array<[Intent, RegExp]> = [
+  ["billing", /\b(invoices?|bill(s|ing|ed)?|charge[sd]?|refunds?|payments?|paid|receipts?)\b/i],
+  ["knowledge", /\b(warranty|return policy|returns?|covered|coverage|protection plan)\b/i],
+  ["technical", /\b(boot|crash\w*|error|wi-?fi|battery|broken|frozen|freez\w*|not working|won'?t (start|turn on|work|charge))\b/i],
+  ["sales", /\b(price|pricing|upgrade|plans?|discount|buy|purchase|quote)\b/i],
+];
+
+function keywordTopic(text: string): Intent | null {
+  return keywords.find(([, re]) => re.test(text))?.[0] ?? null;
+}
 
 const FRUSTRATION = /\b(frustrat\w*|fed up|unacceptable|ridiculous|furious|angry|annoyed|terrible|awful|worst|useless|for weeks|for months|third time|again and again|still not (fixed|resolved)|sick of|complain\w*)\b/i;
 
@@ -65,6 +76,8 @@ export function readMessage(text: string): Reading {
   if (intent === "unknown") {
     if (frustrated && (confidence < 3 || /\b(weeks|months|again|still)\b/i.test(text))) intent = "complaint";
     else if (confidence >= 1) intent = topic;
+    // When the classifier is unsure, a domain word decides: "a question about my invoice".
+    else intent = keywordTopic(text) ?? (confidence > 0.3 ? topic : "unknown");
   }
   return { text, intent, topic, topicConfidence: confidence, entities, sentiment, frustrated };
 }

@@ -41,9 +41,11 @@ export const updateCase = (ctx: ToolContext) =>
         if (input.department) state.department = input.department;
         if (input.priority) state.priority = input.priority;
         if (input.escalate !== undefined) state.escalate = input.escalate;
+        const corrected = (["device", "since", "tried"] as const).some((key) => input[key]);
         for (const key of ["device", "since", "tried"] as const) if (input[key]) state.details[key] = input[key];
         if (input.cancel) state = { ...state, step: "cancelled" };
-        else if (input.confirmed === false) state = { ...state, step: "details" };
+        // "No" with a correction goes straight back to the summary; a bare "no" asks what to change.
+        else if (input.confirmed === false) state = { ...state, step: corrected ? nextStep(state) : "details" };
         else state = { ...state, step: nextStep(state) };
         const confirmed = input.confirmed === true && state.step === "confirm";
         await tx
