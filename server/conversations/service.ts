@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { conversations, messages, type Conversation, type Message } from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
@@ -200,3 +200,16 @@ export async function listMessages(
   return { messages: rows.slice(0, limit), hasNextPage: rows.length > limit, hasPreviousPage: after !== undefined && after > 0 };
 }
 
+
+/** Token usage and estimated cost of every AI reply in a conversation. */
+export async function getConversationUsage(db: Queryable, conversationId: string) {
+  const [row] = await db
+    .select({
+      inputTokens: sql<number>`coalesce(sum((${messages.usage}->>'inputTokens')::int), 0)::int`,
+      outputTokens: sql<number>`coalesce(sum((${messages.usage}->>'outputTokens')::int), 0)::int`,
+      costUsd: sql<number>`coalesce(sum((${messages.usage}->>'costUsd')::float8), 0)::float8`,
+    })
+    .from(messages)
+    .where(eq(messages.conversationId, conversationId));
+  return { inputTokens: Number(row?.inputTokens ?? 0), outputTokens: Number(row?.outputTokens ?? 0), costUsd: Number(row?.costUsd ?? 0) };
+}

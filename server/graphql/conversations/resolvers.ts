@@ -1,6 +1,12 @@
 import type { Conversation, Message } from "../../../drizzle/schema.ts";
 import type { ConversationEvent } from "../../events/types.ts";
-import { listMessages, sendCustomerMessage, startConversation, getConversation } from "../../conversations/service.ts";
+import {
+  getConversation,
+  getConversationUsage,
+  listMessages,
+  sendCustomerMessage,
+  startConversation,
+} from "../../conversations/service.ts";
 import { streamConversationEvents } from "../../conversations/stream.ts";
 import { toMessageView, type MessageView } from "../../conversations/views.ts";
 import { badInput } from "../../errors.ts";
@@ -24,6 +30,8 @@ const messageFields = {
   role: (m: MessageView) => upper(m.role),
   status: (m: MessageView) => upper(m.status),
 };
+
+const usageFields = { costUsd: (u: { costUsd?: number }) => u.costUsd ?? 0 };
 
 export const conversationResolvers = {
   Query: {
@@ -62,6 +70,8 @@ export const conversationResolvers = {
   },
   Conversation: {
     status: (c: Conversation) => upper(c.status),
+    customerLinked: (c: Conversation) => c.customerId !== null,
+    usage: (c: Conversation, _: unknown, ctx: GraphQLContext) => getConversationUsage(ctx.services.db, c.id),
     createdAt: (c: Conversation) => c.createdAt.toISOString(),
     updatedAt: (c: Conversation) => c.updatedAt.toISOString(),
     messages: async (
@@ -88,6 +98,7 @@ export const conversationResolvers = {
     },
   },
   Message: messageFields,
+  MessageUsage: usageFields,
   ConversationEvent: {
     type: (e: ConversationEvent) => upper(e.type),
     message: (e: ConversationEvent) => (e.seq !== null && "message" in e.payload ? e.payload.message : null),

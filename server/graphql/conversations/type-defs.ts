@@ -21,6 +21,10 @@ export const conversationTypeDefs = /* GraphQL */ `
     "Highest event seq so far; pass it as \`after\` to conversationEvents to resume."
     lastSeq: Int!
     customerName: String
+    "Whether the conversation is linked to a verified customer account."
+    customerLinked: Boolean!
+    "Token usage and estimated cost of the AI replies so far."
+    usage: ConversationUsage!
     createdAt: DateTime!
     updatedAt: DateTime!
     "Messages, oldest first. Use first/after to read forward or last/before to read back from the newest."
@@ -46,6 +50,14 @@ export const conversationTypeDefs = /* GraphQL */ `
     inputTokens: Int!
     outputTokens: Int!
     model: String!
+    "Estimated from the configured price table; 0 for the offline model."
+    costUsd: Float!
+  }
+
+  type ConversationUsage {
+    inputTokens: Int!
+    outputTokens: Int!
+    costUsd: Float!
   }
 
   type Message {
