@@ -5,6 +5,7 @@ import { getConversation, listMessages, sendCustomerMessage, startConversation }
 import { toMessageView } from "../../server/conversations/views.ts";
 import { AppError } from "../../server/errors.ts";
 import { clearCustomerCookie, customerCookie, getCustomerActor } from "~/lib/chat.server.ts";
+import { RichText } from "~/components/ui/rich-text.tsx";
 import type { ChatMessage, Transcript } from "~/lib/transcript.ts";
 import { visibleMessages } from "~/lib/transcript.ts";
 import { postMessage, useConversationStream, type ConnectionState } from "~/lib/use-conversation-stream.ts";
@@ -157,6 +158,7 @@ function ChatWindow({ conversationId, initial }: { conversationId: string; initi
   const bottom = useRef<HTMLDivElement>(null);
   const messages = visibleMessages(transcript);
   const closed = transcript.status === "RESOLVED";
+  const waiting = transcript.status === "WAITING_HUMAN";
 
   useEffect(() => {
     bottom.current?.scrollIntoView({ block: "end" });
@@ -222,6 +224,11 @@ function ChatWindow({ conversationId, initial }: { conversationId: string; initi
         ))}
         <div ref={bottom} />
       </ol>
+      {waiting ? (
+        <p role="status" className="mb-2 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900">
+          A member of our support team has been asked to join. You can keep writing; they will see everything.
+        </p>
+      ) : null}
       {error ? (
         <p role="alert" className="mb-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
           {error}
@@ -285,7 +292,7 @@ function MessageBubble({ message }: { message: ChatMessage }) {
       <div className={`max-w-[80%] rounded-2xl px-4 py-2 ${mine ? "bg-brand-600 text-white" : "border border-slate-200 bg-white"}`}>
         <p className={`mb-0.5 text-xs font-medium ${mine ? "text-white/80" : "text-slate-500"}`}>{who}</p>
         <p className="whitespace-pre-wrap break-words">
-          {message.content}
+          <RichText text={message.content} />
           {message.status === "STREAMING" ? <span aria-hidden className="ml-0.5 inline-block animate-pulse">▍</span> : null}
         </p>
         {message.status === "FAILED" ? <p className="mt-1 text-xs text-red-700">This reply did not finish.</p> : null}

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, or } from "drizzle-orm";
 import {
   ticketAudit,
   tickets,
@@ -66,14 +66,23 @@ export async function createTicket(
   }
 }
 
-/** A ticket as its customer may see it: someone else's ticket answers NOT_FOUND, like a missing one. */
-export async function getCustomerTicket(db: Queryable, customerId: string | null, ticketId: string): Promise<Ticket> {
+/**
+ * A ticket as its customer may see it: one on their account, or one opened in this very
+ * conversation. Someone else's ticket answers NOT_FOUND, like a missing one.
+ */
+export async function getCustomerTicket(
+  db: Queryable,
+  owner: { customerId: string | null; conversationId: string },
+  ticketId: string,
+): Promise<Ticket> {
   const id = ticketId.trim().toUpperCase();
-  if (!customerId) throw notFound(`Ticket ${id}`);
+  const mine = owner.customerId
+    ? or(eq(tickets.customerId, owner.customerId), eq(tickets.conversationId, owner.conversationId))
+    : eq(tickets.conversationId, owner.conversationId);
   const [row] = await db
     .select()
     .from(tickets)
-    .where(and(eq(tickets.id, id), eq(tickets.customerId, customerId)))
+    .where(and(eq(tickets.id, id), mine))
     .limit(1);
   if (!row) throw notFound(`Ticket ${id}`);
   return row;

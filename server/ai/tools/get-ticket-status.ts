@@ -10,7 +10,7 @@ export const getTicketStatus = (ctx: ToolContext) =>
     inputSchema: z.object({ ticket_id: z.string().regex(/^TK-\d{5,6}$/i, "Ticket ids look like TK-12345") }),
     execute: async ({ ticket_id }) => {
       try {
-        const t = await getCustomerTicket(ctx.db, ctx.customerId, ticket_id);
+        const t = await getCustomerTicket(ctx.db, ctx, ticket_id);
         return {
           ticketId: t.id,
           subject: t.subject,

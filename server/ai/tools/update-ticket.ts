@@ -13,7 +13,7 @@ export const updateTicket = (ctx: ToolContext) =>
     }),
     execute: async ({ ticket_id, note }) => {
       try {
-        const ticket = await getCustomerTicket(ctx.db, ctx.customerId, ticket_id);
+        const ticket = await getCustomerTicket(ctx.db, ctx, ticket_id);
         const updated = await changeTicket(ctx.db, ticket, { actor: `agent:${ctx.agent.key}`, note });
         return { ticketId: updated.id, status: updated.status, noted: true };
       } catch (error) {
