@@ -1,6 +1,6 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { isStepCount, streamText, type ModelMessage } from "ai";
-import { and, asc, eq, gt, lt } from "drizzle-orm";
+import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { conversations, messages, type Conversation, type Message } from "../../drizzle/schema.ts";
 import type { Database } from "../db/client.ts";
@@ -300,17 +300,27 @@ export class AgentRunner {
   }
 
   /**
-   * After a restart, answers conversations whose last customer message has no reply yet
-   * (their reply was interrupted by a shutdown). runTurn itself decides whether there is
-   * anything to answer, so scheduling a conversation that needs nothing is harmless.
+   * After a restart, answers the conversations whose latest line is the "interrupted" notice: a
+   * shutdown cut their reply off and promised another. A reply that failed for other reasons
+   * (the model was down) is not retried behind the customer's back.
    */
   async resumePendingTurns(now = new Date(), withinMs = 60 * 60_000): Promise<void> {
-    const recent = await this.deps.db
-      .select({ id: conversations.id })
-      .from(conversations)
-      .where(and(eq(conversations.status, "open"), eq(conversations.owner, "ai"), gt(conversations.updatedAt, new Date(now.getTime() - withinMs))))
+    const interrupted = await this.deps.db
+      .select({ id: messages.conversationId })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .where(
+        and(
+          eq(messages.role, "system"),
+          eq(messages.content, INTERRUPTED_NOTICE),
+          gt(messages.createdAt, new Date(now.getTime() - withinMs)),
+          eq(conversations.status, "open"),
+          eq(conversations.owner, "ai"),
+          eq(messages.seq, sql`(select max(m2.seq) from messages m2 where m2.conversation_id = ${messages.conversationId})`),
+        ),
+      )
       .limit(200);
-    for (const c of recent) void this.scheduleTurn(c.id);
+    for (const c of interrupted) void this.scheduleTurn(c.id);
   }
 
   /** Stops new turns, fails in-flight replies visibly, and waits for them to be recorded. */

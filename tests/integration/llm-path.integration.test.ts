@@ -28,17 +28,20 @@ after(async () => {
 test("through an OpenAI-compatible server, the same handoff and tool flow completes", async () => {
   assert.equal(t.app.services.model.offline, false);
   const chat = await openChat(t.app.services);
-  const reply = await chat.say("I was charged twice this month");
+  // Unique text: on a shared database, other conversations may reach the same fake server.
+  const text = `I was charged twice this month (order ${crypto.randomUUID().slice(0, 8)})`;
+  const reply = await chat.say(text);
   assert.equal(reply[0]!.content, "Transferred to Billing: double charge on invoice INV-1042");
   assert.equal(reply.at(-1)!.authorName, "Billing");
   assert.equal(reply.at(-1)!.content, "I can see invoice INV-1042 was paid twice. A colleague will verify the refund.");
   assert.deepEqual(await chat.toolsCalled(), ["transfer_to_billing", "lookup_account"]);
 
   // The billing agent saw the history, its own instructions, the transfer, and the real tool result.
-  const billingCalls = fake.requests.filter((r) => /Current agent: billing/.test(systemOf(r)));
+  const billingCalls = fake.requests.filter(
+    (r) => /Current agent: billing/.test(systemOf(r)) && r.messages.some((m) => m.role === "user" && m.content === text),
+  );
   assert.equal(billingCalls.length, 2);
   assert.match(systemOf(billingCalls[0]!), /Notice: Transferred to Billing: double charge/);
-  assert.ok(billingCalls[0]!.messages.some((m) => m.role === "user" && m.content === "I was charged twice this month"));
   assert.deepEqual(billingCalls[0]!.tools?.map((x) => x.function.name).sort(), [
     "create_ticket", "escalate_to_human", "get_ticket_status", "lookup_account", "search_knowledge", "transfer_to_triage", "update_case", "update_ticket",
   ]);
@@ -58,11 +61,13 @@ test("through an OpenAI-compatible server, the same handoff and tool flow comple
 
 test("a 5xx from the model server is retried", async () => {
   let calls = 0;
-  const flaky = await startFakeOpenAI(() => (++calls === 1 ? { status: 503 } : { text: "Hello! How can I help?" }));
+  const text = `hi (${crypto.randomUUID().slice(0, 8)})`;
+  const ours = (req: ChatRequest) => req.messages.some((m) => m.role === "user" && m.content === text);
+  const flaky = await startFakeOpenAI((req) => (ours(req) && ++calls === 1 ? { status: 503 } : { text: "Hello! How can I help?" }));
   const app = await startTestApp({ OPENAI_BASE_URL: flaky.url, AI_MODEL: "local-model", AI_RETRY_BASE_MS: "5" });
   try {
     const chat = await openChat(app.app.services);
-    const reply = await chat.say("hi");
+    const reply = await chat.say(text);
     assert.equal(reply.at(-1)!.content, "Hello! How can I help?");
     assert.equal(calls, 2);
     assert.equal(reply.at(-1)!.usage!.costUsd, 0, "a model missing from the price table costs 0");

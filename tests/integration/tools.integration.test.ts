@@ -141,7 +141,9 @@ describe("tools", () => {
     assert.equal(esc!.agent, "billing");
     const [conv] = await t.app.services.db.select().from(conversations).where(eq(conversations.id, conversationId));
     assert.equal(conv!.status, "waiting_human");
-    const types = (await t.app.services.db.select().from(conversationEvents).where(eq(conversationEvents.conversationId, conversationId))).map((e) => e.type);
+    const types = (
+      await t.app.services.db.select().from(conversationEvents).where(eq(conversationEvents.conversationId, conversationId)).orderBy(conversationEvents.seq)
+    ).map((e) => e.type);
     assert.deepEqual(types, ["escalation", "status_changed", "message_created"]);
   });
 

@@ -23,7 +23,13 @@ export async function openChat(services: Services, email: string | null = "ada@e
     tickets: () => services.db.select().from(tickets).where(eq(tickets.conversationId, id)),
     escalations: () => services.db.select().from(escalations).where(eq(escalations.conversationId, id)),
     toolsCalled: async () =>
-      (await services.db.select().from(conversationEvents).where(and(eq(conversationEvents.conversationId, id), eq(conversationEvents.type, "tool_result")))).map((e) => String(e.payload.tool)),
+      (
+        await services.db
+          .select()
+          .from(conversationEvents)
+          .where(and(eq(conversationEvents.conversationId, id), eq(conversationEvents.type, "tool_result")))
+          .orderBy(asc(conversationEvents.seq))
+      ).map((e) => String(e.payload.tool)),
   };
 }
 
