@@ -27,7 +27,7 @@ after(async () => {
 
 test("through an OpenAI-compatible server, the same handoff and tool flow completes", async () => {
   assert.equal(t.app.services.model.offline, false);
-  const chat = await openChat(t.app.services);
+  const chat = await openChat(t);
   // Unique text: on a shared database, other conversations may reach the same fake server.
   const text = `I was charged twice this month (order ${crypto.randomUUID().slice(0, 8)})`;
   const reply = await chat.say(text);
@@ -66,7 +66,7 @@ test("a 5xx from the model server is retried", async () => {
   const flaky = await startFakeOpenAI((req) => (ours(req) && ++calls === 1 ? { status: 503 } : { text: "Hello! How can I help?" }));
   const app = await startTestApp({ OPENAI_BASE_URL: flaky.url, AI_MODEL: "local-model", AI_RETRY_BASE_MS: "5" });
   try {
-    const chat = await openChat(app.app.services);
+    const chat = await openChat(app);
     const reply = await chat.say(text);
     assert.equal(reply.at(-1)!.content, "Hello! How can I help?");
     assert.equal(calls, 2);

@@ -31,6 +31,7 @@ export async function startTestApp(
       PGLITE_DIR: "memory://",
       OFFLINE_MODEL_DELAY_MS: "5",
       AI_RETRY_BASE_MS: "10",
+      IDENTITY_SECRET: "test-identity-secret-0123456789",
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
       ...env,
     },
@@ -80,6 +81,12 @@ export async function startTestApp(
 export const START = /* GraphQL */ `
   mutation Start($name: String) {
     startConversation(input: { customerName: $name }) { token conversation { id lastSeq status } }
+  }
+`;
+
+export const START_WITH_INPUT = /* GraphQL */ `
+  mutation StartWith($input: StartConversationInput) {
+    startConversation(input: $input) { token conversation { id lastSeq status customerLinked } }
   }
 `;
 

@@ -1,18 +1,30 @@
 import { and, asc, eq, gt } from "drizzle-orm";
 import { conversationEvents, conversations, escalations, messages, tickets } from "../../drizzle/schema.ts";
-import { sendCustomerMessage, startConversation } from "../../server/conversations/service.ts";
-import type { Services } from "../../server/services.ts";
+import { createHmac } from "node:crypto";
+import { START_WITH_INPUT, send, type TestApp } from "./app.ts";
 
-/** A customer conversation driven through the domain functions and the real runner. */
-export async function openChat(services: Services, email: string | null = "ada@example.com") {
-  const { conversation } = await startConversation(services, { customerEmail: email, verified: email !== null });
-  const id = conversation.id;
+/**
+ * A customer conversation driven through the public GraphQL API (start with a signed identity,
+ * send messages) and the real runner; what happened is read back from the stored rows and events.
+ */
+export async function openChat(t: TestApp, email: string | null = "ada@example.com") {
+  const services = t.app.services;
+  const secret = services.config.identity.secret!;
+  const identity = email ? { customerEmail: email, identitySignature: createHmac("sha256", secret).update(email).digest("hex") } : {};
+  const started = await t.gql<{ startConversation: { token: string; conversation: { id: string } } }>(
+    START_WITH_INPUT,
+    { input: { customerName: "Test customer", ...identity } },
+  );
+  if (!started.data) throw new Error(JSON.stringify(started.errors));
+  const id = started.data.startConversation.conversation.id;
+  const token = started.data.startConversation.token;
   let seen = 0;
   return {
     id,
     /** Sends a message, waits for the AI's turn, and returns the messages it produced. */
     async say(text: string) {
-      await sendCustomerMessage(services.conversationDeps, { kind: "customer", conversationId: id }, { conversationId: id, content: text, clientMessageId: crypto.randomUUID() });
+      const r = await send(t, { id, token }, text);
+      if (r.errors) throw new Error(JSON.stringify(r.errors));
       await services.runner.idle();
       const rows = await services.db.select().from(messages).where(and(eq(messages.conversationId, id), gt(messages.seq, seen))).orderBy(asc(messages.seq));
       seen = rows.at(-1)?.seq ?? seen;

@@ -9,12 +9,13 @@ export const lookupAccount = (ctx: ToolContext) =>
       "Look up the account linked to this conversation: plan, status, protection plan, recent invoices and payments, and duplicate charges. It only ever returns the conversation's own customer.",
     inputSchema: z.object({
       email: z.string().optional().describe("Only to confirm identity; it must match the linked account."),
+      customer_id: z.string().optional().describe("Only to confirm identity; it must match the linked account."),
     }),
-    execute: async ({ email }) => {
+    execute: async ({ email, customer_id }) => {
       if (!ctx.customerId) return { error: "No customer account is linked to this conversation." };
       const account = await getAccountSummary(ctx.db, ctx.customerId);
       if (!account) return { error: "No customer account is linked to this conversation." };
-      if (email && email.trim().toLowerCase() !== account.customer.email) {
+      if ((email && email.trim().toLowerCase() !== account.customer.email) || (customer_id && customer_id.trim() !== account.customer.id)) {
         return { error: "I can only look up the account linked to this conversation." };
       }
       return {
