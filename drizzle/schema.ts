@@ -102,6 +102,7 @@ export const messages = pgTable(
 export const eventTypes = [
   "message_created",
   "tool_result",
+  "operator_joined",
   "message_completed",
   "status_changed",
   "agent_changed",
@@ -258,8 +259,12 @@ export const escalations = pgTable(
     status: text("status", { enum: ["pending", "claimed", "resolved"] }).notNull().default("pending"),
     agent: text("agent").notNull(),
     ticketId: text("ticket_id").references(() => tickets.id),
-    claimedBy: text("claimed_by"),
+    /** Offered to this operator by auto-assignment; anyone may still claim it. */
+    assignedTo: uuid("assigned_to"),
+    assignedAt: timestamp("assigned_at", { withTimezone: true, mode: "date" }),
+    claimedBy: uuid("claimed_by"),
     claimedAt: timestamp("claimed_at", { withTimezone: true, mode: "date" }),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
   },
   (t) => [index("escalations_status_idx").on(t.status, t.priority, t.createdAt)],
@@ -271,3 +276,48 @@ export type Ticket = typeof tickets.$inferSelect;
 export type TicketAuditRow = typeof ticketAudit.$inferSelect;
 export type KnowledgeArticle = typeof knowledgeArticles.$inferSelect;
 export type Escalation = typeof escalations.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------
+// Operators: the humans. Sessions are stored server-side so they can be revoked.
+
+export const operatorRoles = ["operator", "admin"] as const;
+export type OperatorRole = (typeof operatorRoles)[number];
+export const availabilities = ["online", "away", "offline"] as const;
+export type Availability = (typeof availabilities)[number];
+
+export const operators = pgTable("operators", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  email: text("email").notNull().unique(),
+  name: text("name").notNull(),
+  role: text("role", { enum: operatorRoles }).notNull().default("operator"),
+  /** scrypt, with its parameters and salt: see server/operators/passwords.ts. */
+  passwordHash: text("password_hash").notNull(),
+  disabled: boolean("disabled").notNull().default(false),
+  availability: text("availability", { enum: availabilities }).notNull().default("offline"),
+  capacity: integer("capacity").notNull().default(3),
+  createdAt: createdAt(),
+});
+
+export const operatorSessions = pgTable(
+  "operator_sessions",
+  {
+    /** SHA-256 of the session token; the token lives only in the operator's cookie. */
+    tokenHash: text("token_hash").primaryKey(),
+    operatorId: uuid("operator_id")
+      .notNull()
+      .references(() => operators.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("operator_sessions_operator_idx").on(t.operatorId)],
+);
+
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").$type<unknown>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+export type Operator = typeof operators.$inferSelect;
+export type OperatorSession = typeof operatorSessions.$inferSelect;

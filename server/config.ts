@@ -24,6 +24,8 @@ const envSchema = z.object({
   AI_RETRY_BASE_MS: z.coerce.number().int().min(0).default(500),
   OFFLINE_MODEL_DELAY_MS: z.coerce.number().int().min(0).max(2000).default(25),
   STREAM_STALE_AFTER_MS: z.coerce.number().int().min(500).default(15_000),
+  ADMIN_EMAIL: z.email().default("admin@tandem.local"),
+  ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
   IDENTITY_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   DEMO_ACCOUNTS: bool.optional(),
   AI_PRICES: z
@@ -76,6 +78,8 @@ export interface Config {
   };
   graphql: { introspection: boolean };
   cookies: { secure: boolean };
+  /** The first admin, created on first start; without a password one is generated and printed once. */
+  admin: { email: string; password?: string };
   identity: {
     /** Secret the host site uses to sign customer emails (HMAC-SHA256) for startConversation. */
     secret?: string;
@@ -88,7 +92,7 @@ export interface Config {
     maxMessageLength: number;
     maxSubscriptionsPerSocket: number;
     /** Token buckets: `capacity` requests at once, then one more every `refillMs`. */
-    rate: Record<"startConversation" | "sendMessage", { capacity: number; refillMs: number }>;
+    rate: Record<"startConversation" | "sendMessage" | "signIn", { capacity: number; refillMs: number }>;
   };
 }
 
@@ -129,6 +133,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     },
     graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
     cookies: { secure: env.COOKIE_SECURE ?? production },
+    admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
     identity: { secret: env.IDENTITY_SECRET, demoAccounts: env.DEMO_ACCOUNTS ?? !production },
     streaming: { persistIntervalMs: 250, staleAfterMs: env.STREAM_STALE_AFTER_MS },
     limits: {
@@ -139,6 +144,8 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
         startConversation: { capacity: 10, refillMs: 30_000 },
         // Per conversation.
         sendMessage: { capacity: 20, refillMs: 1_000 },
+        // Per client address and email: 5 attempts, then one a minute.
+        signIn: { capacity: 5, refillMs: 60_000 },
       },
     },
     ...overrides,

@@ -5,8 +5,9 @@ import { openDatabase, type Database, type DatabaseHandle } from "./db/client.ts
 import { EventBus } from "./events/bus.ts";
 import { resolveModel, type ResolvedModel } from "./ai/model.ts";
 import { AgentRunner } from "./ai/runner.ts";
-import type { ConversationDeps } from "./conversations/service.ts";
+import type { OperatorDeps } from "./conversations/operator-actions.ts";
 import { RateLimiter } from "./auth/rate-limit.ts";
+import { ensureAdmin } from "./operators/service.ts";
 import { seedIfEmpty } from "../drizzle/seed-data.ts";
 
 /** Everything stateful, built once per process and handed to GraphQL and Remix alike. */
@@ -17,16 +18,21 @@ export interface Services {
   dbHandle: DatabaseHandle;
   bus: EventBus;
   runner: AgentRunner;
-  conversationDeps: ConversationDeps;
+  conversationDeps: OperatorDeps;
   model: { label: string; offline: boolean };
   instanceId: string;
-  rateLimits: { startConversation: RateLimiter; sendMessage: RateLimiter };
+  rateLimits: { startConversation: RateLimiter; sendMessage: RateLimiter; signIn: RateLimiter };
 }
 
 export async function createServices(config: Config, log: Logger, model?: ResolvedModel): Promise<Services> {
   const dbHandle = await openDatabase(config.database);
   const db = dbHandle.db;
   await seedIfEmpty(db, log);
+  const admin = await ensureAdmin(db, config.admin.email, config.admin.password);
+  if (admin && !config.admin.password) {
+    // Printed once, on the start that created the account; only its hash is stored.
+    process.stdout.write(`\n  Tandem admin created: ${admin.email} / ${admin.password}\n  Sign in at /dashboard/login. This is the only time the password is shown.\n\n`);
+  }
   const bus = config.redisUrl ? EventBus.redis(config.redisUrl, log) : EventBus.inMemory();
   const resolved = model ?? resolveModel(config.ai);
   const instanceId = randomUUID();
@@ -45,11 +51,12 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     // The offline model costs nothing; a hosted one is priced by the configured table.
     pricing: (usage) => (resolved.offline ? 0 : estimateCostUsd(config.ai.prices, config.ai.model, usage)),
   });
-  const conversationDeps: ConversationDeps = {
+  const conversationDeps: OperatorDeps = {
     db,
     bus,
     maxMessageLength: config.limits.maxMessageLength,
     onCustomerMessage: (conversation) => void runner.scheduleTurn(conversation.id),
+    onHandBack: (conversationId) => void runner.scheduleTurn(conversationId, { handBack: true }),
   };
   log.info({ driver: dbHandle.driver, bus: bus.kind, model: resolved.label }, "services ready");
   return {
@@ -65,6 +72,7 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     rateLimits: {
       startConversation: new RateLimiter(config.limits.rate.startConversation.capacity, config.limits.rate.startConversation.refillMs),
       sendMessage: new RateLimiter(config.limits.rate.sendMessage.capacity, config.limits.rate.sendMessage.refillMs),
+      signIn: new RateLimiter(config.limits.rate.signIn.capacity, config.limits.rate.signIn.refillMs),
     },
   };
 }

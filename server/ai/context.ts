@@ -35,5 +35,10 @@ export async function buildSystemPrompt(
   // of the recent ones here.
   const lastCustomer = history.findLastIndex((m) => m.role === "customer");
   for (const m of history.slice(Math.max(0, lastCustomer - 2)).filter((x) => x.role === "system")) lines.push(`Notice: ${m.content}`);
+  const last = history.at(-1);
+  const handBack = last?.role === "system" ? /^(.+) handed the conversation back to .+?(?:\. Note: (.*))?$/s.exec(last.content) : null;
+  if (handBack) {
+    lines.push(`Hand-back from operator ${handBack[1]}: ${handBack[2] ?? "(no note)"}. Acknowledge the note to the customer and continue from it.`);
+  }
   return `${agent.instructions}\n\nConversation facts (from Tandem, not from the customer):\n${lines.map((l) => `- ${l}`).join("\n")}`;
 }

@@ -66,11 +66,11 @@ export class AgentRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
   /** Queues a turn for the conversation behind any turn already running for it. */
-  scheduleTurn(conversationId: string): Promise<void> {
+  scheduleTurn(conversationId: string, opts: { handBack?: boolean } = {}): Promise<void> {
     if (this.closing) return Promise.resolve();
     const previous = this.chains.get(conversationId) ?? Promise.resolve();
     const next = previous
-      .then(() => this.runTurn(conversationId))
+      .then(() => this.runTurn(conversationId, opts.handBack ?? false))
       .catch((err) => this.deps.log.error({ err, conversationId }, "AI turn failed unexpectedly"));
     this.chains.set(conversationId, next);
     void next.finally(() => {
@@ -84,7 +84,7 @@ export class AgentRunner {
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
   }
 
-  private async runTurn(conversationId: string): Promise<void> {
+  private async runTurn(conversationId: string, handBack: boolean): Promise<void> {
     if (this.closing) return;
     const { db } = this.deps;
     for (let hop = 0; hop <= MAX_HANDOFFS_PER_TURN; hop++) {
@@ -95,7 +95,8 @@ export class AgentRunner {
         .from(messages)
         .where(eq(messages.conversationId, conversationId))
         .orderBy(asc(messages.seq));
-      if (hop === 0) {
+      // A hand-back turn answers the operator's note, not a new customer message.
+      if (hop === 0 && !handBack) {
         const lastCustomer = history.findLast((m) => m.role === "customer");
         const lastAgent = history.findLast((m) => m.role === "agent" && m.status === "complete");
         // Nothing new to answer: a retry, a sweep or a duplicate schedule must not double-reply.

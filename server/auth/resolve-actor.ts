@@ -1,6 +1,10 @@
 import type { Queryable } from "../db/client.ts";
 import { findConversationIdByToken } from "../conversations/service.ts";
 import { anonymous, type Actor } from "./actor.ts";
+import { OPERATOR_COOKIE, findOperatorBySession } from "../operators/service.ts";
+import type { Operator } from "../../drizzle/schema.ts";
+
+export const operatorActor = (op: Operator): Actor => ({ kind: "operator", operatorId: op.id, role: op.role, name: op.name });
 
 export const CUSTOMER_COOKIE = "tandem_ct";
 
@@ -26,8 +30,18 @@ export interface Credentials {
  */
 export async function resolveActor(db: Queryable, creds: Credentials): Promise<Actor | "invalid"> {
   if (creds.bearer !== undefined) {
+    if (creds.bearer.startsWith("os_")) {
+      const op = await findOperatorBySession(db, creds.bearer);
+      return op ? operatorActor(op) : "invalid";
+    }
     const id = await findConversationIdByToken(db, creds.bearer);
     return id ? { kind: "customer", conversationId: id } : "invalid";
+  }
+  // An operator session wins over a customer cookie in the same browser.
+  const session = readCookie(creds.cookieHeader, OPERATOR_COOKIE);
+  if (session) {
+    const op = await findOperatorBySession(db, session);
+    if (op) return operatorActor(op);
   }
   const cookie = readCookie(creds.cookieHeader, CUSTOMER_COOKIE);
   if (cookie) {

@@ -52,6 +52,9 @@ export class EventBatch {
   }
 }
 
+/** Stored event types that change what an operator's inbox shows. */
+const inboxWorthy = new Set<StoredEventType>(["escalation", "status_changed", "handoff", "assignment", "operator_joined"]);
+
 /** Runs `work` in a transaction and publishes the events it appended once the commit succeeds. */
 export async function writeWithEvents<T>(
   db: Database,
@@ -60,7 +63,12 @@ export async function writeWithEvents<T>(
 ): Promise<T> {
   const batch = new EventBatch();
   const result = await db.transaction((tx) => work(tx, batch));
-  for (const event of batch.events) bus.publish("conversation", event.conversationId, event);
+  for (const event of batch.events) {
+    bus.publish("conversation", event.conversationId, event);
+    if (inboxWorthy.has(event.type)) {
+      bus.publish("inbox", "all", { type: "conversation_changed", conversationId: event.conversationId, reason: event.type, at: event.at });
+    }
+  }
   return result;
 }
 

@@ -5,7 +5,7 @@ import type { Actor } from "../auth/actor.ts";
 import { generateToken, hashToken } from "../auth/tokens.ts";
 import type { Database, Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
-import { badInput, conflict, notFound, unauthenticated } from "../errors.ts";
+import { badInput, conflict, forbidden, notFound, unauthenticated } from "../errors.ts";
 import { writeWithEvents } from "./log.ts";
 import { insertMessage } from "./messages.ts";
 import { findCustomerByEmail } from "../accounts/service.ts";
@@ -78,6 +78,7 @@ export async function getConversation(db: Queryable, actor: Actor, conversationI
   const id = parseConversationId(conversationId);
   if (actor.kind === "anonymous") throw unauthenticated("A conversation token is required.");
   if (actor.kind === "customer" && actor.conversationId !== id) throw notFound("Conversation");
+  // Operators see every conversation: that is their job.
   const [row] = await db.select().from(conversations).where(eq(conversations.id, id)).limit(1);
   if (!row) throw notFound("Conversation");
   return row;
@@ -92,15 +93,8 @@ const sendInput = z.object({
     .max(100, "clientMessageId is at most 100 characters"),
 });
 
-/**
- * Posts a customer message. A retry with the same clientMessageId returns the first message and
- * writes nothing; the same id with different content is a CONFLICT, since it is not a retry.
- */
-export async function sendCustomerMessage(
-  deps: ConversationDeps,
-  actor: Actor,
-  input: { conversationId: unknown; content: unknown; clientMessageId: unknown },
-): Promise<{ message: Message; conversation: Conversation; duplicate: boolean }> {
+/** Validates a message body and its client id; shared by every author. */
+export function parseMessageInput(maxLength: number, input: { content: unknown; clientMessageId: unknown }) {
   const parsed = sendInput.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -108,41 +102,59 @@ export async function sendCustomerMessage(
   }
   const content = parsed.data.content.trim();
   if (content.length === 0) throw badInput("A message cannot be empty.", "content");
-  if (content.length > deps.maxMessageLength) {
-    throw badInput(`A message is at most ${deps.maxMessageLength} characters.`, "content");
-  }
-  const existing = await getConversation(deps.db, actor, input.conversationId);
-  if (actor.kind !== "customer") throw unauthenticated("Only the conversation's customer can post as the customer.");
+  if (content.length > maxLength) throw badInput(`A message is at most ${maxLength} characters.`, "content");
+  return { content, clientMessageId: parsed.data.clientMessageId };
+}
 
-  const result = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
+/**
+ * Posts a message idempotently. A retry with the same clientMessageId returns the first message
+ * and writes nothing; the same id with different content is a CONFLICT, since it is not a retry.
+ * `allow` sees the locked conversation and throws if this author may not post now.
+ */
+export async function postMessage(
+  deps: Pick<ConversationDeps, "db" | "bus">,
+  conversationId: string,
+  author: { role: "customer" | "operator"; author?: string | null; authorName?: string | null },
+  body: { content: string; clientMessageId: string },
+  allow: (conversation: Conversation) => void,
+): Promise<{ message: Message; conversation: Conversation; duplicate: boolean }> {
+  return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     // Lock the conversation first: with the lock held, the duplicate check and the insert
     // cannot interleave with a concurrent retry of the same message.
-    const [conversation] = await tx
-      .select()
-      .from(conversations)
-      .where(eq(conversations.id, existing.id))
-      .for("update");
+    const [conversation] = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).for("update");
+    if (!conversation) throw notFound("Conversation");
     const [previous] = await tx
       .select()
       .from(messages)
-      .where(and(eq(messages.conversationId, existing.id), eq(messages.clientMessageId, parsed.data.clientMessageId)))
+      .where(and(eq(messages.conversationId, conversationId), eq(messages.clientMessageId, body.clientMessageId)))
       .limit(1);
     if (previous) {
-      if (previous.content !== content) {
-        throw conflict("This clientMessageId was already used for a different message.");
-      }
-      return { message: previous, conversation: conversation!, duplicate: true };
+      if (previous.content !== body.content) throw conflict("This clientMessageId was already used for a different message.");
+      return { message: previous, conversation, duplicate: true };
     }
-    if (conversation!.status === "resolved") {
-      throw conflict("This conversation is closed. Start a new conversation to continue.");
-    }
-    const message = await insertMessage(tx, batch, existing.id, {
-      role: "customer",
-      authorName: conversation!.customerName,
-      content,
-      clientMessageId: parsed.data.clientMessageId,
+    allow(conversation);
+    const message = await insertMessage(tx, batch, conversationId, {
+      role: author.role,
+      author: author.author ?? null,
+      authorName: author.authorName ?? null,
+      content: body.content,
+      clientMessageId: body.clientMessageId,
     });
-    return { message, conversation: conversation!, duplicate: false };
+    return { message, conversation, duplicate: false };
+  });
+}
+
+/** Posts a customer message, then (via onCustomerMessage) lets the AI take its turn. */
+export async function sendCustomerMessage(
+  deps: ConversationDeps,
+  actor: Actor,
+  input: { conversationId: unknown; content: unknown; clientMessageId: unknown },
+): Promise<{ message: Message; conversation: Conversation; duplicate: boolean }> {
+  const body = parseMessageInput(deps.maxMessageLength, input);
+  const existing = await getConversation(deps.db, actor, input.conversationId);
+  if (actor.kind !== "customer") throw forbidden("Only the conversation's customer can post as the customer.");
+  const result = await postMessage(deps, existing.id, { role: "customer", authorName: existing.customerName }, body, (c) => {
+    if (c.status === "resolved") throw conflict("This conversation is closed. Start a new conversation to continue.");
   });
   if (!result.duplicate) deps.onCustomerMessage?.(result.conversation, result.message);
   return result;

@@ -20,9 +20,26 @@ export interface EphemeralConversationEvent {
 
 export type ConversationEvent = StoredConversationEvent | EphemeralConversationEvent;
 
+/**
+ * A nudge to operator screens that something in the inbox changed. Screens refetch the lists
+ * from the database on each one, so two operators can never hold different truths.
+ */
+export interface InboxEvent {
+  type: "conversation_changed" | "operator_changed" | "ticket_changed";
+  conversationId?: string;
+  ticketId?: string;
+  operatorId?: string;
+  reason: string;
+  at: string;
+}
+
 /** Every topic on the bus, declared once. The key is the topic prefix; the id completes it. */
 export interface Topics {
   conversation: ConversationEvent;
+  /** One topic for every operator screen: id "all". */
+  inbox: InboxEvent;
+  /** Changes to one ticket, for anyone viewing it. */
+  ticket: InboxEvent;
 }
 
 export type TopicName = keyof Topics;

@@ -2,11 +2,13 @@ import { createSchema } from "graphql-yoga";
 import type { GraphQLContext } from "./context.ts";
 import { conversationResolvers } from "./conversations/resolvers.ts";
 import { conversationTypeDefs } from "./conversations/type-defs.ts";
+import { operatorResolvers } from "./operators/resolvers.ts";
+import { operatorTypeDefs } from "./operators/type-defs.ts";
 
 /** The executable schema. server/graphql/schema.graphql is its printed form; a test keeps them equal. */
 export function buildSchema() {
   return createSchema<GraphQLContext>({
-    typeDefs: [conversationTypeDefs],
-    resolvers: [conversationResolvers],
+    typeDefs: [conversationTypeDefs, operatorTypeDefs],
+    resolvers: [conversationResolvers, operatorResolvers],
   });
 }

@@ -5,12 +5,13 @@ import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Actor } from "../auth/actor.ts";
-import { resolveActor } from "../auth/resolve-actor.ts";
+import { resolveActor, type Credentials } from "../auth/resolve-actor.ts";
 import type { Services } from "../services.ts";
 import type { TandemYoga } from "./yoga.ts";
 
 interface SocketExtra {
   actor?: Actor;
+  credentials?: Credentials;
   requestId: string;
   subscriptions: Set<string>;
 }
@@ -48,13 +49,12 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
       onConnect: async (ctx) => {
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
         const token = typeof params.token === "string" ? params.token : undefined;
-        const actor = await resolveActor(services.db, {
-          bearer: token,
-          cookieHeader: ctx.extra.request.headers.cookie,
-        });
+        const credentials = { bearer: token, cookieHeader: ctx.extra.request.headers.cookie };
+        const actor = await resolveActor(services.db, credentials);
         // false closes the socket with 4403 Forbidden.
         if (actor === "invalid") return false;
         extraOf(ctx).actor = actor;
+        extraOf(ctx).credentials = credentials;
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -70,6 +70,7 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
           socket: ctx.extra.socket,
           params: payload,
           actor: extra.actor,
+          credentials: extra.credentials,
           requestId: extra.requestId,
           clientIp: ctx.extra.request.socket.remoteAddress ?? "unknown",
         });

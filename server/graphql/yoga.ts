@@ -5,7 +5,7 @@ import type { IncomingMessage } from "node:http";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Actor } from "../auth/actor.ts";
-import { bearerFrom, resolveActor } from "../auth/resolve-actor.ts";
+import { bearerFrom, resolveActor, type Credentials } from "../auth/resolve-actor.ts";
 import { AppError, unauthenticated } from "../errors.ts";
 import type { Services } from "../services.ts";
 import type { GraphQLContext } from "./context.ts";
@@ -16,6 +16,7 @@ export const CSRF_HEADER = "x-tandem-csrf";
 /** What the WebSocket adapter passes in; HTTP requests carry `request` instead. */
 export interface ServerContext {
   actor?: Actor;
+  credentials?: Credentials;
   requestId?: string;
   clientIp?: string;
   /** Set by the Express adapter. */
@@ -66,16 +67,17 @@ export function createGraphQLServer(services: Services): TandemYoga {
     context: async (initial): Promise<GraphQLContext> => {
       const requestId = initial.requestId ?? initial.request?.headers.get("x-request-id") ?? "unknown";
       let actor = initial.actor;
+      const credentials = initial.credentials ?? {
+        bearer: bearerFrom(initial.request?.headers.get("authorization")),
+        cookieHeader: initial.request?.headers.get("cookie"),
+      };
       if (!actor) {
-        const resolved = await resolveActor(services.db, {
-          bearer: bearerFrom(initial.request?.headers.get("authorization")),
-          cookieHeader: initial.request?.headers.get("cookie"),
-        });
+        const resolved = await resolveActor(services.db, credentials);
         if (resolved === "invalid") throw unauthenticated("The token is invalid or has been revoked.");
         actor = resolved;
       }
       const clientIp = initial.clientIp ?? initial.req?.socket.remoteAddress ?? "unknown";
-      return { actor, services, requestId, clientIp, log: log.child({ requestId }), signal: initial.request?.signal };
+      return { actor, credentials, services, requestId, clientIp, log: log.child({ requestId }), signal: initial.request?.signal };
     },
   });
 }

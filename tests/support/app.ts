@@ -3,6 +3,9 @@ import WebSocket from "ws";
 import { loadConfig, type Config } from "../../server/config.ts";
 import { createApp, type App, type AppOptions } from "../../server/app.ts";
 
+export const TEST_ADMIN_EMAIL = "admin@tandem.local";
+export const TEST_ADMIN_PASSWORD = "correct horse battery staple";
+
 export interface TestApp {
   app: App;
   url: string;
@@ -32,6 +35,7 @@ export async function startTestApp(
       OFFLINE_MODEL_DELAY_MS: "5",
       AI_RETRY_BASE_MS: "10",
       IDENTITY_SECRET: "test-identity-secret-0123456789",
+      ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
       ...env,
     },
@@ -39,7 +43,11 @@ export async function startTestApp(
   );
   // Every test client shares 127.0.0.1; only the rate-limit test wants the real limits.
   if (!opts.realRateLimits) {
-    config.limits.rate = { startConversation: { capacity: 10_000, refillMs: 1 }, sendMessage: { capacity: 10_000, refillMs: 1 } };
+    config.limits.rate = {
+      startConversation: { capacity: 10_000, refillMs: 1 },
+      sendMessage: { capacity: 10_000, refillMs: 1 },
+      signIn: { capacity: 10_000, refillMs: 1 },
+    };
   }
   const app = await createApp(config, { ui: false, ...opts });
   const { url } = await app.listen(0, "127.0.0.1");

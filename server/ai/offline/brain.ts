@@ -19,6 +19,8 @@ export interface Situation {
   /** Tools this agent already called since the customer's latest message. */
   calledThisTurn: string[];
   lastToolResult: { toolName: string; output: unknown; input: unknown } | null;
+  /** Set on the turn right after an operator handed the conversation back: who, and their note. */
+  handBack: { operator: string; note: string } | null;
   /** The ticket the last case in this conversation created, for "what's the status of that ticket?". */
   lastTicketId: string | null;
 }
@@ -67,6 +69,10 @@ export function readSituation(prompt: LanguageModelV4Prompt, toolNames: string[]
     lastAssistantText: assistantTexts.at(-1) ?? "",
     calledThisTurn,
     lastToolResult,
+    handBack: (() => {
+      const m = /Hand-back from operator (.+?): (.*)\. Acknowledge/.exec(system);
+      return m ? { operator: m[1]!, note: m[2]! } : null;
+    })(),
     lastTicketId: /Last case: ticket (TK-\d+)/.exec(system)?.[1] ?? null,
   };
 }
@@ -92,6 +98,11 @@ const reasons: Record<string, (r: Reading) => string> = {
 /** The offline model's policy: given the situation, one tool call or one reply. */
 export function decide(s: Situation): Decision {
   if (s.lastToolResult) return afterTool(s);
+  if (s.handBack) {
+    const names: Record<AgentKey, string> = { triage: "Tandem's assistant", technical: "Technical Support", billing: "Billing", sales: "Sales" };
+    const note = s.handBack.note === "(no note)" ? "" : ` Their note says: "${s.handBack.note}".`;
+    return say(`Hi again, this is ${names[s.agent]}. ${s.handBack.operator} from our team passed this conversation back to me.${note} I'll take it from here. Is there anything else you need on this?`);
+  }
   const r = s.latest;
 
   // Guardrails first, for every agent: no tool is ever called on these.

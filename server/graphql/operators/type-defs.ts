@@ -1,0 +1,126 @@
+export const operatorTypeDefs = /* GraphQL */ `
+  enum OperatorRole {
+    OPERATOR
+    ADMIN
+  }
+
+  enum Availability {
+    ONLINE
+    AWAY
+    OFFLINE
+  }
+
+  type Operator {
+    id: ID!
+    email: String!
+    name: String!
+    role: OperatorRole!
+    availability: Availability!
+    capacity: Int!
+    disabled: Boolean!
+  }
+
+  enum Priority {
+    LOW
+    MEDIUM
+    HIGH
+    URGENT
+  }
+
+  enum EscalationStatus {
+    PENDING
+    CLAIMED
+    RESOLVED
+  }
+
+  type Escalation {
+    id: ID!
+    conversation: Conversation!
+    reason: String!
+    "The AI's summary of the case."
+    summary: String!
+    priority: Priority!
+    status: EscalationStatus!
+    "The agent that escalated."
+    agent: String!
+    ticketId: String
+    claimedBy: Operator
+    customerEmail: String
+    createdAt: DateTime!
+    waitingSeconds: Int!
+  }
+
+  type Inbox {
+    "Unresolved escalations, most urgent first, then oldest first."
+    escalations: [Escalation!]!
+    "Open conversations the AI is handling, newest activity first."
+    aiConversations: [Conversation!]!
+  }
+
+  type SignInPayload {
+    operator: Operator!
+    "Session token: send as a Bearer token or as token in connection_init. Expires in 12 hours."
+    token: String!
+  }
+
+  input HandBackInput {
+    conversationId: ID!
+    "triage, technical, billing or sales."
+    agent: String!
+    note: String!
+  }
+
+  input CreateOperatorInput {
+    email: String!
+    name: String!
+    role: OperatorRole!
+    password: String!
+  }
+
+  input UpdateOperatorInput {
+    role: OperatorRole
+    disabled: Boolean
+    capacity: Int
+  }
+
+  enum InboxEventType {
+    CONVERSATION_CHANGED
+    OPERATOR_CHANGED
+    TICKET_CHANGED
+  }
+
+  "A nudge that the inbox changed; refetch the inbox query to get the truth."
+  type InboxEvent {
+    type: InboxEventType!
+    conversationId: ID
+    ticketId: ID
+    reason: String!
+    at: DateTime!
+  }
+
+  extend type Query {
+    "The signed-in operator."
+    me: Operator!
+    inbox: Inbox!
+    operators: [Operator!]!
+  }
+
+  extend type Mutation {
+    signIn(email: String!, password: String!): SignInPayload!
+    signOut: Boolean!
+    "Exactly one operator wins; a second claim is a CONFLICT."
+    claimEscalation(id: ID!): Escalation!
+    "From now on the AI posts nothing to this conversation; a reply it is generating is discarded."
+    takeOverConversation(conversationId: ID!): Conversation!
+    sendOperatorMessage(input: SendMessageInput!): SendMessagePayload!
+    handBackToAgent(input: HandBackInput!): Conversation!
+    resolveConversation(conversationId: ID!): Conversation!
+    setAvailability(availability: Availability!): Operator!
+    createOperator(input: CreateOperatorInput!): Operator!
+    updateOperator(id: ID!, input: UpdateOperatorInput!): Operator!
+  }
+
+  extend type Subscription {
+    inboxEvents: InboxEvent!
+  }
+`;
