@@ -72,3 +72,16 @@ test("a subscriber for someone else's conversation gets NOT_FOUND and no events"
   const [error] = sub.errors as Array<{ extensions?: { code?: string } }>;
   assert.equal(error?.extensions?.code, "NOT_FOUND");
 });
+
+test("every stored event type reaches subscribers, tool results included", async () => {
+  const conv = await startConversation(t);
+  await send(t, conv, "Is the service down?");
+  await t.app.services.runner.idle();
+  const final = await lastSeqOf(conv.id);
+  const sub = collect(t.ws(conv.token), conv.id, 0);
+  await eventually(() => (storedSeqs(sub.events).at(-1) === final ? true : undefined), 10_000, `seq ${final}`);
+  sub.stop();
+  assert.deepEqual(sub.errors, []);
+  assert.deepEqual(storedSeqs(sub.events), range(1, final));
+  assert.ok(sub.events.some((e) => e.type === "TOOL_RESULT"));
+});

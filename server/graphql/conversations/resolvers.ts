@@ -107,5 +107,8 @@ export const conversationResolvers = {
       e.seq !== null && typeof e.payload.status === "string" ? upper(e.payload.status) : null,
     agent: (e: ConversationEvent) => (e.seq !== null && typeof e.payload.agent === "string" ? e.payload.agent : null),
     note: (e: ConversationEvent) => (e.seq !== null && typeof e.payload.note === "string" ? e.payload.note : null),
+    tool: (e: ConversationEvent) => (e.type === "tool_result" ? String(e.payload.tool) : null),
+    toolOutput: (e: ConversationEvent, _: unknown, ctx: GraphQLContext) =>
+      e.type === "tool_result" && ctx.actor.kind === "operator" ? JSON.stringify(e.payload.output).slice(0, 4000) : null,
   },
 };

@@ -107,6 +107,9 @@ export const conversationTypeDefs = /* GraphQL */ `
     ESCALATION
     ASSIGNMENT
     DECISION
+    "An AI agent used a tool."
+    TOOL_RESULT
+    OPERATOR_JOINED
   }
 
   """
@@ -135,6 +138,10 @@ export const conversationTypeDefs = /* GraphQL */ `
     agent: String
     "A human-readable summary of the event, when it has one."
     note: String
+    "Set for TOOL_RESULT: the tool's name."
+    tool: String
+    "Set for TOOL_RESULT, for operators only: the tool's output as JSON."
+    toolOutput: String
   }
 
   input StartConversationInput {
