@@ -28,6 +28,16 @@ export interface WireEvent {
   message?: ChatMessage | null;
   delta?: { messageId: string; offset: number; text: string } | null;
   status?: string | null;
+  tool?: string | null;
+  toolOutput?: string | null;
+}
+
+/** Non-message events an operator sees compactly in the transcript (tools, handoffs, escalations). */
+export interface Activity {
+  seq: number;
+  type: string;
+  tool: string | null;
+  detail: string | null;
 }
 
 export interface Transcript {
@@ -35,6 +45,7 @@ export interface Transcript {
   status: string;
   messages: ChatMessage[];
   pending: PendingMessage[];
+  activity?: Activity[];
 }
 
 function upsert(messages: ChatMessage[], message: ChatMessage): ChatMessage[] {
@@ -89,6 +100,8 @@ export function applyEvent(state: Transcript, event: WireEvent): Transcript {
     }
     case "STATUS_CHANGED":
       return event.status ? { ...state, status: event.status } : state;
+    case "TOOL_RESULT":
+      return { ...state, activity: [...(state.activity ?? []), { seq: event.seq!, type: event.type, tool: event.tool ?? null, detail: event.toolOutput ?? null }] };
     default:
       return state;
   }

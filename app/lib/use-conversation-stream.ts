@@ -1,8 +1,8 @@
-import { createClient, type Client } from "graphql-ws";
 import { useEffect, useReducer, useRef, useState } from "react";
+import { createLiveClient, type ConnectionState } from "./live-client.ts";
 import { applyEvent, type PendingMessage, type Transcript, type WireEvent } from "./transcript.ts";
 
-export type ConnectionState = "connecting" | "live" | "reconnecting";
+export type { ConnectionState };
 
 const EVENTS = /* GraphQL */ `
   subscription Events($conversationId: ID!, $after: Int) {
@@ -10,6 +10,8 @@ const EVENTS = /* GraphQL */ `
       seq
       type
       status
+      tool
+      toolOutput
       delta { messageId offset text }
       message { id seq role authorName content status clientMessageId createdAt }
     }
@@ -49,40 +51,10 @@ export function useConversationStream(conversationId: string | null, initial: Tr
   useEffect(() => {
     if (!conversationId) return;
     let disposed = false;
-    let connections = 0;
-    let pongTimer: ReturnType<typeof setTimeout> | undefined;
-    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`;
-    const client: Client = createClient({
-      url,
-      lazy: false,
-      keepAlive: 10_000,
-      retryAttempts: Number.POSITIVE_INFINITY,
-      shouldRetry: () => true,
-      retryWait: async (retries) => {
-        await new Promise((r) => setTimeout(r, Math.min(5000, 300 * 2 ** retries) + Math.random() * 300));
-      },
-      on: {
-        connected: () => {
-          connections++;
-          setConnection("live");
-          // Resubscribe on every reconnect so `after` is the seq we hold now, not the one we started with.
-          if (connections > 1) subscribe();
-        },
-        closed: () => !disposed && setConnection(connections > 0 ? "reconnecting" : "connecting"),
-        // A socket that stops answering pings is dead even if the browser has not noticed.
-        ping: (received) => {
-          if (!received) pongTimer = setTimeout(() => client.terminate(), 5_000);
-        },
-        pong: (received) => {
-          if (received) clearTimeout(pongTimer);
-        },
-      },
-    });
-
     let unsubscribe = () => {};
     const subscribe = () => {
       unsubscribe();
-      unsubscribe = client.subscribe<{ conversationEvents: WireEvent }>(
+      unsubscribe = live.client.subscribe<{ conversationEvents: WireEvent }>(
         { query: EVENTS, variables: { conversationId, after: lastSeq.current } },
         {
           next: (result) => {
@@ -95,15 +67,13 @@ export function useConversationStream(conversationId: string | null, initial: Tr
         },
       );
     };
+    // Resubscribe on every reconnect so `after` is the seq we hold now, not the one we started with.
+    const live = createLiveClient({ onState: setConnection, onConnected: (count) => count > 1 && subscribe() });
     subscribe();
-    const goOffline = () => client.terminate();
-    window.addEventListener("offline", goOffline);
     return () => {
       disposed = true;
-      window.removeEventListener("offline", goOffline);
       unsubscribe();
-      clearTimeout(pongTimer);
-      void client.dispose();
+      live.dispose();
     };
   }, [conversationId]);
 

@@ -5,10 +5,11 @@ import { getConversation, listMessages, sendCustomerMessage, startConversation }
 import { toMessageView } from "../../server/conversations/views.ts";
 import { AppError } from "../../server/errors.ts";
 import { clearCustomerCookie, customerCookie, getCustomerActor } from "~/lib/chat.server.ts";
-import { RichText } from "~/components/ui/rich-text.tsx";
+import { MessageBubble } from "~/components/message-bubble.tsx";
 import type { ChatMessage, Transcript } from "~/lib/transcript.ts";
 import { visibleMessages } from "~/lib/transcript.ts";
-import { postMessage, useConversationStream, type ConnectionState } from "~/lib/use-conversation-stream.ts";
+import { connectionText } from "~/lib/live-client.ts";
+import { postMessage, useConversationStream } from "~/lib/use-conversation-stream.ts";
 
 export const meta: MetaFunction = () => [{ title: "Tandem support" }];
 
@@ -145,12 +146,6 @@ function StartForm({ demoAccounts }: { demoAccounts: boolean }) {
   );
 }
 
-const connectionText: Record<ConnectionState, string> = {
-  connecting: "Connecting…",
-  live: "Connected",
-  reconnecting: "Reconnecting…",
-};
-
 function ChatWindow({ conversationId, initial }: { conversationId: string; initial: Transcript }) {
   const { transcript, connection, dispatch } = useConversationStream(conversationId, initial);
   const [draft, setDraft] = useState("");
@@ -274,29 +269,5 @@ function ChatWindow({ conversationId, initial }: { conversationId: string; initi
         </form>
       )}
     </main>
-  );
-}
-
-function MessageBubble({ message }: { message: ChatMessage }) {
-  if (message.role === "SYSTEM") {
-    return (
-      <li className="text-center text-sm italic text-slate-500" data-role="system">
-        {message.content}
-      </li>
-    );
-  }
-  const mine = message.role === "CUSTOMER";
-  const who = mine ? "You" : message.role === "OPERATOR" ? `${message.authorName ?? "Support"} (support team)` : `${message.authorName ?? "Assistant"} (AI)`;
-  return (
-    <li className={`flex ${mine ? "justify-end" : "justify-start"}`} data-role={message.role.toLowerCase()} data-status={message.status.toLowerCase()}>
-      <div className={`max-w-[80%] rounded-2xl px-4 py-2 ${mine ? "bg-brand-600 text-white" : "border border-slate-200 bg-white"}`}>
-        <p className={`mb-0.5 text-xs font-medium ${mine ? "text-white/80" : "text-slate-500"}`}>{who}</p>
-        <p className="whitespace-pre-wrap break-words">
-          <RichText text={message.content} />
-          {message.status === "STREAMING" ? <span aria-hidden className="ml-0.5 inline-block animate-pulse">▍</span> : null}
-        </p>
-        {message.status === "FAILED" ? <p className="mt-1 text-xs text-red-700">This reply did not finish.</p> : null}
-      </div>
-    </li>
   );
 }

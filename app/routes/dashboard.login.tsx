@@ -1,0 +1,63 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { resolveActor } from "../../server/auth/resolve-actor.ts";
+import { signIn } from "../../server/operators/service.ts";
+import { runAction } from "~/lib/action-error.server.ts";
+import { operatorCookie } from "~/lib/operator.server.ts";
+
+export const meta: MetaFunction = () => [{ title: "Sign in · Tandem" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const actor = await resolveActor(context.services.db, { cookieHeader: request.headers.get("cookie") });
+  if (actor !== "invalid" && actor.kind === "operator") throw redirect("/dashboard");
+  return null;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const email = String(form.get("email") ?? "");
+  const password = String(form.get("password") ?? "");
+  const next = String(form.get("next") ?? "/dashboard");
+  return runAction(async () => {
+    context.services.rateLimits.signIn.take(`${context.clientIp}:${email.trim().toLowerCase()}`);
+    const { token } = await signIn(context.services.db, email, password);
+    const target = next.startsWith("/dashboard") ? next : "/dashboard";
+    return redirect(target, { headers: { "Set-Cookie": operatorCookie(token, context.services.config.cookies.secure) } });
+  });
+}
+
+export default function Login() {
+  const result = useActionData<{ error?: string }>();
+  const [params] = useSearchParams();
+  const busy = useNavigation().state !== "idle";
+  return (
+    <main className="mx-auto mt-24 w-full max-w-sm px-4">
+      <h1 className="text-2xl font-semibold text-brand-700">Tandem operators</h1>
+      <p className="mt-1 text-slate-600">Sign in to the support dashboard.</p>
+      <Form method="post" className="mt-6 space-y-4">
+        <input type="hidden" name="next" value={params.get("next") ?? "/dashboard"} />
+        <div>
+          <label htmlFor="email" className="block text-sm font-medium text-slate-700">
+            Email
+          </label>
+          <input id="email" name="email" type="email" required autoComplete="username" className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2" />
+        </div>
+        <div>
+          <label htmlFor="password" className="block text-sm font-medium text-slate-700">
+            Password
+          </label>
+          <input id="password" name="password" type="password" required autoComplete="current-password" className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2" />
+        </div>
+        {result?.error ? (
+          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+            {result.error}
+          </p>
+        ) : null}
+        <button type="submit" disabled={busy} className="w-full rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
+          Sign in
+        </button>
+      </Form>
+    </main>
+  );
+}
