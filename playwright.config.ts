@@ -46,6 +46,8 @@ export default defineConfig({
       LOG_LEVEL: "warn",
       PGLITE_DIR: "memory://",
       OFFLINE_MODEL_DELAY_MS: "60",
+      ADMIN_EMAIL: "admin@tandem.local",
+      ADMIN_PASSWORD: "e2e admin password",
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     },
   },

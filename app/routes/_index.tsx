@@ -1,7 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, redirect, useLoaderData } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
-import { getConversation, listMessages, sendCustomerMessage, startConversation } from "../../server/conversations/service.ts";
+import {
+  getConversation,
+  listMessages,
+  sendCustomerMessage,
+  startConversation,
+} from "../../server/conversations/service.ts";
 import { toMessageView } from "../../server/conversations/views.ts";
 import { AppError } from "../../server/errors.ts";
 import { clearCustomerCookie, customerCookie, getCustomerActor } from "~/lib/chat.server.ts";
@@ -29,7 +34,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       return { ...v, role: v.role.toUpperCase(), status: v.status.toUpperCase() } as ChatMessage;
     }),
   };
-  return { conversation: { id: conversation.id, customerName: conversation.customerName }, transcript, model, demoAccounts };
+  return {
+    conversation: { id: conversation.id, customerName: conversation.customerName },
+    transcript,
+    model,
+    demoAccounts,
+  };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -102,7 +112,9 @@ function StartForm({ demoAccounts }: { demoAccounts: boolean }) {
   return (
     <main className="mx-auto mt-16 w-full max-w-md px-4">
       <h2 className="text-2xl font-semibold">How can we help?</h2>
-      <p className="mt-2 text-slate-600">Chat with our assistant. A person from our team can join whenever you need one.</p>
+      <p className="mt-2 text-slate-600">
+        Chat with our assistant. A person from our team can join whenever you need one.
+      </p>
       <Form method="post" className="mt-6 space-y-4">
         <input type="hidden" name="intent" value="start" />
         <div>
@@ -187,38 +199,45 @@ function ChatWindow({ conversationId, initial }: { conversationId: string; initi
 
   return (
     <main className="mx-auto flex min-h-0 w-full max-w-3xl flex-1 flex-col px-4">
-      <p role="status" aria-live="polite" className="py-2 text-right text-xs text-slate-500" data-connection={connection}>
+      <p
+        role="status"
+        aria-live="polite"
+        className="py-2 text-right text-xs text-slate-500"
+        data-connection={connection}
+      >
         <span
           aria-hidden
           className={`mr-1 inline-block h-2 w-2 rounded-full ${connection === "live" ? "bg-emerald-500" : "animate-pulse bg-amber-500"}`}
         />
         {connectionText[connection]}
       </p>
-      <ol role="log" aria-live="polite" aria-label="Conversation" className="min-h-0 flex-1 space-y-3 overflow-y-auto pb-4">
-        {messages.length === 0 && transcript.pending.length === 0 ? (
-          <li className="mt-8 text-center text-slate-500">Say hello, or describe what you need help with.</li>
-        ) : null}
-        {messages.map((m) => (
-          <MessageBubble key={m.id} message={m} />
-        ))}
-        {transcript.pending.map((p) => (
-          <li key={p.clientMessageId} className="flex justify-end">
-            <div className="max-w-[80%] rounded-2xl bg-brand-600/70 px-4 py-2 text-white">
-              <p className="whitespace-pre-wrap break-words">{p.content}</p>
-              <p className="mt-1 text-xs text-white/80">
-                {p.failed ? (
-                  <button type="button" className="underline" onClick={() => void send(p.content, p.clientMessageId)}>
-                    Not sent. Retry
-                  </button>
-                ) : (
-                  "Sending…"
-                )}
-              </p>
-            </div>
-          </li>
-        ))}
+      <div role="log" aria-live="polite" aria-label="Conversation" className="min-h-0 flex-1 overflow-y-auto pb-4">
+        <ol className="space-y-3">
+          {messages.length === 0 && transcript.pending.length === 0 ? (
+            <li className="mt-8 text-center text-slate-500">Say hello, or describe what you need help with.</li>
+          ) : null}
+          {messages.map((m) => (
+            <MessageBubble key={m.id} message={m} />
+          ))}
+          {transcript.pending.map((p) => (
+            <li key={p.clientMessageId} className="flex justify-end">
+              <div className="max-w-[80%] rounded-2xl bg-brand-600/70 px-4 py-2 text-white">
+                <p className="whitespace-pre-wrap break-words">{p.content}</p>
+                <p className="mt-1 text-xs text-white/80">
+                  {p.failed ? (
+                    <button type="button" className="underline" onClick={() => void send(p.content, p.clientMessageId)}>
+                      Not sent. Retry
+                    </button>
+                  ) : (
+                    "Sending…"
+                  )}
+                </p>
+              </div>
+            </li>
+          ))}
+        </ol>
         <div ref={bottom} />
-      </ol>
+      </div>
       {waiting ? (
         <p role="status" className="mb-2 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900">
           A member of our support team has been asked to join. You can keep writing; they will see everything.

@@ -5,7 +5,12 @@ import { useEffect, useRef, useState } from "react";
 import { tickets } from "../../drizzle/schema.ts";
 import { getAccountSummary, formatMoney } from "../../server/accounts/service.ts";
 import { agents } from "../../server/ai/agents.ts";
-import { handBackToAgent, resolveConversation, sendOperatorMessage, takeOverConversation } from "../../server/conversations/operator-actions.ts";
+import {
+  handBackToAgent,
+  resolveConversation,
+  sendOperatorMessage,
+  takeOverConversation,
+} from "../../server/conversations/operator-actions.ts";
 import { getConversation, listMessages } from "../../server/conversations/service.ts";
 import { toMessageView } from "../../server/conversations/views.ts";
 import { MessageBubble } from "~/components/message-bubble.tsx";
@@ -25,7 +30,11 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const customerTickets = await db
     .select()
     .from(tickets)
-    .where(conversation.customerId ? or(eq(tickets.customerId, conversation.customerId), eq(tickets.conversationId, conversation.id)) : eq(tickets.conversationId, conversation.id))
+    .where(
+      conversation.customerId
+        ? or(eq(tickets.customerId, conversation.customerId), eq(tickets.conversationId, conversation.id))
+        : eq(tickets.conversationId, conversation.id),
+    )
     .orderBy(desc(tickets.updatedAt))
     .limit(20);
   const transcript: Transcript = {
@@ -52,7 +61,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       email: account.customer.email,
       plan: account.customer.plan,
       protection: account.customer.protectionPlan,
-      invoices: account.invoices.map((i) => ({ id: i.id, amount: formatMoney(i.amountCents, i.currency), status: i.status, issuedAt: i.issuedAt.toISOString().slice(0, 10) })),
+      invoices: account.invoices.map((i) => ({
+        id: i.id,
+        amount: formatMoney(i.amountCents, i.currency),
+        status: i.status,
+        issuedAt: i.issuedAt.toISOString().slice(0, 10),
+      })),
       duplicates: account.duplicateCharges.map((d) => d.invoiceId),
     },
     tickets: customerTickets.map((t) => ({ id: t.id, subject: t.subject, status: t.status, priority: t.priority })),
@@ -68,13 +82,21 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return runAction(async () => {
     switch (form.get("intent")) {
       case "reply":
-        await sendOperatorMessage(deps, actor, { conversationId, content: form.get("content"), clientMessageId: form.get("clientMessageId") });
+        await sendOperatorMessage(deps, actor, {
+          conversationId,
+          content: form.get("content"),
+          clientMessageId: form.get("clientMessageId"),
+        });
         return { ok: "reply" };
       case "takeover":
         await takeOverConversation(deps, actor, conversationId);
         return { ok: "takeover" };
       case "handback":
-        await handBackToAgent(deps, actor, { conversationId, agent: String(form.get("agent")), note: String(form.get("note") ?? "") });
+        await handBackToAgent(deps, actor, {
+          conversationId,
+          agent: String(form.get("agent")),
+          note: String(form.get("note") ?? ""),
+        });
         return { ok: "handback" };
       case "resolve":
         await resolveConversation(deps, actor, conversationId);
@@ -91,7 +113,9 @@ export default function ConversationView() {
   useInboxStream();
   const messages = visibleMessages(transcript);
   const bottom = useRef<HTMLDivElement>(null);
-  useEffect(() => bottom.current?.scrollIntoView({ block: "end" }), [messages.length, messages.at(-1)?.content]);
+  useEffect(() => {
+    bottom.current?.scrollIntoView({ block: "end" });
+  }, [messages.length, messages.at(-1)?.content]);
   const c = data.conversation;
   const resolved = transcript.status === "RESOLVED" || c.status === "resolved";
 
@@ -105,24 +129,37 @@ export default function ConversationView() {
           <h1 id="conversation-heading" className="text-xl font-semibold">
             Conversation with {c.customer}
           </h1>
-          <span className="rounded bg-slate-100 px-2 py-0.5 text-xs font-medium uppercase text-slate-700">{transcript.status.replace("_", " ")}</span>
+          <span className="rounded bg-slate-100 px-2 py-0.5 text-xs font-medium uppercase text-slate-700">
+            {transcript.status.replace("_", " ")}
+          </span>
           <span className="text-sm text-slate-500">agent: {c.currentAgent}</span>
           <p role="status" className="ml-auto text-xs text-slate-500">
             {connectionText[connection]}
           </p>
         </div>
-        <ol role="log" aria-live="polite" aria-label="Transcript" className="mt-4 max-h-[60vh] min-h-64 space-y-3 overflow-y-auto rounded-lg border border-slate-200 bg-slate-50 p-4">
-          {messages.map((m) => (
-            <MessageBubble key={m.id} message={m} viewer="operator" />
-          ))}
-          {(transcript.activity ?? []).map((a) => (
-            <li key={a.seq} className="text-xs text-slate-500" data-role="tool">
-              Tool used: <code>{a.tool}</code>
-            </li>
-          ))}
+        <div
+          role="log"
+          aria-live="polite"
+          aria-label="Transcript"
+          className="mt-4 max-h-[60vh] min-h-64 overflow-y-auto rounded-lg border border-slate-200 bg-slate-50 p-4"
+        >
+          <ol className="space-y-3">
+            {messages.map((m) => (
+              <MessageBubble key={m.id} message={m} viewer="operator" />
+            ))}
+            {(transcript.activity ?? []).map((a) => (
+              <li key={a.seq} className="text-xs text-slate-500" data-role="tool">
+                Tool used: <code>{a.tool}</code>
+              </li>
+            ))}
+          </ol>
           <div ref={bottom} />
-        </ol>
-        {resolved ? <p className="mt-4 text-slate-600">This conversation is closed.</p> : <Controls ownedByMe={c.ownedByMe} ownedByAi={c.ownedByAi} agents={data.agents} />}
+        </div>
+        {resolved ? (
+          <p className="mt-4 text-slate-600">This conversation is closed.</p>
+        ) : (
+          <Controls ownedByMe={c.ownedByMe} ownedByAi={c.ownedByAi} agents={data.agents} />
+        )}
       </section>
       <aside aria-label="Customer" className="space-y-4">
         <section className="rounded-lg border border-slate-200 bg-white p-4">
@@ -140,7 +177,9 @@ export default function ConversationView() {
                 {data.account.invoices.map((i) => (
                   <li key={i.id}>
                     {i.id} · {i.amount} · {i.status} · {i.issuedAt}
-                    {data.account!.duplicates.includes(i.id) ? <span className="ml-1 font-medium text-red-700">paid twice</span> : null}
+                    {data.account!.duplicates.includes(i.id) ? (
+                      <span className="ml-1 font-medium text-red-700">paid twice</span>
+                    ) : null}
                   </li>
                 ))}
               </ul>
@@ -165,7 +204,15 @@ export default function ConversationView() {
   );
 }
 
-function Controls({ ownedByMe, ownedByAi, agents }: { ownedByMe: boolean; ownedByAi: boolean; agents: Array<{ key: string; name: string }> }) {
+function Controls({
+  ownedByMe,
+  ownedByAi,
+  agents,
+}: {
+  ownedByMe: boolean;
+  ownedByAi: boolean;
+  agents: Array<{ key: string; name: string }>;
+}) {
   const reply = useFetcher<{ ok?: string; error?: string }>();
   const control = useFetcher<{ ok?: string; error?: string }>();
   const [clientMessageId, setClientMessageId] = useState(() => crypto.randomUUID());
@@ -184,14 +231,21 @@ function Controls({ ownedByMe, ownedByAi, agents }: { ownedByMe: boolean; ownedB
         {ownedByAi ? (
           <control.Form method="post">
             <input type="hidden" name="intent" value="takeover" />
-            <button type="submit" className="rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700">
+            <button
+              type="submit"
+              className="rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700"
+            >
               Take over
             </button>
           </control.Form>
         ) : (
           <p className="text-slate-600">Another operator is handling this conversation.</p>
         )}
-        {error ? <p role="alert" className="text-sm text-red-700">{error}</p> : null}
+        {error ? (
+          <p role="alert" className="text-sm text-red-700">
+            {error}
+          </p>
+        ) : null}
       </div>
     );
   }
@@ -223,13 +277,21 @@ function Controls({ ownedByMe, ownedByAi, agents }: { ownedByMe: boolean; ownedB
           Send reply
         </button>
       </reply.Form>
-      <control.Form method="post" className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3">
+      <control.Form
+        method="post"
+        className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3"
+      >
         <input type="hidden" name="intent" value="handback" />
         <div>
           <label htmlFor="agent" className="block text-xs font-medium text-slate-600">
             Hand back to
           </label>
-          <select id="agent" name="agent" defaultValue="triage" className="rounded-md border border-slate-300 px-2 py-1.5">
+          <select
+            id="agent"
+            name="agent"
+            defaultValue="triage"
+            className="rounded-md border border-slate-300 px-2 py-1.5"
+          >
             {agents.map((a) => (
               <option key={a.key} value={a.key}>
                 {a.name}
@@ -241,19 +303,34 @@ function Controls({ ownedByMe, ownedByAi, agents }: { ownedByMe: boolean; ownedB
           <label htmlFor="note" className="block text-xs font-medium text-slate-600">
             Note for the agent
           </label>
-          <input id="note" name="note" maxLength={1000} className="w-full rounded-md border border-slate-300 px-2 py-1.5" />
+          <input
+            id="note"
+            name="note"
+            maxLength={1000}
+            className="w-full rounded-md border border-slate-300 px-2 py-1.5"
+          />
         </div>
-        <button type="submit" className="rounded-md border border-brand-600 px-3 py-1.5 font-medium text-brand-700 hover:bg-brand-50">
+        <button
+          type="submit"
+          className="rounded-md border border-brand-600 px-3 py-1.5 font-medium text-brand-700 hover:bg-brand-50"
+        >
           Hand back
         </button>
       </control.Form>
       <control.Form method="post">
         <input type="hidden" name="intent" value="resolve" />
-        <button type="submit" className="rounded-md border border-slate-300 px-3 py-1.5 text-slate-700 hover:bg-slate-100">
+        <button
+          type="submit"
+          className="rounded-md border border-slate-300 px-3 py-1.5 text-slate-700 hover:bg-slate-100"
+        >
           Resolve conversation
         </button>
       </control.Form>
-      {error ? <p role="alert" className="text-sm text-red-700">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="text-sm text-red-700">
+          {error}
+        </p>
+      ) : null}
     </div>
   );
 }

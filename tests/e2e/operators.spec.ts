@@ -1,0 +1,108 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+
+const ADMIN = { email: "admin@tandem.local", password: "e2e admin password" };
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto("/dashboard/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Inbox" })).toBeVisible();
+  await expect(page.getByText("Connected")).toBeVisible();
+}
+
+async function expectNoSeriousA11yIssues(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+}
+
+/** A second operator, created by the admin through the API. */
+async function createOperator(browser: Browser, baseURL: string, name: string) {
+  const ctx = await browser.newContext({ baseURL });
+  const signInRes = await ctx.request.post("/graphql", {
+    headers: { "content-type": "application/json" },
+    data: { query: `mutation { signIn(email: "${ADMIN.email}", password: "${ADMIN.password}") { token } }` },
+  });
+  const token = (await signInRes.json()).data.signIn.token as string;
+  const email = `${name.toLowerCase().replace(/\W/g, "")}.${Date.now()}@tandem.local`;
+  const password = "operator e2e password";
+  const created = await ctx.request.post("/graphql", {
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    data: { query: `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`, variables: { input: { email, name, role: "OPERATOR", password } } },
+  });
+  expect((await created.json()).errors).toBeUndefined();
+  await ctx.close();
+  return { email, password };
+}
+
+test("two operators and a customer: escalate, claim, reply, hand back; XSS does nothing; pages pass axe", async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  const errors: string[] = [];
+  const watch = (page: Page) => page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  const second = await createOperator(browser, baseURL!, "Omar");
+
+  const op1 = await (await browser.newContext({ baseURL })).newPage();
+  const op2 = await (await browser.newContext({ baseURL })).newPage();
+  const customer = await (await browser.newContext({ baseURL })).newPage();
+  [op1, op2, customer].forEach(watch);
+
+  await op1.goto("/dashboard/login");
+  await expectNoSeriousA11yIssues(op1);
+  await signIn(op1, ADMIN.email, ADMIN.password);
+  await signIn(op2, second.email, second.password);
+
+  // The customer asks for a person.
+  const name = `Casey ${Date.now() % 10000}`;
+  await customer.goto("/");
+  await customer.getByLabel("Your name (optional)").fill(name);
+  await customer.getByRole("button", { name: "Start chatting" }).click();
+  await expect(customer.getByText("Connected")).toBeVisible();
+  await customer.getByLabel("Your message").fill("I want to talk to a person");
+  await customer.keyboard.press("Enter");
+  await expect(customer.getByText("asked a member of our support team to join")).toBeVisible();
+
+  // It appears on both screens without a reload.
+  const card1 = op1.getByRole("listitem", { name: `Escalation: ${name}` });
+  const card2 = op2.getByRole("listitem", { name: `Escalation: ${name}` });
+  await expect(card1).toBeVisible();
+  await expect(card2).toBeVisible();
+  await expect(card1).toContainText("Customer asked to speak to a person");
+  await expectNoSeriousA11yIssues(op1);
+
+  // Operator 1 claims it; operator 2 sees who has it.
+  await card1.getByRole("button", { name: "Claim" }).click();
+  await expect(card1).toContainText("Claimed by you");
+  await expect(card2).toContainText("Claimed by Admin");
+  await expect(card2.getByRole("button", { name: "Claim" })).toHaveCount(0);
+  await expect(customer.getByText("Admin from the support team joined the conversation.")).toBeVisible();
+
+  // Operator 1 replies; the customer sees it live, with the operator's name.
+  await card1.getByRole("link", { name: `Open conversation with ${name}` }).click();
+  await expect(op1.getByRole("heading", { name: `Conversation with ${name}` })).toBeVisible();
+  await expectNoSeriousA11yIssues(op1);
+  await op1.getByLabel("Reply to the customer").fill("Hi, I'm here. What can I do?");
+  await op1.getByRole("button", { name: "Send reply" }).click();
+  await expect(customer.locator('[data-role="operator"]')).toContainText("Admin (support team)");
+  await expect(customer.locator('[data-role="operator"]')).toContainText("Hi, I'm here. What can I do?");
+
+  // The XSS probe is shown as text on both sides and runs nothing.
+  const probe = `<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>`;
+  await customer.getByLabel("Your message").fill(probe);
+  await customer.keyboard.press("Enter");
+  await expect(op1.getByRole("log").getByText(probe)).toBeVisible();
+  await expect(customer.getByRole("log").getByText(probe)).toBeVisible();
+  expect(await op1.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+  expect(await customer.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+
+  // Hand back to Billing with a note; the agent's next reply shows it read it.
+  await op1.getByLabel("Hand back to").selectOption("billing");
+  await op1.getByLabel("Note for the agent").fill("Customer wants the INV-1042 refund status");
+  await op1.getByRole("button", { name: "Hand back" }).click();
+  const billing = customer.locator('[data-role="agent"][data-status="complete"]').last();
+  await expect(billing).toContainText("Billing (AI)");
+  await expect(billing).toContainText("Customer wants the INV-1042 refund status");
+
+  expect(errors).toEqual([]);
+});
