@@ -28,6 +28,9 @@ export default function DashboardLayout() {
             <NavLink to="/dashboard" end className={({ isActive }) => `${nav} ${isActive ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`}>
               Inbox
             </NavLink>
+            <NavLink to="/dashboard/tickets" className={({ isActive }) => `${nav} ${isActive ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`}>
+              Tickets
+            </NavLink>
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
             <Form method="post" action="/dashboard?index" className="flex items-center gap-2">

@@ -1,7 +1,9 @@
 import { randomInt } from "node:crypto";
-import { and, desc, eq, or } from "drizzle-orm";
+import { and, desc, eq, ilike, or } from "drizzle-orm";
 import {
+  priorities,
   ticketAudit,
+  ticketStatuses,
   tickets,
   type Department,
   type Priority,
@@ -9,7 +11,12 @@ import {
   type TicketAuditRow,
   type TicketStatus,
 } from "../../drizzle/schema.ts";
-import type { Queryable } from "../db/client.ts";
+import type { Actor } from "../auth/actor.ts";
+import { writeWithEvents } from "../conversations/log.ts";
+import { insertMessage } from "../conversations/messages.ts";
+import type { Database, Queryable } from "../db/client.ts";
+import type { EventBus } from "../events/bus.ts";
+import { requireOperator } from "../operators/service.ts";
 import { badInput, notFound } from "../errors.ts";
 
 export const TICKET_ID = /\bTK-\d{5,6}\b/i;
@@ -114,4 +121,79 @@ export async function changeTicket(
     priorityAfter: row!.priority,
   });
   return row!;
+}
+
+export interface TicketFilter {
+  status?: TicketStatus;
+  department?: Department;
+  priority?: Priority;
+  search?: string;
+}
+
+/** Operators' ticket list: filters, plus a search over id, subject and description. */
+export async function listTickets(db: Queryable, actor: Actor, filter: TicketFilter = {}): Promise<Ticket[]> {
+  requireOperator(actor);
+  const where = [];
+  if (filter.status) where.push(eq(tickets.status, filter.status));
+  if (filter.department) where.push(eq(tickets.department, filter.department));
+  if (filter.priority) where.push(eq(tickets.priority, filter.priority));
+  const q = filter.search?.trim().slice(0, 100);
+  if (q) {
+    const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(or(ilike(tickets.id, like), ilike(tickets.subject, like), ilike(tickets.description, like))!);
+  }
+  return db
+    .select()
+    .from(tickets)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(tickets.updatedAt))
+    .limit(200);
+}
+
+export async function getTicketForOperator(db: Queryable, actor: Actor, ticketId: string): Promise<Ticket> {
+  requireOperator(actor);
+  const [row] = await db.select().from(tickets).where(eq(tickets.id, ticketId.trim().toUpperCase())).limit(1);
+  if (!row) throw notFound(`Ticket ${ticketId}`);
+  return row;
+}
+
+const statusWords: Record<TicketStatus, string> = {
+  open: "open",
+  in_progress: "in progress",
+  waiting_on_customer: "waiting for your reply",
+  resolved: "resolved",
+  closed: "closed",
+};
+
+/**
+ * An operator changes a ticket: the change and its audit row commit together, anyone viewing the
+ * ticket is told, and the customer hears about a status change in their chat.
+ */
+export async function updateTicketAsOperator(
+  deps: { db: Database; bus: EventBus },
+  actor: Actor,
+  ticketId: string,
+  change: { status?: TicketStatus; priority?: Priority; note?: string },
+): Promise<Ticket> {
+  const op = requireOperator(actor);
+  if (change.status && !ticketStatuses.includes(change.status)) throw badInput("Unknown status.", "status");
+  if (change.priority && !priorities.includes(change.priority)) throw badInput("Unknown priority.", "priority");
+  const note = change.note?.trim().slice(0, 2000) || undefined;
+  if (!change.status && !change.priority && !note) throw badInput("Change the status or priority, or add a note.");
+  const updated = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
+    const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, ticketId.trim().toUpperCase())).for("update");
+    if (!ticket) throw notFound(`Ticket ${ticketId}`);
+    const row = await changeTicket(tx, ticket, { actor: `operator:${op.operatorId}`, note, status: change.status, priority: change.priority });
+    if (row.status !== ticket.status && row.conversationId) {
+      await insertMessage(tx, batch, row.conversationId, {
+        role: "system",
+        content: `Your ticket ${row.id} is now ${statusWords[row.status]}.${note ? ` Note from ${op.name}: ${note}` : ""}`,
+      });
+    }
+    return row;
+  });
+  const event = { type: "ticket_changed" as const, ticketId: updated.id, reason: "updated", at: new Date().toISOString() };
+  deps.bus.publish("ticket", updated.id, event);
+  deps.bus.publish("inbox", "all", event);
+  return updated;
 }

@@ -1,0 +1,142 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Link, useFetcher, useLoaderData } from "@remix-run/react";
+import { priorities, ticketStatuses, type Priority, type TicketStatus } from "../../drizzle/schema.ts";
+import {
+  departmentLabels,
+  getTicketAudit,
+  getTicketForOperator,
+  updateTicketAsOperator,
+} from "../../server/tickets/service.ts";
+import { runAction } from "~/lib/action-error.server.ts";
+import { requireOperatorSession } from "~/lib/operator.server.ts";
+import { useInboxStream } from "~/lib/use-inbox-stream.ts";
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const actor = await requireOperatorSession(request, context);
+  const ticket = await getTicketForOperator(context.services.db, actor, String(params.id));
+  const audit = await getTicketAudit(context.services.db, ticket.id);
+  return {
+    ticket: {
+      ...ticket,
+      department: departmentLabels[ticket.department],
+      createdAt: ticket.createdAt.toISOString(),
+      updatedAt: ticket.updatedAt.toISOString(),
+    },
+    audit: audit.map((a) => ({ ...a, createdAt: a.createdAt.toISOString().slice(0, 19).replace("T", " ") })),
+  };
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const actor = await requireOperatorSession(request, context);
+  const form = await request.formData();
+  return runAction(async () => {
+    const status = String(form.get("status") ?? "") || undefined;
+    const priority = String(form.get("priority") ?? "") || undefined;
+    await updateTicketAsOperator(context.services, actor, String(params.id), {
+      status: status as TicketStatus | undefined,
+      priority: priority as Priority | undefined,
+      note: String(form.get("note") ?? ""),
+    });
+    return { ok: true };
+  });
+}
+
+export default function TicketDetail() {
+  const { ticket, audit } = useLoaderData<typeof loader>();
+  const fetcher = useFetcher<{ ok?: boolean; error?: string }>();
+  useInboxStream();
+  return (
+    <main className="mx-auto w-full max-w-4xl px-4 py-6">
+      <Link to="/dashboard/tickets" className="text-sm text-brand-700 underline">
+        Back to tickets
+      </Link>
+      <h1 className="mt-2 text-xl font-semibold">
+        {ticket.id}: {ticket.subject}
+      </h1>
+      <p className="mt-1 text-sm text-slate-600">
+        {ticket.department} · priority <span data-testid="ticket-priority">{ticket.priority}</span> · status{" "}
+        <span data-testid="ticket-status">{ticket.status.replace(/_/g, " ")}</span>
+      </p>
+      <p className="mt-3 whitespace-pre-wrap">{ticket.description}</p>
+      <fetcher.Form
+        method="post"
+        key={ticket.updatedAt}
+        className="mt-6 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4"
+      >
+        <div>
+          <label htmlFor="status" className="block text-xs font-medium text-slate-600">
+            Status
+          </label>
+          <select
+            id="status"
+            name="status"
+            defaultValue={ticket.status}
+            className="rounded-md border border-slate-300 px-2 py-1.5"
+          >
+            {ticketStatuses.map((s) => (
+              <option key={s} value={s}>
+                {s.replace(/_/g, " ")}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="priority" className="block text-xs font-medium text-slate-600">
+            Priority
+          </label>
+          <select
+            id="priority"
+            name="priority"
+            defaultValue={ticket.priority}
+            className="rounded-md border border-slate-300 px-2 py-1.5"
+          >
+            {priorities.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="flex-1">
+          <label htmlFor="note" className="block text-xs font-medium text-slate-600">
+            Note
+          </label>
+          <input
+            id="note"
+            name="note"
+            maxLength={2000}
+            className="w-full rounded-md border border-slate-300 px-2 py-1.5"
+          />
+        </div>
+        <button type="submit" className="rounded-md bg-brand-600 px-4 py-1.5 font-medium text-white hover:bg-brand-700">
+          Save
+        </button>
+        {fetcher.data?.error ? (
+          <p role="alert" className="w-full text-sm text-red-700">
+            {fetcher.data.error}
+          </p>
+        ) : null}
+      </fetcher.Form>
+      <section aria-labelledby="audit-heading" className="mt-6">
+        <h2 id="audit-heading" className="font-semibold">
+          Audit trail
+        </h2>
+        <ol className="mt-2 space-y-2 text-sm">
+          {audit.map((a) => (
+            <li key={a.id} className="rounded border border-slate-200 bg-white px-3 py-2">
+              <span className="text-slate-500">{a.createdAt}</span> · <span className="font-medium">{a.actor}</span> ·{" "}
+              {a.action}
+              {a.statusBefore !== a.statusAfter && a.statusAfter
+                ? ` · status ${a.statusBefore ?? "none"} → ${a.statusAfter}`
+                : ""}
+              {a.priorityBefore !== a.priorityAfter && a.priorityAfter
+                ? ` · priority ${a.priorityBefore ?? "none"} → ${a.priorityAfter}`
+                : ""}
+              {a.note ? <p className="mt-1 whitespace-pre-wrap">{a.note}</p> : null}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,149 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import {
+  departments,
+  priorities,
+  ticketStatuses,
+  type Department,
+  type Priority,
+  type TicketStatus,
+} from "../../drizzle/schema.ts";
+import { departmentLabels, listTickets } from "../../server/tickets/service.ts";
+import { requireOperatorSession } from "~/lib/operator.server.ts";
+import { useInboxStream } from "~/lib/use-inbox-stream.ts";
+
+const pick = <T extends string>(allowed: readonly T[], value: string | null) =>
+  value && (allowed as readonly string[]).includes(value) ? (value as T) : undefined;
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const actor = await requireOperatorSession(request, context);
+  const url = new URL(request.url);
+  const filter = {
+    status: pick<TicketStatus>(ticketStatuses, url.searchParams.get("status")),
+    department: pick<Department>(departments, url.searchParams.get("department")),
+    priority: pick<Priority>(priorities, url.searchParams.get("priority")),
+    search: url.searchParams.get("q") ?? undefined,
+  };
+  const rows = await listTickets(context.services.db, actor, filter);
+  return {
+    filter,
+    tickets: rows.map((t) => ({
+      id: t.id,
+      subject: t.subject,
+      department: departmentLabels[t.department],
+      priority: t.priority,
+      status: t.status,
+      updatedAt: t.updatedAt.toISOString().slice(0, 16).replace("T", " "),
+    })),
+  };
+}
+
+const select = "rounded-md border border-slate-300 px-2 py-1.5";
+
+export default function Tickets() {
+  const { filter, tickets } = useLoaderData<typeof loader>();
+  useInboxStream();
+  return (
+    <main className="mx-auto w-full max-w-6xl px-4 py-6">
+      <h1 className="text-xl font-semibold">Tickets</h1>
+      <Form method="get" className="mt-4 flex flex-wrap items-end gap-3" aria-label="Filter tickets">
+        <div>
+          <label htmlFor="q" className="block text-xs font-medium text-slate-600">
+            Search
+          </label>
+          <input
+            id="q"
+            name="q"
+            type="search"
+            defaultValue={filter.search ?? ""}
+            className="rounded-md border border-slate-300 px-2 py-1.5"
+          />
+        </div>
+        <div>
+          <label htmlFor="status" className="block text-xs font-medium text-slate-600">
+            Status
+          </label>
+          <select id="status" name="status" defaultValue={filter.status ?? ""} className={select}>
+            <option value="">Any</option>
+            {ticketStatuses.map((s) => (
+              <option key={s} value={s}>
+                {s.replace(/_/g, " ")}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="department" className="block text-xs font-medium text-slate-600">
+            Department
+          </label>
+          <select id="department" name="department" defaultValue={filter.department ?? ""} className={select}>
+            <option value="">Any</option>
+            {departments.map((d) => (
+              <option key={d} value={d}>
+                {departmentLabels[d]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="priority" className="block text-xs font-medium text-slate-600">
+            Priority
+          </label>
+          <select id="priority" name="priority" defaultValue={filter.priority ?? ""} className={select}>
+            <option value="">Any</option>
+            {priorities.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" className="rounded-md bg-brand-600 px-4 py-1.5 font-medium text-white hover:bg-brand-700">
+          Apply
+        </button>
+      </Form>
+      <table className="mt-6 w-full border-collapse rounded-lg bg-white text-left text-sm">
+        <caption className="sr-only">Tickets matching the filters</caption>
+        <thead className="border-b border-slate-200 text-slate-600">
+          <tr>
+            <th scope="col" className="px-3 py-2">
+              Ticket
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Subject
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Department
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Priority
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Status
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Updated
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {tickets.map((t) => (
+            <tr key={t.id} className="border-b border-slate-100">
+              <td className="px-3 py-2">
+                <Link to={`/dashboard/tickets/${t.id}`} className="font-medium text-brand-700 underline">
+                  {t.id}
+                </Link>
+              </td>
+              <td className="px-3 py-2">{t.subject}</td>
+              <td className="px-3 py-2">{t.department}</td>
+              <td className="px-3 py-2">{t.priority}</td>
+              <td className="px-3 py-2">{t.status.replace(/_/g, " ")}</td>
+              <td className="px-3 py-2 text-slate-600">{t.updatedAt}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {tickets.length === 0 ? <p className="mt-4 text-slate-500">No tickets match.</p> : null}
+    </main>
+  );
+}

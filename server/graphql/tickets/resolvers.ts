@@ -1,0 +1,56 @@
+import type { Priority, Ticket, TicketAuditRow, TicketStatus } from "../../../drizzle/schema.ts";
+import type { InboxEvent } from "../../events/types.ts";
+import { requireOperator } from "../../operators/service.ts";
+import { getTicketAudit, getTicketForOperator, listTickets, updateTicketAsOperator } from "../../tickets/service.ts";
+import type { GraphQLContext } from "../context.ts";
+
+const upper = (s: string | null) => (s ? s.toUpperCase() : null);
+const lower = <T extends string>(s: string | null | undefined) => (s ? (s.toLowerCase() as T) : undefined);
+
+export const ticketResolvers = {
+  Query: {
+    tickets: (_: unknown, args: { filter?: { status?: string; department?: string; priority?: string; search?: string } | null }, ctx: GraphQLContext) =>
+      listTickets(ctx.services.db, ctx.actor, {
+        status: lower<TicketStatus>(args.filter?.status),
+        department: lower(args.filter?.department),
+        priority: lower<Priority>(args.filter?.priority),
+        search: args.filter?.search ?? undefined,
+      }),
+    ticket: (_: unknown, args: { id: string }, ctx: GraphQLContext) => getTicketForOperator(ctx.services.db, ctx.actor, args.id),
+  },
+  Mutation: {
+    updateTicket: (_: unknown, args: { id: string; input: { status?: string | null; priority?: string | null; note?: string | null } }, ctx: GraphQLContext) =>
+      updateTicketAsOperator(ctx.services, ctx.actor, args.id, {
+        status: lower<TicketStatus>(args.input.status),
+        priority: lower<Priority>(args.input.priority),
+        note: args.input.note ?? undefined,
+      }),
+  },
+  Subscription: {
+    ticketEvents: {
+      subscribe: async (_: unknown, args: { ticketId: string }, ctx: GraphQLContext) => {
+        const ticket = await getTicketForOperator(ctx.services.db, ctx.actor, args.ticketId);
+        return ctx.services.bus.subscribe("ticket", ticket.id, ctx.signal);
+      },
+      resolve: (event: InboxEvent) => event,
+    },
+  },
+  Ticket: {
+    department: (t: Ticket) => upper(t.department),
+    priority: (t: Ticket) => upper(t.priority),
+    status: (t: Ticket) => upper(t.status),
+    createdAt: (t: Ticket) => t.createdAt.toISOString(),
+    updatedAt: (t: Ticket) => t.updatedAt.toISOString(),
+    audit: (t: Ticket, _: unknown, ctx: GraphQLContext) => {
+      requireOperator(ctx.actor);
+      return getTicketAudit(ctx.services.db, t.id);
+    },
+  },
+  TicketAuditEntry: {
+    statusBefore: (a: TicketAuditRow) => upper(a.statusBefore),
+    statusAfter: (a: TicketAuditRow) => upper(a.statusAfter),
+    priorityBefore: (a: TicketAuditRow) => upper(a.priorityBefore),
+    priorityAfter: (a: TicketAuditRow) => upper(a.priorityAfter),
+    at: (a: TicketAuditRow) => a.createdAt.toISOString(),
+  },
+};
