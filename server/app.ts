@@ -14,6 +14,7 @@ import { createServices, type Services } from "./services.ts";
 import { createGraphQLServer, type TandemYoga } from "./graphql/yoga.ts";
 import { attachGraphQLWebSocket } from "./graphql/ws.ts";
 import { healthRouter } from "./ops/health.ts";
+import { reassignStale } from "./escalations/assignment.ts";
 import type { AppLoadContext } from "./remix-context.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -100,6 +101,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     Math.max(250, Math.floor(config.streaming.staleAfterMs / 3)),
   );
   sweeper.unref();
+  const reassigner = setInterval(
+    () => void reassignStale(services).catch((err) => log.warn({ err }, "reassignment sweep failed")),
+    15_000,
+  );
+  reassigner.unref();
   let closed: Promise<void> | null = null;
 
   return {
@@ -123,6 +129,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     close() {
       closed ??= (async () => {
         clearInterval(sweeper);
+        clearInterval(reassigner);
         // Stop taking work, tell sockets to go elsewhere, fail in-flight replies visibly, then close.
         server.close();
         await ws.close();

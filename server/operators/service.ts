@@ -32,11 +32,14 @@ export async function signIn(db: Queryable, email: string, password: string, now
   if (!op || !ok || op.disabled) throw new AppError("UNAUTHENTICATED", "Wrong email or password.");
   const token = generateToken("os");
   await db.insert(operatorSessions).values({ tokenHash: hashToken(token), operatorId: op.id, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
-  return { token, operator: op };
+  // Signing in means being at work: the operator shows as online until they say otherwise.
+  const [online] = await db.update(operators).set({ availability: "online" }).where(eq(operators.id, op.id)).returning();
+  return { token, operator: online ?? op };
 }
 
 export async function signOut(db: Queryable, token: string, now = new Date()): Promise<void> {
-  await db.update(operatorSessions).set({ revokedAt: now }).where(eq(operatorSessions.tokenHash, hashToken(token)));
+  const [session] = await db.update(operatorSessions).set({ revokedAt: now }).where(eq(operatorSessions.tokenHash, hashToken(token))).returning();
+  if (session) await db.update(operators).set({ availability: "offline" }).where(eq(operators.id, session.operatorId));
 }
 
 /** The operator behind a live session token, or null (unknown, expired, revoked, or disabled). */

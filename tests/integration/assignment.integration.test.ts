@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { after, before, beforeEach, test } from "node:test";
+import { asc, eq } from "drizzle-orm";
+import { escalations, messages, operators, tickets } from "../../drizzle/schema.ts";
+import { reassignStale, updateAssignmentSettings } from "../../server/escalations/assignment.ts";
+import { send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
+import { newOperator, signInAs } from "../support/operators.ts";
+
+let t: TestApp;
+before(async () => {
+  t = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "0" });
+});
+after(() => t.close());
+
+const adminActor = async () => {
+  const [admin] = await t.app.services.db.select().from(operators).where(eq(operators.role, "admin")).limit(1);
+  return { kind: "operator" as const, operatorId: admin!.id, role: "admin" as const, name: admin!.name };
+};
+
+beforeEach(async () => {
+  // Each test decides who is online; the database may be shared with other test files.
+  await t.app.services.db.update(operators).set({ availability: "offline" });
+  await updateAssignmentSettings(t.app.services.db, await adminActor(), { mode: "auto", reassignAfterMs: 5 * 60_000 });
+});
+
+async function escalate() {
+  const conv = await startConversation(t);
+  await send(t, conv, "I want to talk to a person");
+  await t.app.services.runner.idle();
+  const [row] = await t.app.services.db.select().from(escalations).where(eq(escalations.conversationId, conv.id));
+  return { conv, escalation: row! };
+}
+
+const operatorId = async (token: string) => (await t.gql<{ me: { id: string } }>("{ me { id } }", {}, token)).data!.me.id;
+
+test("with no operator online the customer is told and a ticket keeps the request", async () => {
+  const { conv, escalation } = await escalate();
+  assert.equal(escalation.assignedTo, null);
+  assert.match(String(escalation.ticketId), /^TK-\d{5,6}$/);
+  const [ticket] = await t.app.services.db.select().from(tickets).where(eq(tickets.id, escalation.ticketId!));
+  assert.equal(ticket!.conversationId, conv.id);
+  const rows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id)).orderBy(asc(messages.seq));
+  assert.ok(rows.some((m) => m.role === "system" && m.content.includes(`No one from our support team is online right now`) && m.content.includes(escalation.ticketId!)));
+});
+
+test("a new escalation goes to the least-loaded available operator", async () => {
+  const busy = await newOperator(t, "Busy Bea");
+  const free = await newOperator(t, "Free Fay");
+  // Bea already holds one escalation.
+  await t.app.services.db.update(operators).set({ availability: "offline" });
+  const first = await escalate();
+  await t.gql(`mutation ($id: ID!) { claimEscalation(id: $id) { id } }`, { id: first.escalation.id }, busy.token);
+  await t.app.services.db.update(operators).set({ availability: "online" }).where(eq(operators.id, await operatorId(busy.token)));
+  await t.app.services.db.update(operators).set({ availability: "online" }).where(eq(operators.id, await operatorId(free.token)));
+  const { escalation } = await escalate();
+  assert.equal(escalation.assignedTo, await operatorId(free.token));
+  assert.equal(escalation.ticketId, null, "someone is online, so no fallback ticket");
+});
+
+test("an assignment nobody answers in time moves to another operator (injected clock)", async () => {
+  const a = await newOperator(t, "Ann");
+  const b = await newOperator(t, "Ben");
+  await t.app.services.db.update(operators).set({ availability: "offline" });
+  await t.app.services.db.update(operators).set({ availability: "online" }).where(eq(operators.id, await operatorId(a.token)));
+  const { escalation } = await escalate();
+  assert.equal(escalation.assignedTo, await operatorId(a.token));
+  await t.app.services.db.update(operators).set({ availability: "online" }).where(eq(operators.id, await operatorId(b.token)));
+
+  const soon = new Date(escalation.assignedAt!.getTime() + 60_000);
+  assert.deepEqual(await reassignStale(t.app.services, soon), [], "not yet: the timeout has not passed");
+  const later = new Date(escalation.assignedAt!.getTime() + 5 * 60_000 + 1000);
+  const moved = await reassignStale(t.app.services, later);
+  assert.equal(moved.find((m) => m.id === escalation.id)?.assignedTo, await operatorId(b.token));
+});
+
+test("in manual mode escalations wait in the shared queue", async () => {
+  const op = await newOperator(t, "Manual Mo");
+  await t.app.services.db.update(operators).set({ availability: "online" }).where(eq(operators.id, await operatorId(op.token)));
+  await updateAssignmentSettings(t.app.services.db, await adminActor(), { mode: "manual" });
+  const { escalation } = await escalate();
+  assert.equal(escalation.assignedTo, null);
+  assert.equal(escalation.ticketId, null);
+});
+
+test("signing in makes an operator available; signing out takes them off", async () => {
+  const session = await signInAs(t);
+  const me = await t.gql<{ me: { availability: string } }>("{ me { availability } }", {}, session.token);
+  assert.equal(me.data!.me.availability, "ONLINE");
+  await t.gql("mutation { signOut }", {}, session.token);
+  const [admin] = await t.app.services.db.select().from(operators).where(eq(operators.role, "admin")).limit(1);
+  assert.equal(admin!.availability, "offline");
+});
