@@ -30,6 +30,7 @@ export interface WireEvent {
   status?: string | null;
   tool?: string | null;
   toolOutput?: string | null;
+  typing?: { role: Role; name: string | null } | null;
 }
 
 /** Non-message events an operator sees compactly in the transcript (tools, handoffs, escalations). */
@@ -46,6 +47,8 @@ export interface Transcript {
   messages: ChatMessage[];
   pending: PendingMessage[];
   activity?: Activity[];
+  /** The last typing signal, with the local time it arrived. */
+  typing?: { role: Role; name: string | null; at: number } | null;
 }
 
 function upsert(messages: ChatMessage[], message: ChatMessage): ChatMessage[] {
@@ -81,6 +84,8 @@ export function applyEvent(state: Transcript, event: WireEvent): Transcript {
           : message;
       return {
         ...state,
+        // Whoever just posted has stopped typing.
+        typing: state.typing?.role === message.role ? null : state.typing,
         messages: upsert(state.messages, merged),
         pending: state.pending.filter((p) => p.clientMessageId !== message.clientMessageId),
       };
@@ -100,6 +105,8 @@ export function applyEvent(state: Transcript, event: WireEvent): Transcript {
     }
     case "STATUS_CHANGED":
       return event.status ? { ...state, status: event.status } : state;
+    case "TYPING":
+      return event.typing ? { ...state, typing: { ...event.typing, at: Date.now() } } : state;
     case "TOOL_RESULT":
       return { ...state, activity: [...(state.activity ?? []), { seq: event.seq!, type: event.type, tool: event.tool ?? null, detail: event.toolOutput ?? null }] };
     default:

@@ -12,6 +12,7 @@ const EVENTS = /* GraphQL */ `
       status
       tool
       toolOutput
+      typing { role name }
       delta { messageId offset text }
       message { id seq role authorName content status clientMessageId createdAt }
     }
@@ -102,4 +103,36 @@ export async function postMessage(conversationId: string, content: string, clien
   } catch {
     return "offline";
   }
+}
+
+/**
+ * Returns a callback for every keystroke that tells the other side "typing", at most once every
+ * few seconds. Losing one is harmless, so failures are ignored.
+ */
+export function useTypingAnnouncer(conversationId: string): () => void {
+  const last = useRef(0);
+  return () => {
+    const now = Date.now();
+    if (now - last.current < 2500) return;
+    last.current = now;
+    void fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-tandem-csrf": "1" },
+      body: JSON.stringify({ query: "mutation ($id: ID!) { setTyping(conversationId: $id) }", variables: { id: conversationId } }),
+    }).catch(() => {});
+  };
+}
+
+/** Who is typing on the other side right now, if anyone (signals expire after a few seconds). */
+export function useTypingIndicator(transcript: Transcript, viewer: "CUSTOMER" | "OPERATOR"): string | null {
+  const [, tick] = useState(0);
+  const typing = transcript.typing;
+  const fresh = typing && typing.role !== viewer && Date.now() - typing.at < 4000;
+  useEffect(() => {
+    if (!fresh) return;
+    const timer = setTimeout(() => tick((n) => n + 1), 4000 - (Date.now() - typing!.at));
+    return () => clearTimeout(timer);
+  }, [fresh, typing]);
+  if (!fresh) return null;
+  return `${typing!.name ?? (typing!.role === "CUSTOMER" ? "The customer" : "Support")} is typing…`;
 }

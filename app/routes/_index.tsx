@@ -14,7 +14,7 @@ import { MessageBubble } from "~/components/message-bubble.tsx";
 import type { ChatMessage, Transcript } from "~/lib/transcript.ts";
 import { visibleMessages } from "~/lib/transcript.ts";
 import { connectionText } from "~/lib/live-client.ts";
-import { postMessage, useConversationStream } from "~/lib/use-conversation-stream.ts";
+import { postMessage, useConversationStream, useTypingAnnouncer, useTypingIndicator } from "~/lib/use-conversation-stream.ts";
 
 export const meta: MetaFunction = () => [{ title: "Tandem support" }];
 
@@ -160,6 +160,8 @@ function StartForm({ demoAccounts }: { demoAccounts: boolean }) {
 
 function ChatWindow({ conversationId, initial }: { conversationId: string; initial: Transcript }) {
   const { transcript, connection, dispatch } = useConversationStream(conversationId, initial);
+  const announceTyping = useTypingAnnouncer(conversationId);
+  const typing = useTypingIndicator(transcript, "CUSTOMER");
   const [draft, setDraft] = useState("");
   const [error, setError] = useState<string | null>(null);
   const bottom = useRef<HTMLDivElement>(null);
@@ -238,6 +240,9 @@ function ChatWindow({ conversationId, initial }: { conversationId: string; initi
         </ol>
         <div ref={bottom} />
       </div>
+      <p aria-live="polite" className="h-5 text-sm italic text-slate-500">
+        {typing}
+      </p>
       {waiting ? (
         <p role="status" className="mb-2 rounded-md bg-sky-50 px-3 py-2 text-sm text-sky-900">
           A member of our support team has been asked to join. You can keep writing; they will see everything.
@@ -269,7 +274,10 @@ function ChatWindow({ conversationId, initial }: { conversationId: string; initi
             rows={2}
             maxLength={4000}
             value={draft}
-            onChange={(e) => setDraft(e.target.value)}
+            onChange={(e) => {
+              setDraft(e.target.value);
+              announceTyping();
+            }}
             onKeyDown={(e) => {
               if (e.key === "Enter" && !e.shiftKey) {
                 e.preventDefault();

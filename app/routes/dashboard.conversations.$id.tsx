@@ -18,7 +18,7 @@ import { runAction } from "~/lib/action-error.server.ts";
 import { connectionText } from "~/lib/live-client.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
 import { visibleMessages, type ChatMessage, type Transcript } from "~/lib/transcript.ts";
-import { useConversationStream } from "~/lib/use-conversation-stream.ts";
+import { useConversationStream, useTypingAnnouncer, useTypingIndicator } from "~/lib/use-conversation-stream.ts";
 import { useInboxStream } from "~/lib/use-inbox-stream.ts";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -110,6 +110,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 export default function ConversationView() {
   const data = useLoaderData<typeof loader>();
   const { transcript, connection } = useConversationStream(data.conversation.id, data.transcript);
+  const typing = useTypingIndicator(transcript, "OPERATOR");
   useInboxStream();
   const messages = visibleMessages(transcript);
   const bottom = useRef<HTMLDivElement>(null);
@@ -155,10 +156,13 @@ export default function ConversationView() {
           </ol>
           <div ref={bottom} />
         </div>
+        <p aria-live="polite" className="mt-1 h-5 text-sm italic text-slate-500">
+          {typing}
+        </p>
         {resolved ? (
           <p className="mt-4 text-slate-600">This conversation is closed.</p>
         ) : (
-          <Controls ownedByMe={c.ownedByMe} ownedByAi={c.ownedByAi} agents={data.agents} />
+          <Controls conversationId={c.id} ownedByMe={c.ownedByMe} ownedByAi={c.ownedByAi} agents={data.agents} />
         )}
       </section>
       <aside aria-label="Customer" className="space-y-4">
@@ -205,14 +209,17 @@ export default function ConversationView() {
 }
 
 function Controls({
+  conversationId,
   ownedByMe,
   ownedByAi,
   agents,
 }: {
+  conversationId: string;
   ownedByMe: boolean;
   ownedByAi: boolean;
   agents: Array<{ key: string; name: string }>;
 }) {
+  const announceTyping = useTypingAnnouncer(conversationId);
   const reply = useFetcher<{ ok?: string; error?: string }>();
   const control = useFetcher<{ ok?: string; error?: string }>();
   const [clientMessageId, setClientMessageId] = useState(() => crypto.randomUUID());
@@ -263,7 +270,10 @@ function Controls({
           rows={2}
           maxLength={4000}
           value={draft}
-          onChange={(e) => setDraft(e.target.value)}
+          onChange={(e) => {
+            setDraft(e.target.value);
+            announceTyping();
+          }}
           onKeyDown={(e) => {
             if (e.key === "Enter" && !e.shiftKey) {
               e.preventDefault();

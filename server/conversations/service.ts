@@ -225,3 +225,17 @@ export async function getConversationUsage(db: Queryable, conversationId: string
     .where(eq(messages.conversationId, conversationId));
   return { inputTokens: Number(row?.inputTokens ?? 0), outputTokens: Number(row?.outputTokens ?? 0), costUsd: Number(row?.costUsd ?? 0) };
 }
+
+/** Publishes a typing indicator for the customer or the owning operator; nothing is stored. */
+export async function announceTyping(deps: Pick<ConversationDeps, "db" | "bus">, actor: Actor, conversationId: unknown): Promise<void> {
+  const conversation = await getConversation(deps.db, actor, conversationId);
+  if (actor.kind !== "customer" && actor.kind !== "operator") throw forbidden();
+  if (actor.kind === "operator" && conversation.owner !== actor.operatorId) throw conflict("Take over the conversation before replying.");
+  deps.bus.publish("conversation", conversation.id, {
+    conversationId: conversation.id,
+    seq: null,
+    type: "typing",
+    at: new Date().toISOString(),
+    payload: actor.kind === "customer" ? { role: "customer", name: conversation.customerName } : { role: "operator", name: actor.name },
+  });
+}

@@ -18,7 +18,16 @@ export interface EphemeralConversationEvent {
   payload: { messageId: string; offset: number; text: string };
 }
 
-export type ConversationEvent = StoredConversationEvent | EphemeralConversationEvent;
+/** "Someone is typing": ephemeral, no seq, and harmless to lose. */
+export interface TypingEvent {
+  conversationId: string;
+  seq: null;
+  type: "typing";
+  at: string;
+  payload: { role: "customer" | "operator"; name: string | null };
+}
+
+export type ConversationEvent = StoredConversationEvent | EphemeralConversationEvent | TypingEvent;
 
 /**
  * A nudge to operator screens that something in the inbox changed. Screens refetch the lists

@@ -212,3 +212,32 @@ describe("handling escalations", () => {
   });
 });
 
+
+describe("typing indicators", () => {
+  test("the customer's typing reaches the operator and the operator's reaches the customer; nothing is stored", async () => {
+    const { conv, escalationId } = await escalatedConversation();
+    const op = await newOperator(t, "Typist");
+    await t.gql(CLAIM, { id: escalationId }, op.token);
+    const TYPING = `mutation ($id: ID!) { setTyping(conversationId: $id) }`;
+    const opView = t.ws(op.token);
+    const seenByOperator: Array<{ role: string; name: string | null }> = [];
+    const stopOp = opView.subscribe<{ conversationEvents: { type: string; typing: { role: string; name: string | null } | null } }>(
+      { query: `subscription ($id: ID!) { conversationEvents(conversationId: $id, after: 1000000) { type typing { role name } } }`, variables: { id: conv.id } },
+      { next: (r) => r.data?.conversationEvents.typing && seenByOperator.push(r.data.conversationEvents.typing), error: () => {}, complete: () => {} },
+    );
+    const customerView = collect(t.ws(conv.token), conv.id, 1_000_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const before = (await transcript(conv.id)).length;
+    assert.equal((await t.gql<{ setTyping: boolean }>(TYPING, { id: conv.id }, conv.token)).data?.setTyping, true);
+    assert.equal((await t.gql<{ setTyping: boolean }>(TYPING, { id: conv.id }, op.token)).data?.setTyping, true);
+    await eventually(() => (seenByOperator.some((x) => x.role === "CUSTOMER") ? true : undefined), 5000, "customer typing");
+    const fromOperator = await eventually(() => customerView.events.find((e) => e.type === "TYPING" && e.typing?.role === "OPERATOR"), 5000, "operator typing");
+    assert.equal(fromOperator.typing?.name, "Typist");
+    assert.equal((await transcript(conv.id)).length, before);
+    const outsider = await newOperator(t, "Outsider");
+    assert.equal((await t.gql(TYPING, { id: conv.id }, outsider.token)).errors?.[0]?.extensions?.code, "CONFLICT");
+    assert.equal((await t.gql(TYPING, { id: conv.id })).errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
+    stopOp();
+    customerView.stop();
+  });
+});

@@ -108,6 +108,7 @@ export const EVENTS = /* GraphQL */ `
   subscription Events($conversationId: ID!, $after: Int) {
     conversationEvents(conversationId: $conversationId, after: $after) {
       seq type status
+      typing { role name }
       delta { messageId offset text }
       message { id seq role authorName content status clientMessageId createdAt }
     }

@@ -2,6 +2,7 @@ import type { Conversation, Message } from "../../../drizzle/schema.ts";
 import type { ConversationEvent } from "../../events/types.ts";
 import {
   getConversation,
+  announceTyping,
   getConversationUsage,
   listMessages,
   sendCustomerMessage,
@@ -49,6 +50,10 @@ export const conversationResolvers = {
       const verified = verifyIdentity(ctx.services.config.identity.secret, input.customerEmail, input.identitySignature);
       if (input.identitySignature && !verified) throw badInput("identitySignature does not match customerEmail.", "identitySignature");
       return startConversation(ctx.services, { ...input, verified });
+    },
+    setTyping: async (_: unknown, args: { conversationId: string }, ctx: GraphQLContext) => {
+      await announceTyping(ctx.services, ctx.actor, args.conversationId);
+      return true;
     },
     sendMessage: async (
       _: unknown,
@@ -102,7 +107,8 @@ export const conversationResolvers = {
   ConversationEvent: {
     type: (e: ConversationEvent) => upper(e.type),
     message: (e: ConversationEvent) => (e.seq !== null && "message" in e.payload ? e.payload.message : null),
-    delta: (e: ConversationEvent) => (e.seq === null ? e.payload : null),
+    delta: (e: ConversationEvent) => (e.type === "message_delta" || e.type === "message_snapshot" ? e.payload : null),
+    typing: (e: ConversationEvent) => (e.type === "typing" ? { role: upper(e.payload.role), name: e.payload.name } : null),
     status: (e: ConversationEvent) =>
       e.seq !== null && typeof e.payload.status === "string" ? upper(e.payload.status) : null,
     agent: (e: ConversationEvent) => (e.seq !== null && typeof e.payload.agent === "string" ? e.payload.agent : null),

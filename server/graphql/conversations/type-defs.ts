@@ -110,6 +110,14 @@ export const conversationTypeDefs = /* GraphQL */ `
     "An AI agent used a tool."
     TOOL_RESULT
     OPERATOR_JOINED
+    "Ephemeral: someone is typing. Has no seq."
+    TYPING
+  }
+
+  type Typing {
+    "CUSTOMER or OPERATOR."
+    role: MessageRole!
+    name: String
   }
 
   """
@@ -138,6 +146,8 @@ export const conversationTypeDefs = /* GraphQL */ `
     agent: String
     "A human-readable summary of the event, when it has one."
     note: String
+    "Set for TYPING."
+    typing: Typing
     "Set for TOOL_RESULT: the tool's name."
     tool: String
     "Set for TOOL_RESULT, for operators only: the tool's output as JSON."
@@ -179,6 +189,8 @@ export const conversationTypeDefs = /* GraphQL */ `
   type Mutation {
     startConversation(input: StartConversationInput): StartConversationPayload!
     sendMessage(input: SendMessageInput!): SendMessagePayload!
+    "Tells the other side you are typing. Send it at most every few seconds while typing."
+    setTyping(conversationId: ID!): Boolean!
   }
 
   type Subscription {
