@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { claimEscalation, listInbox } from "../../server/conversations/operator-actions.ts";
-import { setAvailability } from "../../server/operators/service.ts";
+import { listOperators, setAvailability } from "../../server/operators/service.ts";
 import { runAction } from "~/lib/action-error.server.ts";
 import { connectionText } from "~/lib/live-client.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
@@ -10,9 +10,16 @@ import { useInboxStream } from "~/lib/use-inbox-stream.ts";
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireOperatorSession(request, context);
   const inbox = await listInbox(context.services, actor);
+  const team = await listOperators(context.services.db, actor);
+  const load = new Map<string, number>();
+  for (const { escalation: e } of inbox.escalations) {
+    const holder = e.claimedBy ?? (e.status === "pending" ? e.assignedTo : null);
+    if (holder) load.set(holder, (load.get(holder) ?? 0) + 1);
+  }
   const now = Date.now();
   return {
     me: actor.operatorId,
+    team: team.filter((o) => !o.disabled).map((o) => ({ id: o.id, name: o.name, availability: o.availability, capacity: o.capacity, load: load.get(o.id) ?? 0 })),
     escalations: inbox.escalations.map(({ escalation: e, conversation: c, customerEmail, claimedByName }) => ({
       id: e.id,
       conversationId: c.id,
@@ -25,6 +32,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       waitingMinutes: Math.max(0, Math.round((now - e.createdAt.getTime()) / 60_000)),
       claimedBy: e.claimedBy,
       claimedByName,
+      assignedToName: e.assignedTo ? (team.find((o) => o.id === e.assignedTo)?.name ?? null) : null,
     })),
     aiConversations: inbox.aiConversations.map(({ conversation: c, customerEmail }) => ({
       id: c.id,
@@ -84,6 +92,19 @@ export default function Inbox() {
           ))}
         </ul>
       </section>
+      <section aria-labelledby="team-heading" className="mt-8">
+        <h2 id="team-heading" className="text-sm font-semibold uppercase tracking-wide text-slate-500">
+          Team
+        </h2>
+        <ul className="mt-3 flex flex-wrap gap-2">
+          {data.team.map((o) => (
+            <li key={o.id} className="rounded-full border border-slate-200 bg-white px-3 py-1 text-sm">
+              <span aria-hidden className={`mr-1 inline-block h-2 w-2 rounded-full ${o.availability === "online" ? "bg-emerald-500" : o.availability === "away" ? "bg-amber-500" : "bg-slate-400"}`} />
+              {o.name} · {o.availability} · {o.load}/{o.capacity}
+            </li>
+          ))}
+        </ul>
+      </section>
       <section aria-labelledby="ai-heading" className="mt-8">
         <h2 id="ai-heading" className="text-sm font-semibold uppercase tracking-wide text-slate-500">
           Handled by the AI ({data.aiConversations.length})
@@ -119,6 +140,7 @@ function EscalationCard({ escalation: e, me }: { escalation: EscalationItem; me:
           waiting {e.waitingMinutes} min · agent: {e.agent}
         </span>
         <span className="ml-auto text-sm">
+          {e.status === "pending" && e.assignedToName ? <span className="mr-2 text-slate-600">Assigned to {e.assignedToName}</span> : null}
           {e.status === "claimed" ? (
             <span className="font-medium text-slate-700">Claimed by {mine ? "you" : e.claimedByName}</span>
           ) : (

@@ -31,6 +31,11 @@ export default function DashboardLayout() {
             <NavLink to="/dashboard/tickets" className={({ isActive }) => `${nav} ${isActive ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`}>
               Tickets
             </NavLink>
+            {operator.role === "admin" ? (
+              <NavLink to="/dashboard/operators" className={({ isActive }) => `${nav} ${isActive ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`}>
+                Operators
+              </NavLink>
+            ) : null}
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
             <Form method="post" action="/dashboard?index" className="flex items-center gap-2">

@@ -104,5 +104,24 @@ test("two operators and a customer: escalate, claim, reply, hand back; XSS does 
   await expect(billing).toContainText("Billing (AI)");
   await expect(billing).toContainText("Customer wants the INV-1042 refund status");
 
+  // Tickets: filter, open one, change its status; the audit trail shows it. Both pages pass axe.
+  await op1.getByRole("link", { name: "Tickets" }).click();
+  await expect(op1.getByRole("heading", { name: "Tickets" })).toBeVisible();
+  await op1.getByLabel("Search").fill("battery");
+  await op1.getByRole("button", { name: "Apply" }).click();
+  await expect(op1.getByRole("link", { name: "TK-48213" })).toBeVisible();
+  await expectNoSeriousA11yIssues(op1);
+  await op1.getByRole("link", { name: "TK-48213" }).click();
+  await expect(op1.getByRole("heading", { name: /TK-48213/ })).toBeVisible();
+  await op1.getByLabel("Status").selectOption("waiting_on_customer");
+  await op1.getByLabel("Note").fill("Asked for a battery report");
+  await op1.getByRole("button", { name: "Save" }).click();
+  await expect(op1.getByTestId("ticket-status")).toHaveText("waiting on customer");
+  await expect(op1.getByRole("region", { name: "Audit trail" }).getByText("Asked for a battery report")).toBeVisible();
+  await expectNoSeriousA11yIssues(op1);
+  await op1.getByRole("link", { name: "Operators" }).click();
+  await expect(op1.getByRole("heading", { name: "Operators" })).toBeVisible();
+  await expectNoSeriousA11yIssues(op1);
+
   expect(errors).toEqual([]);
 });
