@@ -48,6 +48,24 @@ async function nodeTests(label: string, globs: string[], env: NodeJS.ProcessEnv)
   totals.skipped += count("skipped");
 }
 
+/** Creates `<database>_<suffix>` on the same server; returns its URL and a way to drop it. */
+async function createSiblingDatabase(url: string, suffix: string) {
+  const { default: postgres } = await import("postgres");
+  const target = new URL(url);
+  const name = `${target.pathname.slice(1) || "tandem"}_${suffix}`.replace(/[^a-z0-9_]/gi, "_");
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.unsafe(`CREATE DATABASE "${name}"`);
+  target.pathname = `/${name}`;
+  return {
+    url: target.toString(),
+    drop: async () => {
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
 const { DATABASE_URL, ...withoutDatabase } = process.env;
 await nodeTests("unit and integration tests on PGlite", [...unit, ...integration], withoutDatabase);
 if (DATABASE_URL) {
@@ -57,7 +75,10 @@ if (DATABASE_URL) {
 }
 
 console.log("\n=== browser journeys (Playwright, Chromium) ===");
-const e2e = await run(path.resolve("node_modules/.bin/playwright"), ["test", "--reporter=list"], process.env, true);
+// The journeys get a database of their own, so the first start seeds it and creates their admin.
+const e2eDatabase = DATABASE_URL ? await createSiblingDatabase(DATABASE_URL, "e2e") : null;
+const e2e = await run(path.resolve("node_modules/.bin/playwright"), ["test", "--reporter=list"], { ...process.env, ...(e2eDatabase ? { DATABASE_URL: e2eDatabase.url } : {}) }, true);
+await e2eDatabase?.drop();
 const pw = (name: string) => Number(new RegExp(`(\\d+) ${name}`).exec(e2e.out)?.[1] ?? 0);
 totals.passed += pw("passed");
 totals.failed += pw("failed") + pw("flaky") + (e2e.code !== 0 && pw("failed") === 0 ? 1 : 0);

@@ -11,6 +11,7 @@ import { toMessageView } from "../../server/conversations/views.ts";
 import { AppError } from "../../server/errors.ts";
 import { clearCustomerCookie, customerCookie, getCustomerActor } from "~/lib/chat.server.ts";
 import { MessageBubble } from "~/components/message-bubble.tsx";
+import { MessageInput } from "~/components/ui/message-input.tsx";
 import type { ChatMessage, Transcript } from "~/lib/transcript.ts";
 import { visibleMessages } from "~/lib/transcript.ts";
 import { connectionText } from "~/lib/live-client.ts";
@@ -265,27 +266,15 @@ function ChatWindow({ conversationId, initial }: { conversationId: string; initi
         <form method="post" onSubmit={submit} className="flex items-end gap-2 border-t border-slate-200 py-4">
           <input type="hidden" name="intent" value="send" />
           <input type="hidden" name="conversationId" value={conversationId} />
-          <label htmlFor="message" className="sr-only">
-            Your message
-          </label>
-          <textarea
+          <MessageInput
             id="message"
-            name="content"
-            rows={2}
-            maxLength={4000}
+            label="Your message"
             value={draft}
-            onChange={(e) => {
-              setDraft(e.target.value);
+            placeholder="Type your message. Enter sends, Shift+Enter adds a line."
+            onChange={(value) => {
+              setDraft(value);
               announceTyping();
             }}
-            onKeyDown={(e) => {
-              if (e.key === "Enter" && !e.shiftKey) {
-                e.preventDefault();
-                e.currentTarget.form?.requestSubmit();
-              }
-            }}
-            placeholder="Type your message. Enter sends, Shift+Enter adds a line."
-            className="min-h-[2.75rem] flex-1 resize-none rounded-md border border-slate-300 px-3 py-2 focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600/30"
           />
           <button
             type="submit"

@@ -14,6 +14,7 @@ import {
 import { getConversation, listMessages } from "../../server/conversations/service.ts";
 import { toMessageView } from "../../server/conversations/views.ts";
 import { MessageBubble } from "~/components/message-bubble.tsx";
+import { MessageInput } from "~/components/ui/message-input.tsx";
 import { runAction } from "~/lib/action-error.server.ts";
 import { connectionText } from "~/lib/live-client.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
@@ -261,27 +262,15 @@ function Controls({
       <reply.Form method="post" className="flex items-end gap-2">
         <input type="hidden" name="intent" value="reply" />
         <input type="hidden" name="clientMessageId" value={clientMessageId} />
-        <label htmlFor="reply" className="sr-only">
-          Reply to the customer
-        </label>
-        <textarea
+        <MessageInput
           id="reply"
-          name="content"
-          rows={2}
-          maxLength={4000}
+          label="Reply to the customer"
           value={draft}
-          onChange={(e) => {
-            setDraft(e.target.value);
+          placeholder="Reply to the customer. Enter sends."
+          onChange={(value) => {
+            setDraft(value);
             announceTyping();
           }}
-          onKeyDown={(e) => {
-            if (e.key === "Enter" && !e.shiftKey) {
-              e.preventDefault();
-              e.currentTarget.form?.requestSubmit();
-            }
-          }}
-          placeholder="Reply to the customer. Enter sends."
-          className="flex-1 resize-none rounded-md border border-slate-300 px-3 py-2"
         />
         <button type="submit" className="rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700">
           Send reply

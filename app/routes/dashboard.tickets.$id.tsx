@@ -8,6 +8,7 @@ import {
   updateTicketAsOperator,
 } from "../../server/tickets/service.ts";
 import { runAction } from "~/lib/action-error.server.ts";
+import { SelectField, enumOptions } from "~/components/ui/select-field.tsx";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
 import { useInboxStream } from "~/lib/use-inbox-stream.ts";
 
@@ -63,40 +64,8 @@ export default function TicketDetail() {
         key={ticket.updatedAt}
         className="mt-6 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4"
       >
-        <div>
-          <label htmlFor="status" className="block text-xs font-medium text-slate-600">
-            Status
-          </label>
-          <select
-            id="status"
-            name="status"
-            defaultValue={ticket.status}
-            className="rounded-md border border-slate-300 px-2 py-1.5"
-          >
-            {ticketStatuses.map((s) => (
-              <option key={s} value={s}>
-                {s.replace(/_/g, " ")}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="priority" className="block text-xs font-medium text-slate-600">
-            Priority
-          </label>
-          <select
-            id="priority"
-            name="priority"
-            defaultValue={ticket.priority}
-            className="rounded-md border border-slate-300 px-2 py-1.5"
-          >
-            {priorities.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="status" label="Status" defaultValue={ticket.status} options={enumOptions(ticketStatuses)} />
+        <SelectField id="priority" label="Priority" defaultValue={ticket.priority} options={enumOptions(priorities)} />
         <div className="flex-1">
           <label htmlFor="note" className="block text-xs font-medium text-slate-600">
             Note

@@ -9,6 +9,7 @@ import {
   type TicketStatus,
 } from "../../drizzle/schema.ts";
 import { departmentLabels, listTickets } from "../../server/tickets/service.ts";
+import { SelectField, enumOptions } from "~/components/ui/select-field.tsx";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
 import { useInboxStream } from "~/lib/use-inbox-stream.ts";
 
@@ -38,8 +39,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-const select = "rounded-md border border-slate-300 px-2 py-1.5";
-
 export default function Tickets() {
   const { filter, tickets } = useLoaderData<typeof loader>();
   useInboxStream();
@@ -59,45 +58,27 @@ export default function Tickets() {
             className="rounded-md border border-slate-300 px-2 py-1.5"
           />
         </div>
-        <div>
-          <label htmlFor="status" className="block text-xs font-medium text-slate-600">
-            Status
-          </label>
-          <select id="status" name="status" defaultValue={filter.status ?? ""} className={select}>
-            <option value="">Any</option>
-            {ticketStatuses.map((s) => (
-              <option key={s} value={s}>
-                {s.replace(/_/g, " ")}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="department" className="block text-xs font-medium text-slate-600">
-            Department
-          </label>
-          <select id="department" name="department" defaultValue={filter.department ?? ""} className={select}>
-            <option value="">Any</option>
-            {departments.map((d) => (
-              <option key={d} value={d}>
-                {departmentLabels[d]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="priority" className="block text-xs font-medium text-slate-600">
-            Priority
-          </label>
-          <select id="priority" name="priority" defaultValue={filter.priority ?? ""} className={select}>
-            <option value="">Any</option>
-            {priorities.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="status"
+          label="Status"
+          any="Any"
+          defaultValue={filter.status ?? ""}
+          options={enumOptions(ticketStatuses)}
+        />
+        <SelectField
+          id="department"
+          label="Department"
+          any="Any"
+          defaultValue={filter.department ?? ""}
+          options={enumOptions(departments, departmentLabels)}
+        />
+        <SelectField
+          id="priority"
+          label="Priority"
+          any="Any"
+          defaultValue={filter.priority ?? ""}
+          options={enumOptions(priorities)}
+        />
         <button type="submit" className="rounded-md bg-brand-600 px-4 py-1.5 font-medium text-white hover:bg-brand-700">
           Apply
         </button>

@@ -11,7 +11,13 @@ export function RichText({ text }: { text: string }) {
   for (const match of text.matchAll(LINK)) {
     if (match.index > last) parts.push(text.slice(last, match.index));
     parts.push(
-      <a key={match.index} href={match[2]} target="_blank" rel="noreferrer" className="font-medium text-brand-700 underline">
+      <a
+        key={match.index}
+        href={match[2]}
+        target="_blank"
+        rel="noreferrer"
+        className="font-medium text-brand-700 underline"
+      >
         {match[1]}
       </a>,
     );
