@@ -24,7 +24,9 @@ export const seedCustomers = [
   { id: "00000000-0000-4000-8000-000000000003", email: "alan@example.com", name: "Alan Turing", company: "Bletchley Labs", plan: "Basic", protectionPlan: true },
 ] as const;
 
-const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000);
+// One reference instant, so rows seeded "at the same time" really share a timestamp.
+const seededAt = Date.now();
+const daysAgo = (n: number) => new Date(seededAt - n * 86_400_000);
 
 export async function seed(db: Database): Promise<void> {
   const [ada, grace, alan] = seedCustomers;
@@ -47,7 +49,7 @@ export async function seed(db: Database): Promise<void> {
       { id: "PAY-70411", customerId: ada.id, invoiceId: "INV-1041", amountCents: 8900, method: "Visa ending 4242", status: "succeeded", paidAt: daysAgo(31) },
       // The double charge the billing agent should find.
       { id: "PAY-70421", customerId: ada.id, invoiceId: "INV-1042", amountCents: 8900, method: "Visa ending 4242", status: "succeeded", paidAt: daysAgo(2) },
-      { id: "PAY-70422", customerId: ada.id, invoiceId: "INV-1042", amountCents: 8900, method: "Visa ending 4242", status: "succeeded", paidAt: daysAgo(2) },
+      { id: "PAY-70422", customerId: ada.id, invoiceId: "INV-1042", amountCents: 8900, method: "Visa ending 4242", status: "succeeded", paidAt: new Date(daysAgo(2).getTime() + 90_000) },
       { id: "PAY-80511", customerId: grace.id, invoiceId: "INV-2051", amountCents: 2900, method: "Mastercard ending 5100", status: "succeeded", paidAt: daysAgo(33) },
       { id: "PAY-80521", customerId: grace.id, invoiceId: "INV-2052", amountCents: 2900, method: "Mastercard ending 5100", status: "succeeded", paidAt: daysAgo(3) },
     ])

@@ -22,7 +22,13 @@ export async function getAccountSummary(db: Queryable, customerId: string): Prom
   }
   const duplicateCharges = [...byInvoice.entries()]
     .filter(([, list]) => list.length > 1)
-    .map(([invoiceId, list]) => ({ invoiceId, amountCents: list[0]!.amountCents, currency: list[0]!.currency, payments: list.map((p) => p.id) }));
+    .map(([invoiceId, list]) => ({
+      invoiceId,
+      amountCents: list[0]!.amountCents,
+      currency: list[0]!.currency,
+      // In the order they were charged, so the reply reads the same every time.
+      payments: list.map((p) => p.id).sort(),
+    }));
   return { customer, invoices: recentInvoices, payments: recentPayments, duplicateCharges };
 }
 
