@@ -3,16 +3,15 @@ import { Form, redirect, useLoaderData } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import {
   getConversation,
-  listMessages,
   sendCustomerMessage,
   startConversation,
 } from "../../server/conversations/service.ts";
-import { toMessageView } from "../../server/conversations/views.ts";
 import { AppError } from "../../server/errors.ts";
 import { clearCustomerCookie, customerCookie, getCustomerActor } from "~/lib/chat.server.ts";
 import { MessageBubble } from "~/components/message-bubble.tsx";
 import { MessageInput } from "~/components/ui/message-input.tsx";
-import type { ChatMessage, Transcript } from "~/lib/transcript.ts";
+import type { Transcript } from "~/lib/transcript.ts";
+import { loadTranscript } from "~/lib/transcript.server.ts";
 import { visibleMessages } from "~/lib/transcript.ts";
 import { connectionText } from "~/lib/live-client.ts";
 import { postMessage, useConversationStream, useTypingAnnouncer, useTypingIndicator } from "~/lib/use-conversation-stream.ts";
@@ -25,16 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const demoAccounts = context.services.config.identity.demoAccounts;
   if (actor.kind !== "customer") return { conversation: null, transcript: null, model, demoAccounts };
   const conversation = await getConversation(context.services.db, actor, actor.conversationId);
-  const page = await listMessages(context.services.db, actor, conversation.id, { last: 200 });
-  const transcript: Transcript = {
-    lastSeq: conversation.lastSeq,
-    status: conversation.status.toUpperCase(),
-    pending: [],
-    messages: page.messages.map((m) => {
-      const v = toMessageView(m);
-      return { ...v, role: v.role.toUpperCase(), status: v.status.toUpperCase() } as ChatMessage;
-    }),
-  };
+  const transcript = await loadTranscript(context.services.db, actor, conversation);
   return {
     conversation: { id: conversation.id, customerName: conversation.customerName },
     transcript,

@@ -1,8 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
-import { desc, eq, or } from "drizzle-orm";
 import { useEffect, useRef, useState } from "react";
-import { tickets } from "../../drizzle/schema.ts";
 import { getAccountSummary, formatMoney } from "../../server/accounts/service.ts";
 import { agents } from "../../server/ai/agents.ts";
 import {
@@ -11,14 +9,15 @@ import {
   sendOperatorMessage,
   takeOverConversation,
 } from "../../server/conversations/operator-actions.ts";
-import { getConversation, listMessages } from "../../server/conversations/service.ts";
-import { toMessageView } from "../../server/conversations/views.ts";
+import { getConversation } from "../../server/conversations/service.ts";
+import { listTicketsForConversation } from "../../server/tickets/service.ts";
 import { MessageBubble } from "~/components/message-bubble.tsx";
 import { MessageInput } from "~/components/ui/message-input.tsx";
 import { runAction } from "~/lib/action-error.server.ts";
 import { connectionText } from "~/lib/live-client.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
-import { visibleMessages, type ChatMessage, type Transcript } from "~/lib/transcript.ts";
+import { visibleMessages } from "~/lib/transcript.ts";
+import { loadTranscript } from "~/lib/transcript.server.ts";
 import { useConversationStream, useTypingAnnouncer, useTypingIndicator } from "~/lib/use-conversation-stream.ts";
 import { useInboxStream } from "~/lib/use-inbox-stream.ts";
 
@@ -26,27 +25,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const actor = await requireOperatorSession(request, context);
   const { db } = context.services;
   const conversation = await getConversation(db, actor, params.id);
-  const page = await listMessages(db, actor, conversation.id, { last: 200 });
   const account = conversation.customerId ? await getAccountSummary(db, conversation.customerId) : null;
-  const customerTickets = await db
-    .select()
-    .from(tickets)
-    .where(
-      conversation.customerId
-        ? or(eq(tickets.customerId, conversation.customerId), eq(tickets.conversationId, conversation.id))
-        : eq(tickets.conversationId, conversation.id),
-    )
-    .orderBy(desc(tickets.updatedAt))
-    .limit(20);
-  const transcript: Transcript = {
-    lastSeq: conversation.lastSeq,
-    status: conversation.status.toUpperCase(),
-    pending: [],
-    messages: page.messages.map((m) => {
-      const v = toMessageView(m);
-      return { ...v, role: v.role.toUpperCase(), status: v.status.toUpperCase() } as ChatMessage;
-    }),
-  };
+  const customerTickets = await listTicketsForConversation(db, conversation);
+  const transcript = await loadTranscript(db, actor, conversation);
   return {
     conversation: {
       id: conversation.id,

@@ -73,6 +73,23 @@ export async function createTicket(
   }
 }
 
+/** The tickets that belong to a customer: on their account, or opened in this conversation. */
+function ticketsOf(owner: { customerId: string | null; conversationId: string }) {
+  return owner.customerId
+    ? or(eq(tickets.customerId, owner.customerId), eq(tickets.conversationId, owner.conversationId))
+    : eq(tickets.conversationId, owner.conversationId);
+}
+
+/** The customer's tickets as an operator's side panel shows them, most recently changed first. */
+export async function listTicketsForConversation(db: Queryable, conversation: { id: string; customerId: string | null }): Promise<Ticket[]> {
+  return db
+    .select()
+    .from(tickets)
+    .where(ticketsOf({ customerId: conversation.customerId, conversationId: conversation.id }))
+    .orderBy(desc(tickets.updatedAt))
+    .limit(20);
+}
+
 /**
  * A ticket as its customer may see it: one on their account, or one opened in this very
  * conversation. Someone else's ticket answers NOT_FOUND, like a missing one.
@@ -83,13 +100,10 @@ export async function getCustomerTicket(
   ticketId: string,
 ): Promise<Ticket> {
   const id = ticketId.trim().toUpperCase();
-  const mine = owner.customerId
-    ? or(eq(tickets.customerId, owner.customerId), eq(tickets.conversationId, owner.conversationId))
-    : eq(tickets.conversationId, owner.conversationId);
   const [row] = await db
     .select()
     .from(tickets)
-    .where(and(eq(tickets.id, id), mine))
+    .where(and(eq(tickets.id, id), ticketsOf(owner)))
     .limit(1);
   if (!row) throw notFound(`Ticket ${id}`);
   return row;
