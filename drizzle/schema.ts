@@ -168,10 +168,15 @@ export const payments = pgTable(
   (t) => [index("payments_customer_idx").on(t.customerId, t.paidAt)],
 );
 
+export const serviceStatuses = ["operational", "degraded", "outage"] as const;
+export type ServiceStatus = (typeof serviceStatuses)[number];
+export const incidentStatuses = ["investigating", "identified", "monitoring", "resolved"] as const;
+export type IncidentStatus = (typeof incidentStatuses)[number];
+
 export const systemServices = pgTable("system_services", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
-  status: text("status", { enum: ["operational", "degraded", "outage"] }).notNull().default("operational"),
+  status: text("status", { enum: serviceStatuses }).notNull().default("operational"),
   updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });
 
@@ -181,7 +186,7 @@ export const incidents = pgTable("incidents", {
     .notNull()
     .references(() => systemServices.id),
   title: text("title").notNull(),
-  status: text("status", { enum: ["investigating", "identified", "monitoring", "resolved"] }).notNull(),
+  status: text("status", { enum: incidentStatuses }).notNull(),
   startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   resolvedAt: timestamp("resolved_at", { withTimezone: true, mode: "date" }),
 });
@@ -271,6 +276,8 @@ export const escalations = pgTable(
 );
 
 export type Invoice = typeof invoices.$inferSelect;
+export type SystemService = typeof systemServices.$inferSelect;
+export type Incident = typeof incidents.$inferSelect;
 export type Payment = typeof payments.$inferSelect;
 export type Ticket = typeof tickets.$inferSelect;
 export type TicketAuditRow = typeof ticketAudit.$inferSelect;

@@ -13,7 +13,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { operator: { name: actor.name, role: actor.role, availability: me?.availability ?? "offline" } };
 }
 
-const nav = "rounded-md px-3 py-1.5 text-sm font-medium";
+const navClass = ({ isActive }: { isActive: boolean }) =>
+  `rounded-md px-3 py-1.5 text-sm font-medium ${isActive ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`;
 
 export default function DashboardLayout() {
   const { operator } = useLoaderData<typeof loader>();
@@ -25,14 +26,17 @@ export default function DashboardLayout() {
         <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-3 px-4 py-2">
           <span className="mr-4 text-lg font-semibold text-brand-700">Tandem</span>
           <nav aria-label="Dashboard" className="flex gap-1">
-            <NavLink to="/dashboard" end className={({ isActive }) => `${nav} ${isActive ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`}>
+            <NavLink to="/dashboard" end className={navClass}>
               Inbox
             </NavLink>
-            <NavLink to="/dashboard/tickets" className={({ isActive }) => `${nav} ${isActive ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`}>
+            <NavLink to="/dashboard/tickets" className={navClass}>
               Tickets
             </NavLink>
+            <NavLink to="/dashboard/status" className={navClass}>
+              Status
+            </NavLink>
             {operator.role === "admin" ? (
-              <NavLink to="/dashboard/operators" className={({ isActive }) => `${nav} ${isActive ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`}>
+              <NavLink to="/dashboard/operators" className={navClass}>
                 Operators
               </NavLink>
             ) : null}

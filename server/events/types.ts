@@ -34,7 +34,7 @@ export type ConversationEvent = StoredConversationEvent | EphemeralConversationE
  * from the database on each one, so two operators can never hold different truths.
  */
 export interface InboxEvent {
-  type: "conversation_changed" | "operator_changed" | "ticket_changed";
+  type: "conversation_changed" | "operator_changed" | "ticket_changed" | "status_changed";
   conversationId?: string;
   ticketId?: string;
   operatorId?: string;

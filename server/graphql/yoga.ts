@@ -56,7 +56,8 @@ export function createGraphQLServer(services: Services): TandemYoga {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? error.originalError : undefined;
         if (error instanceof AppError || original instanceof AppError) return error as Error;
-        if (error instanceof GraphQLError && !original) return error;
+        // Errors graphql-js raises itself (a bad document, a variable that does not coerce) are safe to show.
+        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return withInputCode(error);
         // The id ties what the client sees to the log line, without leaking the error itself.
         const errorId = crypto.randomUUID();
         log.error({ err: original ?? error, errorId }, "unexpected GraphQL error");
@@ -82,3 +83,15 @@ export function createGraphQLServer(services: Services): TandemYoga {
   });
 }
 
+/** A variable that does not fit its type is the caller's mistake: say so with a code, like every other bad input. */
+function withInputCode(error: GraphQLError): GraphQLError {
+  if (error.extensions.code || !error.message.startsWith('Variable "$')) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code: "BAD_USER_INPUT" },
+  });
+}

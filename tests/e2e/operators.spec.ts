@@ -125,3 +125,56 @@ test("two operators and a customer: escalate, claim, reply, hand back; XSS does 
 
   expect(errors).toEqual([]);
 });
+
+test("an admin reports an outage: other operators see it live and customers are told", async ({ browser, baseURL }) => {
+  const errors: string[] = [];
+  const watch = (page: Page) => page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  const reader = await createOperator(browser, baseURL!, "Noor");
+  const admin = await (await browser.newContext({ baseURL })).newPage();
+  const operator = await (await browser.newContext({ baseURL })).newPage();
+  const customer = await (await browser.newContext({ baseURL })).newPage();
+  [admin, operator, customer].forEach(watch);
+
+  await signIn(operator, reader.email, reader.password);
+  await operator.getByRole("link", { name: "Status" }).click();
+  await expect(operator.getByRole("heading", { name: "System status" })).toBeVisible();
+  await expect(operator.getByTestId("service-activation")).toHaveText("operational");
+  await expect(operator.getByText("Only admins can change it.")).toBeVisible();
+  await expect(operator.getByRole("button", { name: "Open incident" })).toHaveCount(0);
+
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await admin.goto("/dashboard/status");
+  await admin.getByLabel("Device activation status").selectOption("outage");
+  await admin.getByRole("button", { name: "Save Device activation" }).click();
+  await expect(admin.getByTestId("service-activation")).toHaveText("outage");
+  await admin.getByLabel("Service", { exact: true }).selectOption("activation");
+  await admin.getByLabel("What customers see").fill("New laptops cannot activate");
+  await admin.getByRole("button", { name: "Open incident" }).click();
+  await expect(admin.getByText("Incident opened.")).toBeVisible();
+  await expectNoSeriousA11yIssues(admin);
+
+  // The other operator's screen follows without a reload.
+  await expect(operator.getByTestId("service-activation")).toHaveText("outage");
+  await expect(operator.getByText("New laptops cannot activate")).toBeVisible();
+
+  await customer.goto("/");
+  await customer.getByRole("button", { name: "Start chatting" }).click();
+  await expect(customer.getByText("Connected")).toBeVisible();
+  await customer.getByLabel("Your message").fill("Is the service down?");
+  await customer.keyboard.press("Enter");
+  const reply = customer.locator('[data-role="agent"][data-status="complete"]').last();
+  await expect(reply).toContainText("Device activation is down");
+  await expect(reply).toContainText("New laptops cannot activate (investigating)");
+
+  // Resolving puts things back for everyone.
+  const incident = admin.getByRole("listitem").filter({ hasText: "New laptops cannot activate" });
+  await incident.getByLabel("Incident status").selectOption("resolved");
+  await incident.getByRole("button", { name: "Update" }).click();
+  await expect(admin.getByText("New laptops cannot activate")).toHaveCount(0);
+  await admin.getByLabel("Device activation status").selectOption("operational");
+  await admin.getByRole("button", { name: "Save Device activation" }).click();
+  await expect(operator.getByText("New laptops cannot activate")).toHaveCount(0);
+  await expect(operator.getByTestId("service-activation")).toHaveText("operational");
+
+  expect(errors).toEqual([]);
+});

@@ -76,6 +76,17 @@ describe("bad input gets a typed error and changes nothing", () => {
     assert.equal(r.errors?.[0]?.extensions?.code, "GRAPHQL_PARSE_FAILED");
   });
 
+  test("an unknown field is GRAPHQL_VALIDATION_FAILED, and a variable of the wrong shape is BAD_USER_INPUT", async () => {
+    const conv = await startConversation(t);
+    const unknown = await t.gql(`{ conversation(id: "${conv.id}") { secretField } }`, {}, conv.token);
+    assert.equal(unknown.errors?.[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED");
+    const wrongShape = await t.gql(SEND, { input: { conversationId: conv.id, content: 42 } }, conv.token);
+    assert.equal(wrongShape.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+    assert.match(wrongShape.errors?.[0]?.message ?? "", /clientMessageId|content/);
+    const history = await t.gql<{ conversation: { lastSeq: number } }>(HISTORY, { id: conv.id }, conv.token);
+    assert.equal(history.data?.conversation.lastSeq, 0, "nothing was written");
+  });
+
   test("an over-deep or over-aliased query is refused by the armor limits", async () => {
     const conv = await startConversation(t);
     const aliases = Array.from({ length: 30 }, (_, i) => `a${i}: conversation(id: "${conv.id}") { id }`).join(" ");

@@ -34,7 +34,9 @@ export function phraseToolResult(s: Situation): Decision {
       if (o.allOperational && incidents.length === 0) return say("I've checked: all Northwind services are running normally right now. If something isn't working for you, tell me what you see and I'll help.");
       const affected = services.filter((x) => x.status !== "operational").map((x) => `${x.name} is ${x.status === "outage" ? "down" : "degraded"}`);
       const notes = incidents.map((i) => `${i.title} (${i.status})`);
-      return say(`I've checked our systems: ${affected.join("; ")}. Open incident: ${notes.join("; ") || "none reported"}. Everything else is operational. Our engineers are on it; no action is needed from you.`);
+      const state = affected.length > 0 ? `${affected.join("; ")}.` : "every service is up.";
+      const open = notes.length > 0 ? ` Open incident${notes.length > 1 ? "s" : ""}: ${notes.join("; ")}.` : "";
+      return say(`I've checked our systems: ${state}${open}${affected.length > 0 ? " Everything else is operational." : ""} Our engineers are on it; no action is needed from you.`);
     }
     case "get_ticket_status":
       return say(`Ticket ${o.ticketId} ("${o.subject}") is ${String(o.status).replace(/_/g, " ")}, with ${o.priority} priority in ${o.department}. It was last updated on ${o.updatedAt}.`);

@@ -87,6 +87,7 @@ export const operatorTypeDefs = /* GraphQL */ `
     CONVERSATION_CHANGED
     OPERATOR_CHANGED
     TICKET_CHANGED
+    STATUS_CHANGED
   }
 
   "A nudge that the inbox changed; refetch the inbox query to get the truth."
