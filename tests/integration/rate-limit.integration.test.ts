@@ -23,7 +23,7 @@ test("too many new conversations from one client answer 429 with Retry-After", a
 });
 
 test("a flood of messages into one conversation is cut off with RATE_LIMITED", async () => {
-  const fresh = await startTestApp({}, { realRateLimits: true });
+  const fresh = await startTestApp({}, { realRateLimits: true, noRefill: true });
   try {
     const conv = await startConversation(fresh);
     const capacity = fresh.app.services.config.limits.rate.sendMessage.capacity;

@@ -25,7 +25,12 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: AppOptions & { config?: Partial<Config>; realRateLimits?: boolean } = {},
+  opts: AppOptions & {
+    config?: Partial<Config>;
+    realRateLimits?: boolean;
+    /** With real rate limits: the configured capacities, but no token comes back during the test, so counts never depend on the machine's speed. */
+    noRefill?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const config = loadConfig(
     {
@@ -48,6 +53,9 @@ export async function startTestApp(
       sendMessage: { capacity: 10_000, refillMs: 1 },
       signIn: { capacity: 10_000, refillMs: 1 },
     };
+  }
+  if (opts.noRefill) {
+    for (const limit of Object.values(config.limits.rate)) limit.refillMs = 24 * 60 * 60_000;
   }
   const app = await createApp(config, { ui: false, ...opts });
   const { url } = await app.listen(0, "127.0.0.1");
