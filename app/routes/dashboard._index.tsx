@@ -5,6 +5,7 @@ import { listOperators, setAvailability } from "../../server/operators/service.t
 import { runAction } from "~/lib/action-error.server.ts";
 import { connectionText } from "~/lib/live-client.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
+import { CLAIM_ATTR, inboxItem, useInboxKeys } from "~/lib/use-inbox-keys.ts";
 import { useInboxStream } from "~/lib/use-inbox-stream.ts";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -62,6 +63,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   });
 }
 
+const kbd = "rounded border border-slate-300 bg-white px-1 font-mono text-[11px] text-slate-700";
+const focusRing = "outline-none focus-visible:ring-2 focus-visible:ring-brand-600";
+
 const priorityStyle: Record<string, string> = {
   urgent: "bg-red-100 text-red-900",
   high: "bg-orange-100 text-orange-900",
@@ -72,10 +76,15 @@ const priorityStyle: Record<string, string> = {
 export default function Inbox() {
   const data = useLoaderData<typeof loader>();
   const connection = useInboxStream();
+  useInboxKeys();
   return (
     <main className="mx-auto w-full max-w-6xl px-4 py-6">
       <div className="flex items-center justify-between">
         <h1 className="text-xl font-semibold">Inbox</h1>
+        <p className="hidden text-xs text-slate-500 sm:block" id="inbox-keys">
+          Keys: <kbd className={kbd}>j</kbd> <kbd className={kbd}>k</kbd> move · <kbd className={kbd}>Enter</kbd> open ·{" "}
+          <kbd className={kbd}>c</kbd> claim
+        </p>
         <p role="status" className="text-xs text-slate-500" data-connection={connection}>
           <span aria-hidden className={`mr-1 inline-block h-2 w-2 rounded-full ${connection === "live" ? "bg-emerald-500" : "animate-pulse bg-amber-500"}`} />
           {connectionText[connection]}
@@ -111,7 +120,12 @@ export default function Inbox() {
         </h2>
         <ul className="mt-3 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
           {data.aiConversations.map((c) => (
-            <li key={c.id} className="flex items-center justify-between px-4 py-2">
+            <li
+              key={c.id}
+              {...inboxItem(`/dashboard/conversations/${c.id}`)}
+              aria-describedby="inbox-keys"
+              className={`flex items-center justify-between px-4 py-2 ${focusRing}`}
+            >
               <span>
                 {c.customer} <span className="text-sm text-slate-500">· {c.agent} · {c.updatedMinutes} min ago</span>
               </span>
@@ -132,7 +146,13 @@ function EscalationCard({ escalation: e, me }: { escalation: EscalationItem; me:
   const fetcher = useFetcher<{ error?: string }>();
   const mine = e.claimedBy === me;
   return (
-    <li className="rounded-lg border border-slate-200 bg-white p-4" data-testid="escalation" aria-label={`Escalation: ${e.customer}`}>
+    <li
+      {...inboxItem(`/dashboard/conversations/${e.conversationId}`)}
+      className={`rounded-lg border border-slate-200 bg-white p-4 ${focusRing}`}
+      data-testid="escalation"
+      aria-label={`Escalation: ${e.customer}`}
+      aria-describedby="inbox-keys"
+    >
       <div className="flex flex-wrap items-center gap-2">
         <span className={`rounded px-2 py-0.5 text-xs font-semibold uppercase ${priorityStyle[e.priority]}`}>{e.priority}</span>
         <span className="font-medium">{e.customer}</span>
@@ -147,7 +167,7 @@ function EscalationCard({ escalation: e, me }: { escalation: EscalationItem; me:
             <fetcher.Form method="post">
               <input type="hidden" name="intent" value="claim" />
               <input type="hidden" name="escalationId" value={e.id} />
-              <button type="submit" className="rounded-md bg-brand-600 px-3 py-1 font-medium text-white hover:bg-brand-700">
+              <button type="submit" {...{ [CLAIM_ATTR]: "" }} className="rounded-md bg-brand-600 px-3 py-1 font-medium text-white hover:bg-brand-700">
                 Claim
               </button>
             </fetcher.Form>

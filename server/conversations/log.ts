@@ -65,8 +65,9 @@ export async function writeWithEvents<T>(
   const result = await db.transaction((tx) => work(tx, batch));
   for (const event of batch.events) {
     bus.publish("conversation", event.conversationId, event);
-    if (inboxWorthy.has(event.type)) {
-      bus.publish("inbox", "all", { type: "conversation_changed", conversationId: event.conversationId, reason: event.type, at: event.at });
+    // A conversation's first event puts it on the inbox's "handled by the AI" list.
+    if (inboxWorthy.has(event.type) || event.seq === 1) {
+      bus.publish("inbox", "all", { type: "conversation_changed", conversationId: event.conversationId, reason: event.seq === 1 ? "started" : event.type, at: event.at });
     }
   }
   return result;

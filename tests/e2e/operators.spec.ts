@@ -178,3 +178,47 @@ test("an admin reports an outage: other operators see it live and customers are 
 
   expect(errors).toEqual([]);
 });
+
+test("the inbox works from the keyboard: move, claim and open without a mouse", async ({ browser, baseURL }) => {
+  const op = await (await browser.newContext({ baseURL })).newPage();
+  const customer = await (await browser.newContext({ baseURL })).newPage();
+  await signIn(op, ADMIN.email, ADMIN.password);
+
+  const name = `Kim ${Date.now() % 10000}`;
+  await customer.goto("/");
+  await customer.getByLabel("Your name (optional)").fill(name);
+  await customer.getByRole("button", { name: "Start chatting" }).click();
+  await expect(customer.getByText("Connected")).toBeVisible();
+  await customer.getByLabel("Your message").fill("Can I speak to a human please");
+  await customer.keyboard.press("Enter");
+  const card = op.getByRole("listitem", { name: `Escalation: ${name}` });
+  await expect(card).toBeVisible();
+  // A second customer the AI is handling gives the inbox a row below the escalations.
+  const other = await (await browser.newContext({ baseURL })).newPage();
+  await other.goto("/");
+  await other.getByRole("button", { name: "Start chatting" }).click();
+  await expect(other.getByText("Connected")).toBeVisible();
+  await other.getByLabel("Your message").fill("Hello there");
+  await other.keyboard.press("Enter");
+  await expect(op.getByRole("link", { name: /^Watch / }).first()).toBeVisible();
+
+  // j walks down the rows until the new escalation has focus; k and j step off it and back.
+  const rows = await op.locator("[data-inbox-item]").count();
+  expect(rows).toBeGreaterThan(1);
+  for (let i = 0; i < rows; i++) {
+    await op.keyboard.press("j");
+    if (await card.evaluate((el) => el === document.activeElement)) break;
+  }
+  await expect(card).toBeFocused();
+  await op.keyboard.press("j");
+  await expect(card).not.toBeFocused();
+  await op.keyboard.press("k");
+  await expect(card).toBeFocused();
+
+  await op.keyboard.press("c");
+  await expect(card).toContainText("Claimed by you");
+  await expect(card).toBeFocused();
+  await op.keyboard.press("Enter");
+  await expect(op.getByRole("heading", { name: `Conversation with ${name}` })).toBeVisible();
+  await expect(customer.getByText(/joined the conversation/)).toBeVisible();
+});

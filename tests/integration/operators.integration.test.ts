@@ -136,6 +136,24 @@ describe("handling escalations", () => {
     assert.ok(pending.some((e) => e.summary.includes("10,000 euro")));
   });
 
+  test("a conversation's first message nudges every operator screen, and it is then listed as handled by the AI", async () => {
+    const op = await newOperator(t, "Watcher");
+    const nudges: Array<{ type: string; reason: string; conversationId: string | null }> = [];
+    const stop = t.ws(op.token).subscribe<{ inboxEvents: { type: string; reason: string; conversationId: string | null } }>(
+      { query: "subscription { inboxEvents { type reason conversationId } }" },
+      { next: (r) => r.data && nudges.push(r.data.inboxEvents), error: () => {}, complete: () => {} },
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const conv = await startConversation(t);
+    await send(t, conv, "Hello, just browsing");
+    await t.app.services.runner.idle();
+    await eventually(() => nudges.find((n) => n.conversationId === conv.id && n.reason === "started"), 5_000, "the 'started' nudge");
+    stop();
+    const r = await t.gql<{ inbox: { aiConversations: Array<{ id: string }> } }>(INBOX, {}, op.token);
+    assert.ok(r.data!.inbox.aiConversations.some((c) => c.id === conv.id));
+    assert.equal(nudges.filter((n) => n.conversationId === conv.id && n.reason === "started").length, 1, "only the first event nudges");
+  });
+
   test("claim, reply, hand back with a note that the agent reads, then resolve", async () => {
     const { conv, escalationId } = await escalatedConversation();
     const op = await newOperator(t, "Olivia");
