@@ -302,6 +302,8 @@ export const operators = pgTable("operators", {
   disabled: boolean("disabled").notNull().default(false),
   availability: text("availability", { enum: availabilities }).notNull().default("offline"),
   capacity: integer("capacity").notNull().default(3),
+  /** Last sign of life (a request, or a beat from an open dashboard); see server/operators/presence.ts. */
+  lastSeenAt: timestamp("last_seen_at", { withTimezone: true, mode: "date" }),
   createdAt: createdAt(),
 });
 

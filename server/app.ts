@@ -15,6 +15,7 @@ import { createGraphQLServer, type TandemYoga } from "./graphql/yoga.ts";
 import { attachGraphQLWebSocket } from "./graphql/ws.ts";
 import { healthRouter } from "./ops/health.ts";
 import { reassignStale } from "./escalations/assignment.ts";
+import { presenceWatcher } from "./operators/presence.ts";
 import type { AppLoadContext } from "./remix-context.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -101,10 +102,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     Math.max(250, Math.floor(config.streaming.staleAfterMs / 3)),
   );
   sweeper.unref();
-  const reassigner = setInterval(
-    () => void reassignStale(services).catch((err) => log.warn({ err }, "reassignment sweep failed")),
-    15_000,
-  );
+  const watchPresence = presenceWatcher(services.db, services.bus);
+  const reassigner = setInterval(() => {
+    void reassignStale(services).catch((err) => log.warn({ err }, "reassignment sweep failed"));
+    void watchPresence().catch((err) => log.warn({ err }, "presence check failed"));
+  }, 15_000);
   reassigner.unref();
   let closed: Promise<void> | null = null;
 

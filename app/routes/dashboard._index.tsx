@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { claimEscalation, listInbox } from "../../server/conversations/operator-actions.ts";
+import { isConnected } from "../../server/operators/presence.ts";
 import { listOperators, setAvailability } from "../../server/operators/service.ts";
 import { runAction } from "~/lib/action-error.server.ts";
 import { connectionText } from "~/lib/live-client.ts";
@@ -20,7 +21,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const now = Date.now();
   return {
     me: actor.operatorId,
-    team: team.filter((o) => !o.disabled).map((o) => ({ id: o.id, name: o.name, availability: o.availability, capacity: o.capacity, load: load.get(o.id) ?? 0 })),
+    team: team
+      .filter((o) => !o.disabled)
+      .map((o) => ({ id: o.id, name: o.name, availability: o.availability, connected: isConnected(o), capacity: o.capacity, load: load.get(o.id) ?? 0 })),
     escalations: inbox.escalations.map(({ escalation: e, conversation: c, customerEmail, claimedByName }) => ({
       id: e.id,
       conversationId: c.id,
@@ -63,6 +66,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   });
 }
 
+const presenceDot = (o: { availability: string; connected: boolean }) =>
+  !o.connected || o.availability === "offline" ? "bg-slate-400" : o.availability === "online" ? "bg-emerald-500" : "bg-amber-500";
 const kbd = "rounded border border-slate-300 bg-white px-1 font-mono text-[11px] text-slate-700";
 const focusRing = "outline-none focus-visible:ring-2 focus-visible:ring-brand-600";
 
@@ -107,9 +112,10 @@ export default function Inbox() {
         </h2>
         <ul className="mt-3 flex flex-wrap gap-2">
           {data.team.map((o) => (
-            <li key={o.id} className="rounded-full border border-slate-200 bg-white px-3 py-1 text-sm">
-              <span aria-hidden className={`mr-1 inline-block h-2 w-2 rounded-full ${o.availability === "online" ? "bg-emerald-500" : o.availability === "away" ? "bg-amber-500" : "bg-slate-400"}`} />
-              {o.name} · {o.availability} · {o.load}/{o.capacity}
+            <li key={o.id} className="rounded-full border border-slate-200 bg-white px-3 py-1 text-sm" data-testid={`team-${o.name}`}>
+              <span aria-hidden className={`mr-1 inline-block h-2 w-2 rounded-full ${presenceDot(o)}`} />
+              {o.name} · {o.availability}
+              {o.availability !== "offline" && !o.connected ? " (not connected)" : ""} · {o.load}/{o.capacity}
             </li>
           ))}
         </ul>

@@ -1,9 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { getAssignmentSettings, updateAssignmentSettings } from "../../server/escalations/assignment.ts";
+import { isConnected } from "../../server/operators/presence.ts";
 import { createOperator, listOperators, requireAdmin, updateOperator } from "../../server/operators/service.ts";
 import { runAction } from "~/lib/action-error.server.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
+import { useInboxStream } from "~/lib/use-inbox-stream.ts";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireOperatorSession(request, context);
@@ -18,6 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       role: o.role,
       disabled: o.disabled,
       availability: o.availability,
+      connected: isConnected(o),
       capacity: o.capacity,
     })),
     settings: await getAssignmentSettings(context.services.db),
@@ -63,6 +66,7 @@ const input = "rounded-md border border-slate-300 px-2 py-1.5";
 export default function Operators() {
   const { operators, settings, me } = useLoaderData<typeof loader>();
   const result = useActionData<{ ok?: string; error?: string }>();
+  useInboxStream();
   return (
     <main className="mx-auto w-full max-w-5xl space-y-8 px-4 py-6">
       <h1 className="text-xl font-semibold">Operators</h1>
@@ -90,6 +94,7 @@ export default function Operators() {
                   <span className="font-medium">{o.name}</span>{" "}
                   <span className="text-sm text-slate-500">
                     {o.email} · {o.availability}
+                    {o.availability !== "offline" && !o.connected ? " (not connected)" : ""}
                   </span>
                 </span>
                 <label className="text-sm">

@@ -1,9 +1,10 @@
-import { and, asc, eq, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull, lt, not, or, sql } from "drizzle-orm";
 import { escalations, operators, settings, type Escalation, type Operator } from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { Database, Queryable } from "../db/client.ts";
 import { badInput } from "../errors.ts";
 import type { EventBus } from "../events/bus.ts";
+import { availableNow } from "../operators/presence.ts";
 import { requireAdmin } from "../operators/service.ts";
 
 export interface AssignmentSettings {
@@ -34,34 +35,40 @@ export async function updateAssignmentSettings(db: Queryable, actor: Actor, patc
   return next;
 }
 
-/** Online operators with room, least loaded first. Load counts escalations assigned to or claimed by them. */
+/** Available operators (online and connected) with room, least loaded first. Load counts escalations assigned to or claimed by them. */
 export async function availableOperators(db: Queryable, exclude: string[] = []): Promise<Operator[]> {
   const load = sql<number>`(select count(*)::int from ${escalations} e where e.status <> 'resolved' and (e.claimed_by = ${operators.id} or (e.status = 'pending' and e.assigned_to = ${operators.id})))`;
   const rows = await db
     .select({ operator: operators, load })
     .from(operators)
-    .where(and(eq(operators.availability, "online"), eq(operators.disabled, false)))
+    .where(availableNow())
     .orderBy(asc(load), asc(operators.createdAt));
   return rows.filter((r) => r.load < r.operator.capacity && !exclude.includes(r.operator.id)).map((r) => r.operator);
 }
 
+/** Whether anyone is there to pick up an escalation: online by choice and connected in fact. */
 export async function anyOperatorOnline(db: Queryable): Promise<boolean> {
-  const [row] = await db.select({ id: operators.id }).from(operators).where(and(eq(operators.availability, "online"), eq(operators.disabled, false))).limit(1);
+  const [row] = await db.select({ id: operators.id }).from(operators).where(availableNow()).limit(1);
   return !!row;
 }
 
 /**
- * Moves escalations that sat assigned but unclaimed past the timeout to the next operator, or
- * back to the shared queue when nobody else is free. `now` is injectable for tests.
+ * Moves escalations that sat assigned but unclaimed past the timeout, or whose assignee is no
+ * longer available (went away, signed out, or dropped off), to the next operator, or back to the
+ * shared queue when nobody else is free. `now` (injectable for tests) drives the timeout;
+ * presence is always judged by the real clock.
  */
 export async function reassignStale(deps: { db: Database; bus: EventBus }, now = new Date()): Promise<Escalation[]> {
   const { mode, reassignAfterMs } = await getAssignmentSettings(deps.db);
   if (mode !== "auto") return [];
   const cutoff = new Date(now.getTime() - reassignAfterMs);
-  const stale = await deps.db
-    .select()
-    .from(escalations)
-    .where(and(eq(escalations.status, "pending"), isNotNull(escalations.assignedTo), lt(escalations.assignedAt, cutoff)));
+  const stale = (
+    await deps.db
+      .select({ escalation: escalations })
+      .from(escalations)
+      .innerJoin(operators, eq(operators.id, escalations.assignedTo))
+      .where(and(eq(escalations.status, "pending"), isNotNull(escalations.assignedTo), or(lt(escalations.assignedAt, cutoff), not(availableNow()))))
+  ).map((r) => r.escalation);
   const moved: Escalation[] = [];
   for (const e of stale) {
     const [next] = await availableOperators(deps.db, [e.assignedTo!]);

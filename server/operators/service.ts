@@ -7,6 +7,7 @@ import { generateToken, hashToken } from "../auth/tokens.ts";
 import type { Queryable } from "../db/client.ts";
 import { AppError, badInput, conflict, forbidden, notFound, unauthenticated } from "../errors.ts";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "./passwords.ts";
+import { touchOperator } from "./presence.ts";
 
 export const OPERATOR_COOKIE = "tandem_op";
 export const SESSION_TTL_MS = 12 * 60 * 60_000;
@@ -33,7 +34,7 @@ export async function signIn(db: Queryable, email: string, password: string, now
   const token = generateToken("os");
   await db.insert(operatorSessions).values({ tokenHash: hashToken(token), operatorId: op.id, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
   // Signing in means being at work: the operator shows as online until they say otherwise.
-  const [online] = await db.update(operators).set({ availability: "online" }).where(eq(operators.id, op.id)).returning();
+  const [online] = await db.update(operators).set({ availability: "online", lastSeenAt: now }).where(eq(operators.id, op.id)).returning();
   return { token, operator: online ?? op };
 }
 
@@ -51,7 +52,9 @@ export async function findOperatorBySession(db: Queryable, token: string, now = 
     .innerJoin(operators, eq(operators.id, operatorSessions.operatorId))
     .where(and(eq(operatorSessions.tokenHash, hashToken(token)), isNull(operatorSessions.revokedAt), gt(operatorSessions.expiresAt, now)))
     .limit(1);
-  return row && !row.operator.disabled ? row.operator : null;
+  if (!row || row.operator.disabled) return null;
+  await touchOperator(db, row.operator, now);
+  return row.operator;
 }
 
 const newOperator = z.object({

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import { asc, eq } from "drizzle-orm";
 import { escalations, messages, operators, tickets } from "../../drizzle/schema.ts";
 import { reassignStale, updateAssignmentSettings } from "../../server/escalations/assignment.ts";
-import { send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
+import { EventBus } from "../../server/events/bus.ts";
+import { presenceWatcher } from "../../server/operators/presence.ts";
+import { eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
 import { newOperator, signInAs } from "../support/operators.ts";
 
 let t: TestApp;
@@ -67,7 +69,7 @@ test("an assignment nobody answers in time moves to another operator (injected c
   await t.app.services.db.update(operators).set({ availability: "online" }).where(eq(operators.id, await operatorId(b.token)));
 
   const soon = new Date(escalation.assignedAt!.getTime() + 60_000);
-  assert.deepEqual(await reassignStale(t.app.services, soon), [], "not yet: the timeout has not passed");
+  assert.ok(!(await reassignStale(t.app.services, soon)).some((m) => m.id === escalation.id), "not yet: the timeout has not passed");
   const later = new Date(escalation.assignedAt!.getTime() + 5 * 60_000 + 1000);
   const moved = await reassignStale(t.app.services, later);
   assert.equal(moved.find((m) => m.id === escalation.id)?.assignedTo, await operatorId(b.token));
@@ -89,4 +91,75 @@ test("signing in makes an operator available; signing out takes them off", async
   await t.gql("mutation { signOut }", {}, session.token);
   const [admin] = await t.app.services.db.select().from(operators).where(eq(operators.role, "admin")).limit(1);
   assert.equal(admin!.availability, "offline");
+});
+
+describe("presence: being online by choice is not enough, someone must be there", () => {
+  const longAgo = () => new Date(Date.now() - 5 * 60_000);
+  const setOnline = async (id: string, lastSeenAt: Date) =>
+    t.app.services.db.update(operators).set({ availability: "online", lastSeenAt }).where(eq(operators.id, id));
+  const seenAt = async (id: string) => (await t.app.services.db.select().from(operators).where(eq(operators.id, id)))[0]!.lastSeenAt;
+
+  test("an operator who dropped off gets nothing new, and what was offered to them moves on at once", async () => {
+    const gone = await operatorId((await newOperator(t, "Gone Gil")).token);
+    const here = await operatorId((await newOperator(t, "Here Hal")).token);
+    await t.app.services.db.update(operators).set({ availability: "offline" });
+    await setOnline(gone, new Date());
+    const { escalation } = await escalate();
+    assert.equal(escalation.assignedTo, gone);
+
+    // Gil's laptop closes; Hal is there. No need to wait for the reassignment timeout.
+    await setOnline(gone, longAgo());
+    await setOnline(here, new Date());
+    const moved = await reassignStale(t.app.services);
+    assert.equal(moved.find((m) => m.id === escalation.id)?.assignedTo, here);
+    assert.equal((await escalate()).escalation.assignedTo, here, "a new escalation skips the disconnected operator");
+  });
+
+  test("when everyone online has dropped off, the customer is told and a ticket keeps the request", async () => {
+    const ghost = await operatorId((await newOperator(t, "Ghost Gus")).token);
+    await t.app.services.db.update(operators).set({ availability: "offline" });
+    await setOnline(ghost, longAgo());
+    const { escalation } = await escalate();
+    assert.equal(escalation.assignedTo, null);
+    assert.match(String(escalation.ticketId), /^TK-/);
+  });
+
+  test("a request, or an open inbox subscription, is a sign of life", async () => {
+    const session = await newOperator(t, "Live Lou");
+    const id = await operatorId(session.token);
+    await setOnline(id, longAgo());
+    const me = await t.gql<{ me: { connected: boolean; availability: string } }>("{ me { connected availability } }", {}, session.token);
+    assert.deepEqual(me.data?.me, { connected: true, availability: "ONLINE" });
+
+    await setOnline(id, longAgo());
+    const before = Date.now();
+    const stop = t.ws(session.token).subscribe({ query: "subscription { inboxEvents { type } }" }, { next: () => {}, error: () => {}, complete: () => {} });
+    await eventually(async () => ((await seenAt(id))!.getTime() >= before ? true : undefined), 5_000, "the subscription's beat");
+    stop();
+    const list = await t.gql<{ operators: Array<{ id: string; connected: boolean }> }>("{ operators { id connected } }", {}, session.token);
+    assert.equal(list.data?.operators.find((o) => o.id === id)?.connected, true);
+  });
+
+  test("operator screens are nudged when someone becomes available or drops off", async () => {
+    const id = await operatorId((await newOperator(t, "Nudge Ned")).token);
+    // A bus of its own, so the app's background sweeps cannot add nudges to the count.
+    const bus = EventBus.inMemory();
+    const watch = presenceWatcher(t.app.services.db, bus);
+    const nudges = bus.subscribe("inbox", "all");
+    await nudges.ready;
+    await t.app.services.db.update(operators).set({ availability: "offline" }).where(eq(operators.id, id));
+    await watch(); // the baseline
+    await watch();
+    await setOnline(id, new Date());
+    await watch();
+    await setOnline(id, longAgo());
+    await watch();
+    const seen: string[] = [];
+    for (let i = 0; i < 2; i++) seen.push((await nudges.next()).value.reason);
+    await watch();
+    bus.publish("inbox", "all", { type: "operator_changed", reason: "end", at: new Date().toISOString() });
+    seen.push((await nudges.next()).value.reason);
+    await nudges.return();
+    assert.deepEqual(seen, ["presence", "presence", "end"], "one nudge per change, none when nothing changed");
+  });
 });

@@ -21,6 +21,7 @@ import {
 import { readCookie } from "../../auth/resolve-actor.ts";
 import { getConversation } from "../../conversations/service.ts";
 import { OPERATOR_COOKIE } from "../../operators/service.ts";
+import { isConnected, whileConnected } from "../../operators/presence.ts";
 import type { GraphQLContext } from "../context.ts";
 import { eq } from "drizzle-orm";
 import { operators } from "../../../drizzle/schema.ts";
@@ -89,8 +90,9 @@ export const operatorResolvers = {
   Subscription: {
     inboxEvents: {
       subscribe: (_: unknown, __: unknown, ctx: GraphQLContext) => {
-        requireOperator(ctx.actor);
-        return ctx.services.bus.subscribe("inbox", "all", ctx.signal);
+        const op = requireOperator(ctx.actor);
+        // An open inbox subscription is an open dashboard: it keeps the operator connected.
+        return whileConnected(ctx.services.db, op.operatorId, ctx.services.bus.subscribe("inbox", "all", ctx.signal));
       },
       resolve: (event: InboxEvent) => event,
     },
@@ -98,6 +100,8 @@ export const operatorResolvers = {
   Operator: {
     role: (o: Operator) => upper(o.role),
     availability: (o: Operator) => upper(o.availability),
+    connected: (o: Operator) => isConnected(o),
+    lastSeenAt: (o: Operator) => o.lastSeenAt?.toISOString() ?? null,
   },
   InboxEvent: { type: (e: InboxEvent) => upper(e.type) },
   Escalation: {

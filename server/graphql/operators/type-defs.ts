@@ -15,7 +15,11 @@ export const operatorTypeDefs = /* GraphQL */ `
     email: String!
     name: String!
     role: OperatorRole!
+    "What the operator chose. Only an operator who is ONLINE and connected is offered escalations."
     availability: Availability!
+    "Seen in the last 90 seconds: a request, or an open dashboard (inboxEvents subscription)."
+    connected: Boolean!
+    lastSeenAt: DateTime
     capacity: Int!
     disabled: Boolean!
   }
