@@ -139,6 +139,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         server.closeAllConnections();
         await yoga.dispose();
         await services.bus.close();
+        await services.rateLimits.close();
         await services.dbHandle.close();
         log.info("Tandem stopped");
       })();

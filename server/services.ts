@@ -6,7 +6,7 @@ import { EventBus } from "./events/bus.ts";
 import { resolveModel, type ResolvedModel } from "./ai/model.ts";
 import { AgentRunner } from "./ai/runner.ts";
 import type { OperatorDeps } from "./conversations/operator-actions.ts";
-import { RateLimiter } from "./auth/rate-limit.ts";
+import { RateLimits } from "./auth/rate-limit.ts";
 import { ensureAdmin } from "./operators/service.ts";
 import { seedIfEmpty } from "../drizzle/seed-data.ts";
 
@@ -21,7 +21,7 @@ export interface Services {
   conversationDeps: OperatorDeps;
   model: { label: string; offline: boolean };
   instanceId: string;
-  rateLimits: { startConversation: RateLimiter; sendMessage: RateLimiter; signIn: RateLimiter };
+  rateLimits: RateLimits;
 }
 
 export async function createServices(config: Config, log: Logger, model?: ResolvedModel): Promise<Services> {
@@ -69,10 +69,6 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     conversationDeps,
     model: { label: resolved.label, offline: resolved.offline },
     instanceId,
-    rateLimits: {
-      startConversation: new RateLimiter(config.limits.rate.startConversation.capacity, config.limits.rate.startConversation.refillMs),
-      sendMessage: new RateLimiter(config.limits.rate.sendMessage.capacity, config.limits.rate.sendMessage.refillMs),
-      signIn: new RateLimiter(config.limits.rate.signIn.capacity, config.limits.rate.signIn.refillMs),
-    },
+    rateLimits: new RateLimits(config.limits.rate, config.redisUrl, log),
   };
 }

@@ -39,7 +39,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const secure = context.services.config.cookies.secure;
   try {
     if (intent === "start") {
-      context.services.rateLimits.startConversation.take(context.clientIp);
+      await context.services.rateLimits.startConversation.take(context.clientIp);
       const { token } = await startConversation(context.services, {
         customerName: String(form.get("customerName") ?? ""),
         customerEmail: String(form.get("customerEmail") ?? ""),

@@ -20,7 +20,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const password = String(form.get("password") ?? "");
   const next = String(form.get("next") ?? "/dashboard");
   return runAction(async () => {
-    context.services.rateLimits.signIn.take(`${context.clientIp}:${email.trim().toLowerCase()}`);
+    await context.services.rateLimits.signIn.take(`${context.clientIp}:${email.trim().toLowerCase()}`);
     const { token } = await signIn(context.services.db, email, password);
     const target = next.startsWith("/dashboard") ? next : "/dashboard";
     return redirect(target, { headers: { "Set-Cookie": operatorCookie(token, context.services.config.cookies.secure) } });

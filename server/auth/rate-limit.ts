@@ -1,11 +1,25 @@
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
 import { AppError } from "../errors.ts";
 
+/** Takes one token for `key`, or throws RATE_LIMITED saying when to retry. */
+export interface RateLimit {
+  take(key: string): void | Promise<void>;
+}
+
+function rateLimited(retryAfter: number): AppError {
+  return new AppError("RATE_LIMITED", `Too many requests. Try again in ${retryAfter} s.`, {
+    retryAfter,
+    // Yoga turns this into the HTTP status and header of the response.
+    http: { status: 429, headers: { "Retry-After": String(retryAfter) } },
+  });
+}
+
 /**
- * A token bucket per key, in process memory. Each instance limits on its own; with several
- * instances the effective limit is that many times higher, which is acceptable for abuse
- * control (not billing). Idle buckets are dropped so the map cannot grow without bound.
+ * A token bucket per key, in process memory: the limiter of a single instance, and the fallback
+ * of the shared one. Idle buckets are dropped so the map cannot grow without bound.
  */
-export class RateLimiter {
+export class RateLimiter implements RateLimit {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
@@ -13,18 +27,12 @@ export class RateLimiter {
     private readonly refillEveryMs: number,
   ) {}
 
-  /** Takes one token for `key`, or throws RATE_LIMITED saying when to retry. */
   take(key: string, now = Date.now()): void {
     const bucket = this.buckets.get(key) ?? { tokens: this.capacity, at: now };
     const refilled = Math.min(this.capacity, bucket.tokens + (now - bucket.at) / this.refillEveryMs);
     if (refilled < 1) {
-      const retryAfter = Math.max(1, Math.ceil(((1 - refilled) * this.refillEveryMs) / 1000));
       this.buckets.set(key, { tokens: refilled, at: now });
-      throw new AppError("RATE_LIMITED", `Too many requests. Try again in ${retryAfter} s.`, {
-        retryAfter,
-        // Yoga turns this into the HTTP status and header of the response.
-        http: { status: 429, headers: { "Retry-After": String(retryAfter) } },
-      });
+      throw rateLimited(Math.max(1, Math.ceil(((1 - refilled) * this.refillEveryMs) / 1000)));
     }
     this.buckets.set(key, { tokens: refilled - 1, at: now });
     if (this.buckets.size > 10_000) this.prune(now);
@@ -33,5 +41,90 @@ export class RateLimiter {
   private prune(now: number) {
     const full = this.capacity * this.refillEveryMs;
     for (const [key, b] of this.buckets) if (now - b.at > full) this.buckets.delete(key);
+  }
+}
+
+/**
+ * The same bucket, kept in Redis and updated atomically by a script on Redis's own clock, so
+ * every instance draws from one bucket per key. Returns {1, 0} when allowed, {0, retryAfterSeconds}
+ * when not. A bucket expires once it would be full again (at most a day).
+ */
+const TAKE_SCRIPT = `
+local capacity = tonumber(ARGV[1])
+local refill = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(bucket[1]) or capacity
+local at = tonumber(bucket[2]) or now
+tokens = math.min(capacity, tokens + (now - at) / refill)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.min(86400000, math.ceil((capacity - tokens) * refill) + 1000))
+if allowed == 1 then return {1, 0} end
+return {0, math.max(1, math.ceil((1 - tokens) * refill / 1000))}
+`;
+
+export const RATE_LIMIT_KEY_PREFIX = "tandem:ratelimit:";
+
+class SharedRateLimiter implements RateLimit {
+  private readonly fallback: RateLimiter;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly name: string,
+    private readonly capacity: number,
+    private readonly refillEveryMs: number,
+    private readonly log: Logger,
+  ) {
+    this.fallback = new RateLimiter(capacity, refillEveryMs);
+  }
+
+  async take(key: string): Promise<void> {
+    let result: [number, number];
+    try {
+      result = (await this.redis.eval(TAKE_SCRIPT, 1, `${RATE_LIMIT_KEY_PREFIX}${this.name}:${key}`, this.capacity, this.refillEveryMs)) as [number, number];
+    } catch (err) {
+      // Abuse control must not take the product down with Redis: limit per instance meanwhile.
+      this.log.warn({ err, limit: this.name }, "shared rate limit unavailable; limiting in this instance");
+      return this.fallback.take(key);
+    }
+    if (result[0] !== 1) throw rateLimited(result[1]);
+  }
+}
+
+type LimitName = "startConversation" | "sendMessage" | "signIn";
+type LimitConfig = Record<LimitName, { capacity: number; refillMs: number }>;
+
+/**
+ * The product's rate limits. With Redis they are shared by every instance, so running more
+ * instances does not multiply what one client may do; without it each instance limits alone.
+ */
+export class RateLimits {
+  readonly startConversation: RateLimit;
+  readonly sendMessage: RateLimit;
+  readonly signIn: RateLimit;
+  readonly kind: "memory" | "redis";
+  private readonly redis: Redis | null;
+
+  constructor(config: LimitConfig, redisUrl: string | undefined, log: Logger) {
+    this.redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : null;
+    this.redis?.on("error", (err) => log.warn({ err }, "rate-limit redis connection error"));
+    this.kind = this.redis ? "redis" : "memory";
+    const make = (name: LimitName): RateLimit => {
+      const { capacity, refillMs } = config[name];
+      return this.redis ? new SharedRateLimiter(this.redis, name, capacity, refillMs, log) : new RateLimiter(capacity, refillMs);
+    };
+    this.startConversation = make("startConversation");
+    this.sendMessage = make("sendMessage");
+    this.signIn = make("signIn");
+  }
+
+  async close(): Promise<void> {
+    await this.redis?.quit().catch(() => {});
   }
 }

@@ -45,7 +45,7 @@ export const conversationResolvers = {
       args: { input?: { customerName?: string | null; customerEmail?: string | null; identitySignature?: string | null } },
       ctx: GraphQLContext,
     ) => {
-      ctx.services.rateLimits.startConversation.take(ctx.clientIp);
+      await ctx.services.rateLimits.startConversation.take(ctx.clientIp);
       const input = args.input ?? {};
       const verified = verifyIdentity(ctx.services.config.identity.secret, input.customerEmail, input.identitySignature);
       if (input.identitySignature && !verified) throw badInput("identitySignature does not match customerEmail.", "identitySignature");
@@ -61,7 +61,7 @@ export const conversationResolvers = {
       ctx: GraphQLContext,
     ) => {
       // Keyed by the authenticated conversation, so nobody can drain another customer's bucket.
-      if (ctx.actor.kind === "customer") ctx.services.rateLimits.sendMessage.take(ctx.actor.conversationId);
+      if (ctx.actor.kind === "customer") await ctx.services.rateLimits.sendMessage.take(ctx.actor.conversationId);
       const { message, duplicate } = await sendCustomerMessage(ctx.services.conversationDeps, ctx.actor, args.input);
       return { message: toMessageView(message), duplicate };
     },

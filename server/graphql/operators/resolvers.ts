@@ -49,7 +49,7 @@ export const operatorResolvers = {
   },
   Mutation: {
     signIn: async (_: unknown, args: { email: string; password: string }, ctx: GraphQLContext) => {
-      ctx.services.rateLimits.signIn.take(`${ctx.clientIp}:${args.email.trim().toLowerCase()}`);
+      await ctx.services.rateLimits.signIn.take(`${ctx.clientIp}:${args.email.trim().toLowerCase()}`);
       return signIn(ctx.services.db, args.email, args.password);
     },
     signOut: async (_: unknown, __: unknown, ctx: GraphQLContext) => {
