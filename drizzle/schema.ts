@@ -47,6 +47,8 @@ export const conversations = pgTable(
     owner: text("owner").notNull().default("ai"),
     /** Bumped whenever ownership changes; an AI reply started under an older generation is discarded. */
     generation: integer("generation").notNull().default(0),
+    /** The seq of the last "interrupted" notice whose new answer some instance has taken on. */
+    resumedSeq: integer("resumed_seq"),
     /** Highest event sequence number allocated for this conversation. */
     lastSeq: integer("last_seq").notNull().default(0),
     workflow: jsonb("workflow").$type<Record<string, unknown>>(),

@@ -3,7 +3,7 @@ import { isStepCount, streamText, type ModelMessage } from "ai";
 import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { conversations, messages, type Conversation, type Message } from "../../drizzle/schema.ts";
-import type { Database } from "../db/client.ts";
+import type { Database, Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { EphemeralConversationEvent } from "../events/types.ts";
 import { writeWithEvents } from "../conversations/log.ts";
@@ -288,8 +288,9 @@ export class AgentRunner {
           .for("update");
         if (!row) return false;
         await finishMessage(tx, batch, row.id, { content: row.content, status: "failed" });
-        await insertMessage(tx, batch, row.conversationId, { role: "system", content: INTERRUPTED_NOTICE });
-        return true;
+        const notice = await insertMessage(tx, batch, row.conversationId, { role: "system", content: INTERRUPTED_NOTICE });
+        // This sweep answers it; a restart's resume must not answer it a second time.
+        return this.claimResume(tx, row.conversationId, notice.seq);
       });
       if (claimed) {
         swept++;
@@ -303,11 +304,12 @@ export class AgentRunner {
   /**
    * After a restart, answers the conversations whose latest line is the "interrupted" notice: a
    * shutdown cut their reply off and promised another. A reply that failed for other reasons
-   * (the model was down) is not retried behind the customer's back.
+   * (the model was down) is not retried behind the customer's back. Instances starting together
+   * race for each conversation; a guarded UPDATE lets exactly one of them answer.
    */
   async resumePendingTurns(now = new Date(), withinMs = 60 * 60_000): Promise<void> {
     const interrupted = await this.deps.db
-      .select({ id: messages.conversationId })
+      .select({ id: messages.conversationId, seq: messages.seq })
       .from(messages)
       .innerJoin(conversations, eq(conversations.id, messages.conversationId))
       .where(
@@ -321,7 +323,17 @@ export class AgentRunner {
         ),
       )
       .limit(200);
-    for (const c of interrupted) void this.scheduleTurn(c.id);
+    for (const c of interrupted) if (await this.claimResume(this.deps.db, c.id, c.seq)) void this.scheduleTurn(c.id);
+  }
+
+  /** Takes on answering the notice at `seq`: true for exactly one caller, and only while nothing came after it. */
+  private async claimResume(db: Queryable, conversationId: string, seq: number): Promise<boolean> {
+    const [won] = await db
+      .update(conversations)
+      .set({ resumedSeq: seq })
+      .where(and(eq(conversations.id, conversationId), eq(conversations.lastSeq, seq), sql`${conversations.resumedSeq} is distinct from ${seq}`))
+      .returning({ id: conversations.id });
+    return !!won;
   }
 
   /** Stops new turns, fails in-flight replies visibly, and waits for them to be recorded. */

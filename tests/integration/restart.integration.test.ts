@@ -6,8 +6,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { eq } from "drizzle-orm";
+import { messages } from "../../drizzle/schema.ts";
 import { INTERRUPTED_NOTICE } from "../../server/ai/runner.ts";
-import { eventually, HISTORY, SEND, START } from "../support/app.ts";
+import { writeWithEvents } from "../../server/conversations/log.ts";
+import { insertMessage } from "../../server/conversations/messages.ts";
+import { eventually, HISTORY, SEND, START, startConversation, startTestApp } from "../support/app.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let dataDir: string;
@@ -108,3 +112,28 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
     }
   });
 }
+
+test(
+  "two instances starting together answer an interrupted reply exactly once",
+  { skip: process.env.DATABASE_URL ? false : "needs DATABASE_URL: two instances share one database" },
+  async () => {
+    const a = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "20" });
+    const b = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "20" });
+    try {
+      // The state a shutdown leaves: a customer message, then the "interrupted" notice.
+      const conv = await startConversation(a);
+      await writeWithEvents(a.app.services.db, a.app.services.bus, async (tx, batch) => {
+        await insertMessage(tx, batch, conv.id, { role: "customer", content: "Is the service down?" });
+        await insertMessage(tx, batch, conv.id, { role: "system", content: INTERRUPTED_NOTICE });
+      });
+      await Promise.all([a.app.services.runner.resumePendingTurns(), b.app.services.runner.resumePendingTurns()]);
+      await Promise.all([a.app.services.runner.idle(), b.app.services.runner.idle()]);
+      const rows = await a.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id));
+      const replies = rows.filter((m) => m.role === "agent" && m.status === "complete");
+      assert.equal(replies.length, 1, `exactly one answer: ${rows.map((m) => `${m.role}:${m.status}`).join(", ")}`);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);
