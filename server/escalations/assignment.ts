@@ -1,7 +1,11 @@
 import { and, asc, eq, isNotNull, lt, not, or, sql } from "drizzle-orm";
-import { escalations, operators, settings, type Escalation, type Operator } from "../../drizzle/schema.ts";
+import { conversations, escalations, operators, settings, type Escalation, type Operator } from "../../drizzle/schema.ts";
+import { agents } from "../ai/agents.ts";
+import { writeWithEvents, type EventBatch } from "../conversations/log.ts";
+import { insertMessage } from "../conversations/messages.ts";
+import { createTicket } from "../tickets/service.ts";
 import type { Actor } from "../auth/actor.ts";
-import type { Database, Queryable } from "../db/client.ts";
+import type { Database, Queryable, Transaction } from "../db/client.ts";
 import { badInput } from "../errors.ts";
 import type { EventBus } from "../events/bus.ts";
 import { availableNow } from "../operators/presence.ts";
@@ -71,12 +75,20 @@ export async function reassignStale(deps: { db: Database; bus: EventBus }, now =
   ).map((r) => r.escalation);
   const moved: Escalation[] = [];
   for (const e of stale) {
-    const [next] = await availableOperators(deps.db, [e.assignedTo!]);
-    const [row] = await deps.db
-      .update(escalations)
-      .set({ assignedTo: next?.id ?? null, assignedAt: next ? now : null })
-      .where(and(eq(escalations.id, e.id), eq(escalations.status, "pending"), eq(escalations.assignedTo, e.assignedTo!)))
-      .returning();
+    const row = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
+      const [next] = await availableOperators(tx, [e.assignedTo!]);
+      const [row] = await tx
+        .update(escalations)
+        .set({ assignedTo: next?.id ?? null, assignedAt: next ? now : null })
+        .where(and(eq(escalations.id, e.id), eq(escalations.status, "pending"), eq(escalations.assignedTo, e.assignedTo!)))
+        .returning();
+      // The last available operator left: the customer is not left waiting on nobody.
+      if (row && !next && !(await anyOperatorOnline(tx))) {
+        const [conversation] = await tx.select({ customerId: conversations.customerId }).from(conversations).where(eq(conversations.id, row.conversationId));
+        row.ticketId = await keepForLater(tx, batch, row, conversation?.customerId ?? null);
+      }
+      return row;
+    });
     if (row) {
       moved.push(row);
       deps.bus.publish("inbox", "all", { type: "conversation_changed", conversationId: row.conversationId, reason: "reassigned", at: now.toISOString() });
@@ -85,3 +97,28 @@ export async function reassignStale(deps: { db: Database; bus: EventBus }, now =
   return moved;
 }
 
+/**
+ * Nobody can pick an escalation up now: make sure it is not lost (a ticket, unless it already
+ * has one), and tell the customer plainly.
+ */
+export async function keepForLater(tx: Transaction, batch: EventBatch, escalation: Escalation, customerId: string | null): Promise<string> {
+  let ticketId = escalation.ticketId;
+  if (!ticketId) {
+    const ticket = await createTicket(tx, {
+      customerId,
+      conversationId: escalation.conversationId,
+      department: agents[escalation.agent as keyof typeof agents]?.department ?? "technical",
+      priority: escalation.priority,
+      subject: escalation.reason,
+      description: escalation.summary,
+      actor: "system",
+    });
+    ticketId = ticket.id;
+    await tx.update(escalations).set({ ticketId }).where(eq(escalations.id, escalation.id));
+  }
+  await insertMessage(tx, batch, escalation.conversationId, {
+    role: "system",
+    content: `No one from our support team is online right now, so your request is saved as ticket ${ticketId}. A person will pick it up as soon as someone is available; you can keep writing here.`,
+  });
+  return ticketId;
+}

@@ -3,9 +3,7 @@ import { conversations, escalations, type Escalation, type Priority } from "../.
 import type { Transaction } from "../db/client.ts";
 import type { EventBatch } from "../conversations/log.ts";
 import { insertMessage } from "../conversations/messages.ts";
-import { agents } from "../ai/agents.ts";
-import { createTicket } from "../tickets/service.ts";
-import { anyOperatorOnline, availableOperators, getAssignmentSettings } from "./assignment.ts";
+import { anyOperatorOnline, availableOperators, getAssignmentSettings, keepForLater } from "./assignment.ts";
 
 /**
  * Hands a conversation to the humans: an escalation row, the conversation waiting for a human,
@@ -49,25 +47,7 @@ export async function escalateConversation(
     await tx.update(escalations).set({ assignedTo: assignee.id, assignedAt: new Date() }).where(eq(escalations.id, row!.id));
     await batch.append(tx, input.conversationId, "assignment", { escalationId: row!.id, operatorId: assignee.id, note: `Assigned to ${assignee.name}` });
   } else if (!(await anyOperatorOnline(tx))) {
-    // Nobody can pick this up now: make sure it is not lost, and tell the customer plainly.
-    let ticketId = input.ticketId ?? null;
-    if (!ticketId) {
-      const ticket = await createTicket(tx, {
-        customerId: conversation!.customerId,
-        conversationId: input.conversationId,
-        department: agents[input.agent as keyof typeof agents]?.department ?? "technical",
-        priority: input.priority,
-        subject: input.reason,
-        description: input.summary,
-        actor: "system",
-      });
-      ticketId = ticket.id;
-      await tx.update(escalations).set({ ticketId }).where(eq(escalations.id, row!.id));
-    }
-    await insertMessage(tx, batch, input.conversationId, {
-      role: "system",
-      content: `No one from our support team is online right now, so your request is saved as ticket ${ticketId}. A person will pick it up as soon as someone is available; you can keep writing here.`,
-    });
+    await keepForLater(tx, batch, row!, conversation!.customerId);
   }
   return row!;
 }

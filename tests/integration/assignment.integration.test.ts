@@ -124,6 +124,27 @@ describe("presence: being online by choice is not enough, someone must be there"
     assert.match(String(escalation.ticketId), /^TK-/);
   });
 
+  test("when the last available operator drops off, what was offered to them becomes a ticket and the customer is told", async () => {
+    const last = await operatorId((await newOperator(t, "Last Lee")).token);
+    await t.app.services.db.update(operators).set({ availability: "offline" });
+    await setOnline(last, new Date());
+    const { conv, escalation } = await escalate();
+    assert.equal(escalation.assignedTo, last);
+    assert.equal(escalation.ticketId, null);
+
+    await setOnline(last, longAgo());
+    // The app's own sweep may get there first; either way the outcome is the same, and only once.
+    await reassignStale(t.app.services);
+    await reassignStale(t.app.services);
+    const [moved] = await t.app.services.db.select().from(escalations).where(eq(escalations.id, escalation.id));
+    assert.equal(moved!.assignedTo, null);
+    assert.match(String(moved!.ticketId), /^TK-/);
+    const rows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id)).orderBy(asc(messages.seq));
+    const notices = rows.filter((m) => m.role === "system" && m.content.includes("No one from our support team is online"));
+    assert.equal(notices.length, 1);
+    assert.ok(notices[0]!.content.includes(`saved as ticket ${moved!.ticketId}`), notices[0]!.content);
+  });
+
   test("a request, or an open inbox subscription, is a sign of life", async () => {
     const session = await newOperator(t, "Live Lou");
     const id = await operatorId(session.token);
