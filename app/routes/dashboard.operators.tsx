@@ -3,6 +3,7 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { getAssignmentSettings, updateAssignmentSettings } from "../../server/escalations/assignment.ts";
 import { isConnected } from "../../server/operators/presence.ts";
 import { createOperator, listOperators, requireAdmin, updateOperator } from "../../server/operators/service.ts";
+import { ActionResult } from "~/components/ui/action-result.tsx";
 import { runAction } from "~/lib/action-error.server.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
 import { useInboxStream } from "~/lib/use-inbox-stream.ts";
@@ -70,16 +71,7 @@ export default function Operators() {
   return (
     <main className="mx-auto w-full max-w-5xl space-y-8 px-4 py-6">
       <h1 className="text-xl font-semibold">Operators</h1>
-      {result?.error ? (
-        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
-          {result.error}
-        </p>
-      ) : null}
-      {result?.ok ? (
-        <p role="status" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
-          {result.ok}
-        </p>
-      ) : null}
+      <ActionResult result={result} />
       <section aria-labelledby="team-heading">
         <h2 id="team-heading" className="font-semibold">
           Team

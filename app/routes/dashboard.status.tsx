@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { useFetcher, useLoaderData } from "@remix-run/react";
+import { useFetcher, useLoaderData, type FetcherWithComponents } from "@remix-run/react";
 import { incidentStatuses, serviceStatuses } from "../../drizzle/schema.ts";
 import { requireAdmin } from "../../server/operators/service.ts";
 import { openIncident, readStatus, setServiceStatus, updateIncident } from "../../server/status/service.ts";
+import { ActionResult } from "~/components/ui/action-result.tsx";
 import { SelectField, enumOptions } from "~/components/ui/select-field.tsx";
 import { runAction } from "~/lib/action-error.server.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
@@ -57,6 +58,32 @@ const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 const when = (iso: string) => iso.slice(0, 16).replace("T", " ");
 const button = "rounded-md border border-brand-600 px-3 py-1.5 text-sm font-medium text-brand-700 hover:bg-brand-50";
 
+/** One row's "set the status" form; keyed by the current value, so it resets when the status changes. */
+function StatusForm({
+  fetcher,
+  intent,
+  target,
+  select,
+  submit,
+}: {
+  fetcher: FetcherWithComponents<unknown>;
+  intent: string;
+  target: { name: string; value: string };
+  select: { id: string; label: string; value: string; options: readonly string[] };
+  submit: string;
+}) {
+  return (
+    <fetcher.Form method="post" key={`${target.value}:${select.value}`} className="flex items-end gap-2">
+      <input type="hidden" name="intent" value={intent} />
+      <input type="hidden" name={target.name} value={target.value} />
+      <SelectField id={select.id} name="status" label={select.label} defaultValue={select.value} options={enumOptions(select.options)} />
+      <button type="submit" className={button}>
+        {submit}
+      </button>
+    </fetcher.Form>
+  );
+}
+
 export default function SystemStatusPage() {
   const { isAdmin, allOperational, services, incidents } = useLoaderData<typeof loader>();
   const fetcher = useFetcher<{ ok?: string; error?: string }>();
@@ -77,16 +104,7 @@ export default function SystemStatusPage() {
             ? "All services operational."
             : `${count(services.filter((s) => s.status !== "operational").length, "service")} affected · ${count(incidents.length, "open incident")}.`}
         </p>
-        {fetcher.data?.error ? (
-          <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
-            {fetcher.data.error}
-          </p>
-        ) : null}
-        {fetcher.data?.ok && fetcher.state === "idle" ? (
-          <p role="status" className="mt-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900">
-            {fetcher.data.ok}
-          </p>
-        ) : null}
+        <ActionResult result={fetcher.state === "idle" ? fetcher.data : undefined} className="mt-3" />
       </div>
 
       <section aria-labelledby="services-heading">
@@ -104,14 +122,13 @@ export default function SystemStatusPage() {
                 <span className="block text-xs text-slate-500">since {when(s.updatedAt)} UTC</span>
               </span>
               {isAdmin ? (
-                <fetcher.Form method="post" key={`${s.id}:${s.status}`} className="flex items-end gap-2">
-                  <input type="hidden" name="intent" value="service" />
-                  <input type="hidden" name="serviceId" value={s.id} />
-                  <SelectField id={`service-status-${s.id}`} name="status" label={`${s.name} status`} defaultValue={s.status} options={enumOptions(serviceStatuses)} />
-                  <button type="submit" className={button}>
-                    Save {s.name}
-                  </button>
-                </fetcher.Form>
+                <StatusForm
+                  fetcher={fetcher}
+                  intent="service"
+                  target={{ name: "serviceId", value: s.id }}
+                  select={{ id: `service-status-${s.id}`, label: `${s.name} status`, value: s.status, options: serviceStatuses }}
+                  submit={`Save ${s.name}`}
+                />
               ) : null}
             </li>
           ))}
@@ -133,14 +150,13 @@ export default function SystemStatusPage() {
                 </span>
               </span>
               {isAdmin ? (
-                <fetcher.Form method="post" key={`${i.id}:${i.status}`} className="flex items-end gap-2">
-                  <input type="hidden" name="intent" value="incident" />
-                  <input type="hidden" name="incidentId" value={i.id} />
-                  <SelectField id={`incident-status-${i.id}`} name="status" label="Incident status" defaultValue={i.status} options={enumOptions(incidentStatuses)} />
-                  <button type="submit" className={button}>
-                    Update
-                  </button>
-                </fetcher.Form>
+                <StatusForm
+                  fetcher={fetcher}
+                  intent="incident"
+                  target={{ name: "incidentId", value: i.id }}
+                  select={{ id: `incident-status-${i.id}`, label: "Incident status", value: i.status, options: incidentStatuses }}
+                  submit="Update"
+                />
               ) : null}
             </li>
           ))}

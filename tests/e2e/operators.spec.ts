@@ -18,6 +18,27 @@ async function expectNoSeriousA11yIssues(page: Page) {
   expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
 }
 
+/** Three people, each in a fresh browser context; every page's console errors are collected in `errors`. */
+async function threePeople(browser: Browser, baseURL: string): Promise<{ pages: [Page, Page, Page]; errors: string[] }> {
+  const errors: string[] = [];
+  const open = async () => {
+    const page = await (await browser.newContext({ baseURL })).newPage();
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    return page;
+  };
+  return { pages: [await open(), await open(), await open()], errors };
+}
+
+/** A customer opens the chat (optionally giving a name) and sends `text`. */
+async function customerSays(page: Page, text: string, name?: string) {
+  await page.goto("/");
+  if (name) await page.getByLabel("Your name (optional)").fill(name);
+  await page.getByRole("button", { name: "Start chatting" }).click();
+  await expect(page.getByText("Connected")).toBeVisible();
+  await page.getByLabel("Your message").fill(text);
+  await page.keyboard.press("Enter");
+}
+
 /** A second operator, created by the admin through the API. */
 async function createOperator(browser: Browser, baseURL: string, name: string) {
   const ctx = await browser.newContext({ baseURL });
@@ -39,14 +60,11 @@ async function createOperator(browser: Browser, baseURL: string, name: string) {
 
 test("two operators and a customer: escalate, claim, reply, hand back; XSS does nothing; pages pass axe", async ({ browser, baseURL }) => {
   test.setTimeout(120_000);
-  const errors: string[] = [];
-  const watch = (page: Page) => page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   const second = await createOperator(browser, baseURL!, "Omar");
-
-  const op1 = await (await browser.newContext({ baseURL })).newPage();
-  const op2 = await (await browser.newContext({ baseURL })).newPage();
-  const customer = await (await browser.newContext({ baseURL })).newPage();
-  [op1, op2, customer].forEach(watch);
+  const {
+    pages: [op1, op2, customer],
+    errors,
+  } = await threePeople(browser, baseURL!);
 
   await op1.goto("/dashboard/login");
   await expectNoSeriousA11yIssues(op1);
@@ -55,12 +73,7 @@ test("two operators and a customer: escalate, claim, reply, hand back; XSS does 
 
   // The customer asks for a person.
   const name = `Casey ${Date.now() % 10000}`;
-  await customer.goto("/");
-  await customer.getByLabel("Your name (optional)").fill(name);
-  await customer.getByRole("button", { name: "Start chatting" }).click();
-  await expect(customer.getByText("Connected")).toBeVisible();
-  await customer.getByLabel("Your message").fill("I want to talk to a person");
-  await customer.keyboard.press("Enter");
+  await customerSays(customer, "I want to talk to a person", name);
   await expect(customer.getByText("asked a member of our support team to join")).toBeVisible();
 
   // It appears on both screens without a reload.
@@ -127,13 +140,11 @@ test("two operators and a customer: escalate, claim, reply, hand back; XSS does 
 });
 
 test("an admin reports an outage: other operators see it live and customers are told", async ({ browser, baseURL }) => {
-  const errors: string[] = [];
-  const watch = (page: Page) => page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   const reader = await createOperator(browser, baseURL!, "Noor");
-  const admin = await (await browser.newContext({ baseURL })).newPage();
-  const operator = await (await browser.newContext({ baseURL })).newPage();
-  const customer = await (await browser.newContext({ baseURL })).newPage();
-  [admin, operator, customer].forEach(watch);
+  const {
+    pages: [admin, operator, customer],
+    errors,
+  } = await threePeople(browser, baseURL!);
 
   await signIn(operator, reader.email, reader.password);
   await operator.getByRole("link", { name: "Status" }).click();
@@ -157,11 +168,7 @@ test("an admin reports an outage: other operators see it live and customers are 
   await expect(operator.getByTestId("service-activation")).toHaveText("outage");
   await expect(operator.getByText("New laptops cannot activate")).toBeVisible();
 
-  await customer.goto("/");
-  await customer.getByRole("button", { name: "Start chatting" }).click();
-  await expect(customer.getByText("Connected")).toBeVisible();
-  await customer.getByLabel("Your message").fill("Is the service down?");
-  await customer.keyboard.press("Enter");
+  await customerSays(customer, "Is the service down?");
   const reply = customer.locator('[data-role="agent"][data-status="complete"]').last();
   await expect(reply).toContainText("Device activation is down");
   await expect(reply).toContainText("New laptops cannot activate (investigating)");
@@ -180,26 +187,18 @@ test("an admin reports an outage: other operators see it live and customers are 
 });
 
 test("the inbox works from the keyboard: move, claim and open without a mouse", async ({ browser, baseURL }) => {
-  const op = await (await browser.newContext({ baseURL })).newPage();
-  const customer = await (await browser.newContext({ baseURL })).newPage();
+  const {
+    pages: [op, customer, other],
+    errors,
+  } = await threePeople(browser, baseURL!);
   await signIn(op, ADMIN.email, ADMIN.password);
 
   const name = `Kim ${Date.now() % 10000}`;
-  await customer.goto("/");
-  await customer.getByLabel("Your name (optional)").fill(name);
-  await customer.getByRole("button", { name: "Start chatting" }).click();
-  await expect(customer.getByText("Connected")).toBeVisible();
-  await customer.getByLabel("Your message").fill("Can I speak to a human please");
-  await customer.keyboard.press("Enter");
+  await customerSays(customer, "Can I speak to a human please", name);
   const card = op.getByRole("listitem", { name: `Escalation: ${name}` });
   await expect(card).toBeVisible();
   // A second customer the AI is handling gives the inbox a row below the escalations.
-  const other = await (await browser.newContext({ baseURL })).newPage();
-  await other.goto("/");
-  await other.getByRole("button", { name: "Start chatting" }).click();
-  await expect(other.getByText("Connected")).toBeVisible();
-  await other.getByLabel("Your message").fill("Hello there");
-  await other.keyboard.press("Enter");
+  await customerSays(other, "Hello there");
   await expect(op.getByRole("link", { name: /^Watch / }).first()).toBeVisible();
 
   // j walks down the rows until the new escalation has focus; k and j step off it and back.
@@ -221,4 +220,5 @@ test("the inbox works from the keyboard: move, claim and open without a mouse", 
   await op.keyboard.press("Enter");
   await expect(op.getByRole("heading", { name: `Conversation with ${name}` })).toBeVisible();
   await expect(customer.getByText(/joined the conversation/)).toBeVisible();
+  expect(errors).toEqual([]);
 });
