@@ -5,6 +5,7 @@ import { resolveActor } from "../../server/auth/resolve-actor.ts";
 import { signIn } from "../../server/operators/service.ts";
 import { runAction } from "~/lib/action-error.server.ts";
 import { operatorCookie } from "~/lib/operator.server.ts";
+import { ActionResult } from "~/components/ui/action-result.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Tandem" }];
 
@@ -49,11 +50,7 @@ export default function Login() {
           </label>
           <input id="password" name="password" type="password" required autoComplete="current-password" className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2" />
         </div>
-        {result?.error ? (
-          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
-            {result.error}
-          </p>
-        ) : null}
+        <ActionResult result={result} />
         <button type="submit" disabled={busy} className="w-full rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
           Sign in
         </button>
