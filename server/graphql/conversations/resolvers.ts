@@ -13,8 +13,8 @@ import { toMessageView, type MessageView } from "../../conversations/views.ts";
 import { badInput } from "../../errors.ts";
 import { verifyIdentity } from "../../auth/tokens.ts";
 import type { GraphQLContext } from "../context.ts";
+import { upper } from "../enum-case.ts";
 
-const upper = (s: string) => s.toUpperCase();
 
 function encodeCursor(seq: number): string {
   return Buffer.from(`seq:${seq}`).toString("base64url");

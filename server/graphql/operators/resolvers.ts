@@ -23,12 +23,11 @@ import { getConversation } from "../../conversations/service.ts";
 import { OPERATOR_COOKIE } from "../../operators/service.ts";
 import { isConnected, whileConnected } from "../../operators/presence.ts";
 import type { GraphQLContext } from "../context.ts";
+import { lower, upper } from "../enum-case.ts";
 import { eq } from "drizzle-orm";
 import { operators } from "../../../drizzle/schema.ts";
 import { notFound } from "../../errors.ts";
 
-const upper = (s: string) => s.toUpperCase();
-const lower = <T extends string>(s: T) => s.toLowerCase() as Lowercase<T>;
 
 /** What an Escalation field resolves from: the row, its conversation, and the customer's email if linked. */
 type EscalationParent = { escalation: Escalation; conversation: Conversation; customerEmail: string | null };

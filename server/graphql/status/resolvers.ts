@@ -3,9 +3,8 @@ import { systemServices, type Incident, type SystemService } from "../../../driz
 import { requireOperator } from "../../operators/service.ts";
 import { openIncident, readStatus, setServiceStatus, updateIncident } from "../../status/service.ts";
 import type { GraphQLContext } from "../context.ts";
+import { lower, upper } from "../enum-case.ts";
 
-const upper = (s: string) => s.toUpperCase();
-const lower = (s: string) => s.toLowerCase();
 const deps = (ctx: GraphQLContext) => ({ db: ctx.services.db, bus: ctx.services.bus });
 
 export const statusResolvers = {
