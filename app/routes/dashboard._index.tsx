@@ -54,8 +54,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (form.get("intent") === "availability") {
       const value = String(form.get("availability"));
       if (value !== "online" && value !== "away" && value !== "offline") return Response.json({ error: "Unknown availability." }, { status: 400 });
-      await setAvailability(context.services.db, actor, value);
-      context.services.bus.publish("inbox", "all", { type: "operator_changed", operatorId: actor.operatorId, reason: "availability", at: new Date().toISOString() });
+      await setAvailability(context.services, actor, value);
       return { ok: true };
     }
     if (form.get("intent") === "claim") {

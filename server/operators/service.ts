@@ -5,6 +5,7 @@ import { operatorSessions, operators, type Availability, type Operator, type Ope
 import type { Actor } from "../auth/actor.ts";
 import { generateToken, hashToken } from "../auth/tokens.ts";
 import type { Queryable } from "../db/client.ts";
+import type { EventBus } from "../events/bus.ts";
 import { AppError, badInput, conflict, forbidden, notFound, unauthenticated } from "../errors.ts";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "./passwords.ts";
 import { touchOperator } from "./presence.ts";
@@ -87,9 +88,11 @@ export async function updateOperator(db: Queryable, actor: Actor, id: string, pa
   return row;
 }
 
-export async function setAvailability(db: Queryable, actor: Actor, availability: Availability): Promise<Operator> {
+/** An operator says whether they want work; every operator screen is told. */
+export async function setAvailability({ db, bus }: { db: Queryable; bus: EventBus }, actor: Actor, availability: Availability): Promise<Operator> {
   const op = requireOperator(actor);
   const [row] = await db.update(operators).set({ availability }).where(eq(operators.id, op.operatorId)).returning();
+  bus.publish("inbox", "all", { type: "operator_changed", operatorId: op.operatorId, reason: "availability", at: new Date().toISOString() });
   return row!;
 }
 

@@ -259,3 +259,20 @@ describe("typing indicators", () => {
     customerView.stop();
   });
 });
+
+test("changing availability nudges every operator screen", { timeout: 10_000 }, async () => {
+  const op = await newOperator(t, "Away Ava");
+  const nudges = t.app.services.bus.subscribe("inbox", "all");
+  await nudges.ready;
+  const r = await t.gql<{ setAvailability: { availability: string } }>("mutation { setAvailability(availability: AWAY) { availability } }", {}, op.token);
+  assert.equal(r.data?.setAvailability.availability, "AWAY");
+  const me = (await t.gql<{ me: { id: string } }>("{ me { id } }", {}, op.token)).data!.me.id;
+  for (;;) {
+    const { value } = await nudges.next();
+    if (value.type === "operator_changed" && value.reason === "availability") {
+      assert.equal(value.operatorId, me);
+      break;
+    }
+  }
+  await nudges.return();
+});

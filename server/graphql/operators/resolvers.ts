@@ -72,11 +72,8 @@ export const operatorResolvers = {
       handBackToAgent(ctx.services.conversationDeps, ctx.actor, args.input),
     resolveConversation: (_: unknown, args: { conversationId: string }, ctx: GraphQLContext) =>
       resolveConversation(ctx.services.conversationDeps, ctx.actor, args.conversationId),
-    setAvailability: async (_: unknown, args: { availability: "ONLINE" | "AWAY" | "OFFLINE" }, ctx: GraphQLContext) => {
-      const op = await setAvailability(ctx.services.db, ctx.actor, lower(args.availability));
-      ctx.services.bus.publish("inbox", "all", { type: "operator_changed", operatorId: op.id, reason: "availability", at: new Date().toISOString() });
-      return op;
-    },
+    setAvailability: (_: unknown, args: { availability: "ONLINE" | "AWAY" | "OFFLINE" }, ctx: GraphQLContext) =>
+      setAvailability(ctx.services, ctx.actor, lower(args.availability)),
     createOperator: (_: unknown, args: { input: { email: string; name: string; role: "OPERATOR" | "ADMIN"; password: string } }, ctx: GraphQLContext) =>
       createOperator(ctx.services.db, ctx.actor, { ...args.input, role: lower(args.input.role) }),
     updateOperator: (_: unknown, args: { id: string; input: { role?: "OPERATOR" | "ADMIN"; disabled?: boolean; capacity?: number } }, ctx: GraphQLContext) =>
