@@ -41,6 +41,8 @@ export const conversations = pgTable(
     customerName: text("customer_name"),
     /** SHA-256 of the customer's access token; the token itself is never stored. */
     tokenHash: text("token_hash").notNull().unique(),
+    /** After this the customer token no longer works (CUSTOMER_TOKEN_TTL_DAYS). */
+    tokenExpiresAt: timestamp("token_expires_at", { withTimezone: true, mode: "date" }),
     status: text("status", { enum: conversationStatuses }).notNull().default("open"),
     currentAgent: text("current_agent").notNull().default("triage"),
     /** "ai", or the id of the operator who owns the conversation. */
@@ -52,6 +54,10 @@ export const conversations = pgTable(
     /** Highest event sequence number allocated for this conversation. */
     lastSeq: integer("last_seq").notNull().default(0),
     workflow: jsonb("workflow").$type<Record<string, unknown>>(),
+    /** The customer's satisfaction rating (1–5) after the conversation was resolved. */
+    csatScore: integer("csat_score"),
+    csatComment: text("csat_comment"),
+    ratedAt: timestamp("rated_at", { withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
@@ -301,6 +307,8 @@ export const operators = pgTable("operators", {
   role: text("role", { enum: operatorRoles }).notNull().default("operator"),
   /** scrypt, with its parameters and salt: see server/operators/passwords.ts. */
   passwordHash: text("password_hash").notNull(),
+  /** Set for a generated or admin-reset password: the operator must choose their own before doing anything else. */
+  mustChangePassword: boolean("must_change_password").notNull().default(false),
   disabled: boolean("disabled").notNull().default(false),
   availability: text("availability", { enum: availabilities }).notNull().default("offline"),
   capacity: integer("capacity").notNull().default(3),

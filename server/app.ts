@@ -14,6 +14,7 @@ import { createServices, type Services } from "./services.ts";
 import { createGraphQLServer, type TandemYoga } from "./graphql/yoga.ts";
 import { attachGraphQLWebSocket } from "./graphql/ws.ts";
 import { healthRouter } from "./ops/health.ts";
+import { bodyLimit, clientAddress, clientProtocol, compileTrust, securityHeaders } from "./http/edge.ts";
 import { reassignStale } from "./escalations/assignment.ts";
 import { presenceWatcher } from "./operators/presence.ts";
 import type { AppLoadContext } from "./remix-context.ts";
@@ -41,9 +42,14 @@ export interface AppOptions {
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = opts.logger ?? createLogger(config);
   const services = await createServices(config, log, opts.model);
-  const yoga = createGraphQLServer(services);
+  const trustFn = compileTrust(config.http.trustProxy);
+  const yoga = createGraphQLServer(services, trustFn);
   const app = express();
   app.disable("x-powered-by");
+  const trust = trustFn;
+  app.set("trust proxy", trust);
+  app.use(securityHeaders(config));
+  app.use(bodyLimit(config.http.maxBodyBytes));
   const onListening: Array<() => Promise<void> | void> = [];
 
   app.use((req, res, next) => {
@@ -76,10 +82,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         createRequestHandler({
           build,
           mode: config.env === "production" ? "production" : "development",
-          getLoadContext: (req): AppLoadContext => ({
+          getLoadContext: (req, res): AppLoadContext => ({
             services,
             requestId: String(req.headers["x-request-id"]),
-            clientIp: req.socket.remoteAddress ?? "unknown",
+            clientIp: clientAddress(req, trust),
+            protocol: clientProtocol(req, trust),
+            cspNonce: String(res.locals.cspNonce ?? ""),
           }),
         }),
       );
@@ -96,7 +104,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   }
 
   const server = createServer(app);
-  const ws = attachGraphQLWebSocket(server, yoga, services);
+  const ws = attachGraphQLWebSocket(server, yoga, services, trust);
   const sweeper = setInterval(
     () => void services.runner.sweepOrphans().catch((err) => log.warn({ err }, "orphan sweep failed")),
     Math.max(250, Math.floor(config.streaming.staleAfterMs / 3)),

@@ -4,6 +4,16 @@ const bool = z
   .enum(["true", "false", "1", "0"])
   .transform((v) => v === "true" || v === "1");
 
+/** A token bucket written as "capacity/refill", e.g. "10/30s": 10 at once, then one more every 30 s. */
+const bucket = z
+  .string()
+  .regex(/^\d{1,6}\/\d{1,7}(ms|s|m|h)$/, 'must look like "10/30s" (capacity/refill time in ms, s, m or h)')
+  .transform((v) => {
+    const [, capacity, amount, unit] = /^(\d+)\/(\d+)(ms|s|m|h)$/.exec(v)!;
+    const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as "ms" | "s" | "m" | "h"];
+    return { capacity: Math.max(1, Number(capacity)), refillMs: Math.max(1, Number(amount) * scale) };
+  });
+
 /**
  * Every variable Tandem reads. README.md documents each one; keep the two in step.
  * Parsing fails fast and names the offending variable.
@@ -15,6 +25,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   PGLITE_DIR: z.string().default(".data/pglite"),
+  DATA_DIR: z.string().default(".data"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().optional(),
@@ -41,6 +52,40 @@ const envSchema = z.object({
     .optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
   COOKIE_SECURE: bool.optional(),
+  SEED_DEMO: bool.optional(),
+  TRUST_PROXY: z.string().trim().max(2000).optional(),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v, ctx) => {
+      const origins = v.split(",").map((o) => o.trim()).filter(Boolean);
+      for (const o of origins) {
+        let url: URL | null = null;
+        try {
+          url = new URL(o);
+        } catch {
+          /* reported below */
+        }
+        if (!url || url.origin !== o.replace(/\/$/, "")) {
+          ctx.addIssue({ code: "custom", message: `"${o}" is not an origin like https://example.com` });
+          return z.NEVER;
+        }
+      }
+      return origins.map((o) => new URL(o).origin);
+    })
+    .optional(),
+  OPERATOR_SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  CUSTOMER_TOKEN_TTL_DAYS: z.coerce.number().positive().max(3650).default(30),
+  MAX_MESSAGE_LENGTH: z.coerce.number().int().min(100).max(100_000).default(4000),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  MAX_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1000).default(20),
+  MAX_CONCURRENT_PASSWORD_HASHES: z.coerce.number().int().min(1).max(64).default(2),
+  RATE_LIMIT_START_CONVERSATION: bucket.prefault("10/30s"),
+  RATE_LIMIT_SEND_MESSAGE: bucket.prefault("20/1s"),
+  RATE_LIMIT_SIGN_IN: bucket.prefault("5/60s"),
+  RATE_LIMIT_SIGN_IN_ADDRESS: bucket.prefault("20/30s"),
+  RATE_LIMIT_TYPING: bucket.prefault("10/1s"),
+  RATE_LIMIT_RATE_CONVERSATION: bucket.prefault("5/60s"),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -64,6 +109,8 @@ export interface Config {
   host: string;
   logLevel: Env["LOG_LEVEL"];
   database: { url?: string; pgliteDir: string };
+  /** Where files Tandem writes for its operators go (the generated first-admin password). */
+  dataDir: string;
   redisUrl?: string;
   ai: {
     apiKey?: string;
@@ -78,6 +125,16 @@ export interface Config {
   };
   graphql: { introspection: boolean };
   cookies: { secure: boolean };
+  /** Demo data (Northwind Devices) is seeded into an empty database only when this is on. */
+  seedDemo: boolean;
+  http: {
+    /** Express's `trust proxy`: false, a hop count, or a list of addresses/CIDRs (and loopback, linklocal, uniquelocal). */
+    trustProxy: boolean | number | string[];
+    /** Origins besides the app's own that browsers may call the API from. */
+    corsOrigins: string[];
+    maxBodyBytes: number;
+  };
+  sessions: { operatorTtlMs: number; customerTokenTtlMs: number };
   /** The first admin, created on first start; without a password one is generated and printed once. */
   admin: { email: string; password?: string };
   identity: {
@@ -91,12 +148,24 @@ export interface Config {
   limits: {
     maxMessageLength: number;
     maxSubscriptionsPerSocket: number;
+    maxSocketsPerAddress: number;
+    maxConcurrentPasswordHashes: number;
     /** Token buckets: `capacity` requests at once, then one more every `refillMs`. */
-    rate: Record<"startConversation" | "sendMessage" | "signIn", { capacity: number; refillMs: number }>;
+    rate: Record<RateLimitName, { capacity: number; refillMs: number }>;
   };
 }
 
+export type RateLimitName = "startConversation" | "sendMessage" | "signIn" | "signInAddress" | "typing" | "rateConversation";
+
 export class ConfigError extends Error {}
+
+/** TRUST_PROXY as Express reads `trust proxy`: true/false, a hop count, or a comma-separated list of addresses, CIDRs or names. */
+export function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (!value || value === "false" || value === "0") return false;
+  if (value === "true") return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(",").map((v) => v.trim()).filter(Boolean);
+}
 
 export type EnvSource = Record<string, string | undefined>;
 
@@ -120,6 +189,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     database: { url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR },
+    dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
     ai: {
       apiKey: env.OPENAI_API_KEY,
@@ -133,19 +203,30 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     },
     graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
     cookies: { secure: env.COOKIE_SECURE ?? production },
+    seedDemo: env.SEED_DEMO ?? !production,
+    http: { trustProxy: parseTrustProxy(env.TRUST_PROXY), corsOrigins: env.CORS_ORIGINS ?? [], maxBodyBytes: env.MAX_BODY_BYTES },
+    sessions: { operatorTtlMs: env.OPERATOR_SESSION_TTL_HOURS * 3_600_000, customerTokenTtlMs: env.CUSTOMER_TOKEN_TTL_DAYS * 86_400_000 },
     admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
     identity: { secret: env.IDENTITY_SECRET, demoAccounts: env.DEMO_ACCOUNTS ?? !production },
     streaming: { persistIntervalMs: 250, staleAfterMs: env.STREAM_STALE_AFTER_MS },
     limits: {
-      maxMessageLength: 4000,
-      maxSubscriptionsPerSocket: 20,
+      maxMessageLength: env.MAX_MESSAGE_LENGTH,
+      maxSubscriptionsPerSocket: env.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxSocketsPerAddress: env.MAX_SOCKETS_PER_ADDRESS,
+      maxConcurrentPasswordHashes: env.MAX_CONCURRENT_PASSWORD_HASHES,
       rate: {
         // Per client address.
-        startConversation: { capacity: 10, refillMs: 30_000 },
+        startConversation: env.RATE_LIMIT_START_CONVERSATION,
+        // Per conversation and author.
+        sendMessage: env.RATE_LIMIT_SEND_MESSAGE,
+        // Per client address and email.
+        signIn: env.RATE_LIMIT_SIGN_IN,
+        // Per client address, whatever the email (password spraying).
+        signInAddress: env.RATE_LIMIT_SIGN_IN_ADDRESS,
+        // Per person and conversation.
+        typing: env.RATE_LIMIT_TYPING,
         // Per conversation.
-        sendMessage: { capacity: 20, refillMs: 1_000 },
-        // Per client address and email: 5 attempts, then one a minute.
-        signIn: { capacity: 5, refillMs: 60_000 },
+        rateConversation: env.RATE_LIMIT_RATE_CONVERSATION,
       },
     },
     ...overrides,

@@ -7,7 +7,8 @@ import { resolveModel, type ResolvedModel } from "./ai/model.ts";
 import { AgentRunner } from "./ai/runner.ts";
 import type { OperatorDeps } from "./conversations/operator-actions.ts";
 import { RateLimits } from "./auth/rate-limit.ts";
-import { ensureAdmin } from "./operators/service.ts";
+import { ensureAdmin, type OperatorDomainDeps } from "./operators/service.ts";
+import { configureHashing } from "./operators/passwords.ts";
 import { seedIfEmpty } from "../drizzle/seed-data.ts";
 
 /** Everything stateful, built once per process and handed to GraphQL and Remix alike. */
@@ -22,16 +23,19 @@ export interface Services {
   model: { label: string; offline: boolean };
   instanceId: string;
   rateLimits: RateLimits;
+  /** What the operator domain functions (sign-in, sessions, passwords) need. */
+  operatorDeps: OperatorDomainDeps;
 }
 
 export async function createServices(config: Config, log: Logger, model?: ResolvedModel): Promise<Services> {
   const dbHandle = await openDatabase(config.database);
   const db = dbHandle.db;
-  await seedIfEmpty(db, log);
-  const admin = await ensureAdmin(db, config.admin.email, config.admin.password);
-  if (admin && !config.admin.password) {
-    // Printed once, on the start that created the account; only its hash is stored.
-    process.stdout.write(`\n  Tandem admin created: ${admin.email} / ${admin.password}\n  Sign in at /dashboard/login. This is the only time the password is shown.\n\n`);
+  configureHashing(config.limits.maxConcurrentPasswordHashes);
+  if (config.seedDemo) await seedIfEmpty(db, log);
+  const admin = await ensureAdmin(db, config.admin.email, config.admin.password, config.dataDir);
+  if (admin?.passwordFile) {
+    // The password itself never reaches a log or a terminal; only its owner can read the file.
+    log.warn({ email: admin.email, passwordFile: admin.passwordFile }, "first admin created: its generated password is in passwordFile (readable only by this user); it must be changed at first sign-in");
   }
   const bus = config.redisUrl ? EventBus.redis(config.redisUrl, log) : EventBus.inMemory();
   const resolved = model ?? resolveModel(config.ai);
@@ -51,10 +55,14 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     // The offline model costs nothing; a hosted one is priced by the configured table.
     pricing: (usage) => (resolved.offline ? 0 : estimateCostUsd(config.ai.prices, config.ai.model, usage)),
   });
+  const rateLimits = new RateLimits(config.limits.rate, config.redisUrl, log);
   const conversationDeps: OperatorDeps = {
     db,
     bus,
+    rateLimits,
     maxMessageLength: config.limits.maxMessageLength,
+    customerTokenTtlMs: config.sessions.customerTokenTtlMs,
+    identity: config.identity,
     onCustomerMessage: (conversation) => void runner.scheduleTurn(conversation.id),
     onHandBack: (conversationId) => void runner.scheduleTurn(conversationId, { handBack: true }),
   };
@@ -69,6 +77,7 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     conversationDeps,
     model: { label: resolved.label, offline: resolved.offline },
     instanceId,
-    rateLimits: new RateLimits(config.limits.rate, config.redisUrl, log),
+    rateLimits,
+    operatorDeps: { db, bus, rateLimits, sessionTtlMs: config.sessions.operatorTtlMs },
   };
 }

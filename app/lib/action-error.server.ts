@@ -1,4 +1,4 @@
-import { AppError } from "../../server/errors.ts";
+import { AppError } from "#server/errors.ts";
 
 /** Runs a form action; a user error becomes `{ error }` with its HTTP status, anything else is rethrown. */
 export async function runAction<T>(work: () => Promise<T>): Promise<T | Response> {

@@ -1,6 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
-import { CUSTOMER_COOKIE, readCookie, resolveActor } from "../../server/auth/resolve-actor.ts";
-import type { Actor } from "../../server/auth/actor.ts";
+import { CUSTOMER_COOKIE, readCookie, resolveActor } from "#server/auth/resolve-actor.ts";
+import type { Actor } from "#server/auth/actor.ts";
 
 export { CUSTOMER_COOKIE };
 

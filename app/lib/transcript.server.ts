@@ -1,8 +1,8 @@
-import type { Conversation } from "../../drizzle/schema.ts";
-import type { Actor } from "../../server/auth/actor.ts";
-import { listMessages } from "../../server/conversations/service.ts";
-import { toMessageView } from "../../server/conversations/views.ts";
-import type { Database } from "../../server/db/client.ts";
+import type { Conversation } from "#drizzle/schema.ts";
+import type { Actor } from "#server/auth/actor.ts";
+import { listMessages } from "#server/conversations/service.ts";
+import { toMessageView } from "#server/conversations/views.ts";
+import type { Database } from "#server/db/client.ts";
 import type { ChatMessage, Transcript } from "./transcript.ts";
 
 /** The newest messages of a conversation in the shape the live transcript starts from. */

@@ -5,8 +5,8 @@ import {
   getConversation,
   sendCustomerMessage,
   startConversation,
-} from "../../server/conversations/service.ts";
-import { AppError } from "../../server/errors.ts";
+} from "#server/conversations/service.ts";
+import { AppError } from "#server/errors.ts";
 import { clearCustomerCookie, customerCookie, getCustomerActor } from "~/lib/chat.server.ts";
 import { MessageBubble } from "~/components/message-bubble.tsx";
 import { MessageInput } from "~/components/ui/message-input.tsx";
@@ -39,13 +39,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const secure = context.services.config.cookies.secure;
   try {
     if (intent === "start") {
-      await context.services.rateLimits.startConversation.take(context.clientIp);
-      const { token } = await startConversation(context.services, {
-        customerName: String(form.get("customerName") ?? ""),
-        customerEmail: String(form.get("customerEmail") ?? ""),
-        // The demo page vouches for the email itself; a real site signs it (see README).
-        verified: context.services.config.identity.demoAccounts,
-      });
+      // The demo page may vouch for the email itself (DEMO_ACCOUNTS); a real site signs it (see README).
+      const { token } = await startConversation(
+        context.services.conversationDeps,
+        { customerName: form.get("customerName"), customerEmail: form.get("customerEmail") },
+        { clientIp: context.clientIp, demoPage: true },
+      );
       return redirect("/", { headers: { "Set-Cookie": customerCookie(token, secure) } });
     }
     if (intent === "new") {

@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
-import { claimEscalation, listInbox } from "../../server/conversations/operator-actions.ts";
-import { isConnected } from "../../server/operators/presence.ts";
-import { listOperators, setAvailability } from "../../server/operators/service.ts";
+import { claimEscalation, listInbox } from "#server/conversations/operator-actions.ts";
+import { isConnected } from "#server/operators/presence.ts";
+import { listOperators, setAvailability } from "#server/operators/service.ts";
 import { runAction } from "~/lib/action-error.server.ts";
 import { connectionText } from "~/lib/live-client.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";

@@ -1,16 +1,16 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
-import { getAccountSummary, formatMoney } from "../../server/accounts/service.ts";
-import { agents } from "../../server/ai/agents.ts";
+import { getAccountSummary, formatMoney } from "#server/accounts/service.ts";
+import { agents } from "#server/ai/agents.ts";
 import {
   handBackToAgent,
   resolveConversation,
   sendOperatorMessage,
   takeOverConversation,
-} from "../../server/conversations/operator-actions.ts";
-import { getConversation } from "../../server/conversations/service.ts";
-import { listTicketsForConversation } from "../../server/tickets/service.ts";
+} from "#server/conversations/operator-actions.ts";
+import { getConversation } from "#server/conversations/service.ts";
+import { listTicketsForConversation } from "#server/tickets/service.ts";
 import { MessageBubble } from "~/components/message-bubble.tsx";
 import { MessageInput } from "~/components/ui/message-input.tsx";
 import { runAction } from "~/lib/action-error.server.ts";

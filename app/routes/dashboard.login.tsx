@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
-import { resolveActor } from "../../server/auth/resolve-actor.ts";
-import { signIn } from "../../server/operators/service.ts";
+import { resolveActor } from "#server/auth/resolve-actor.ts";
+import { signIn } from "#server/operators/service.ts";
 import { runAction } from "~/lib/action-error.server.ts";
 import { operatorCookie } from "~/lib/operator.server.ts";
 import { ActionResult } from "~/components/ui/action-result.tsx";
@@ -17,14 +17,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
-  const email = String(form.get("email") ?? "");
-  const password = String(form.get("password") ?? "");
   const next = String(form.get("next") ?? "/dashboard");
+  const secure = context.services.config.cookies.secure;
   return runAction(async () => {
-    await context.services.rateLimits.signIn.take(`${context.clientIp}:${email.trim().toLowerCase()}`);
-    const { token } = await signIn(context.services.db, email, password);
-    const target = next.startsWith("/dashboard") ? next : "/dashboard";
-    return redirect(target, { headers: { "Set-Cookie": operatorCookie(token, context.services.config.cookies.secure) } });
+    const { token, operator } = await signIn(context.services.operatorDeps, { email: form.get("email"), password: form.get("password") }, { clientIp: context.clientIp });
+    if (secure && context.protocol !== "https") {
+      // The browser would drop a Secure cookie sent over plain HTTP and every sign-in would seem to fail.
+      context.services.log.warn("operator signed in over plain HTTP while COOKIE_SECURE is on: the browser will not keep the session; serve over HTTPS or set COOKIE_SECURE=false");
+      return Response.json({ error: "This server only keeps sign-ins over HTTPS. Open it with https://, or ask your admin to set COOKIE_SECURE=false for a plain-HTTP setup." }, { status: 400 });
+    }
+    const target = operator.mustChangePassword ? "/dashboard/password" : next.startsWith("/dashboard") && !next.startsWith("//") ? next : "/dashboard";
+    return redirect(target, { headers: { "Set-Cookie": operatorCookie(token, secure, context.services.config.sessions.operatorTtlMs) } });
   });
 }
 

@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { getAssignmentSettings, updateAssignmentSettings } from "../../server/escalations/assignment.ts";
-import { isConnected } from "../../server/operators/presence.ts";
-import { createOperator, listOperators, requireAdmin, updateOperator } from "../../server/operators/service.ts";
+import { getAssignmentSettings, updateAssignmentSettings } from "#server/escalations/assignment.ts";
+import { isConnected } from "#server/operators/presence.ts";
+import { createOperator, listOperators, requireAdmin, updateOperator } from "#server/operators/service.ts";
 import { ActionResult } from "~/components/ui/action-result.tsx";
 import { runAction } from "~/lib/action-error.server.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
@@ -44,7 +44,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         });
         return { ok: "Operator created." };
       case "update":
-        await updateOperator(db, actor, String(form.get("id")), {
+        await updateOperator(context.services, actor, String(form.get("id")), {
           role: form.get("role") === "admin" ? "admin" : "operator",
           disabled: form.get("disabled") === "on",
           capacity: Number(form.get("capacity")),

@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, type FetcherWithComponents } from "@remix-run/react";
-import { incidentStatuses, serviceStatuses } from "../../drizzle/schema.ts";
-import { requireAdmin } from "../../server/operators/service.ts";
-import { openIncident, readStatus, setServiceStatus, updateIncident } from "../../server/status/service.ts";
+import { incidentStatuses, serviceStatuses } from "#drizzle/schema.ts";
+import { requireAdmin } from "#server/operators/service.ts";
+import { openIncident, readStatus, setServiceStatus, updateIncident } from "#server/status/service.ts";
 import { ActionResult } from "~/components/ui/action-result.tsx";
 import { SelectField, enumOptions } from "~/components/ui/select-field.tsx";
 import { runAction } from "~/lib/action-error.server.ts";

@@ -1,12 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
-import { priorities, ticketStatuses, type Priority, type TicketStatus } from "../../drizzle/schema.ts";
+import { priorities, ticketStatuses, type Priority, type TicketStatus } from "#drizzle/schema.ts";
 import {
   departmentLabels,
   getTicketAudit,
   getTicketForOperator,
   updateTicketAsOperator,
-} from "../../server/tickets/service.ts";
+} from "#server/tickets/service.ts";
 import { runAction } from "~/lib/action-error.server.ts";
 import { SelectField, enumOptions } from "~/components/ui/select-field.tsx";
 import { requireOperatorSession } from "~/lib/operator.server.ts";

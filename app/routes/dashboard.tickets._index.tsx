@@ -7,8 +7,8 @@ import {
   type Department,
   type Priority,
   type TicketStatus,
-} from "../../drizzle/schema.ts";
-import { departmentLabels, listTickets } from "../../server/tickets/service.ts";
+} from "#drizzle/schema.ts";
+import { departmentLabels, listTickets } from "#server/tickets/service.ts";
 import { SelectField, enumOptions } from "~/components/ui/select-field.tsx";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
 import { useInboxStream } from "~/lib/use-inbox-stream.ts";

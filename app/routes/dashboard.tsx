@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, NavLink, Outlet, useLoaderData, useLocation } from "@remix-run/react";
 import { eq } from "drizzle-orm";
-import { operators } from "../../drizzle/schema.ts";
+import { operators } from "#drizzle/schema.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Tandem dashboard" }];

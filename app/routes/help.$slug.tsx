@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { getArticle } from "../../server/knowledge/service.ts";
+import { getArticle } from "#server/knowledge/service.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.title} · Northwind help` : "Help" }];
 

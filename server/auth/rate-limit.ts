@@ -1,6 +1,14 @@
+import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { RateLimitName } from "../config.ts";
 import { AppError } from "../errors.ts";
+
+/** Keys of any length become a fixed-size digest, so a huge input can never become a huge key. */
+export const limitKey = (key: string) => (key.length <= 64 ? key : createHash("sha256").update(key).digest("base64url"));
+
+/** The most buckets one in-process limiter keeps; the least recently used go first. */
+export const MAX_BUCKETS = 50_000;
 
 /** Takes one token for `key`, or throws RATE_LIMITED saying when to retry. */
 export interface RateLimit {
@@ -25,22 +33,25 @@ export class RateLimiter implements RateLimit {
   constructor(
     private readonly capacity: number,
     private readonly refillEveryMs: number,
+    private readonly maxBuckets = MAX_BUCKETS,
   ) {}
 
-  take(key: string, now = Date.now()): void {
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  take(rawKey: string, now = Date.now()): void {
+    const key = limitKey(rawKey);
     const bucket = this.buckets.get(key) ?? { tokens: this.capacity, at: now };
     const refilled = Math.min(this.capacity, bucket.tokens + (now - bucket.at) / this.refillEveryMs);
+    // Delete and re-insert: the map's order is then least recently used first.
+    this.buckets.delete(key);
     if (refilled < 1) {
       this.buckets.set(key, { tokens: refilled, at: now });
       throw rateLimited(Math.max(1, Math.ceil(((1 - refilled) * this.refillEveryMs) / 1000)));
     }
     this.buckets.set(key, { tokens: refilled - 1, at: now });
-    if (this.buckets.size > 10_000) this.prune(now);
-  }
-
-  private prune(now: number) {
-    const full = this.capacity * this.refillEveryMs;
-    for (const [key, b] of this.buckets) if (now - b.at > full) this.buckets.delete(key);
+    while (this.buckets.size > this.maxBuckets) this.buckets.delete(this.buckets.keys().next().value!);
   }
 }
 
@@ -87,7 +98,7 @@ class SharedRateLimiter implements RateLimit {
   async take(key: string): Promise<void> {
     let result: [number, number];
     try {
-      result = (await this.redis.eval(TAKE_SCRIPT, 1, `${RATE_LIMIT_KEY_PREFIX}${this.name}:${key}`, this.capacity, this.refillEveryMs)) as [number, number];
+      result = (await this.redis.eval(TAKE_SCRIPT, 1, `${RATE_LIMIT_KEY_PREFIX}${this.name}:${limitKey(key)}`, this.capacity, this.refillEveryMs)) as [number, number];
     } catch (err) {
       // Abuse control must not take the product down with Redis: limit per instance meanwhile.
       this.log.warn({ err, limit: this.name }, "shared rate limit unavailable; limiting in this instance");
@@ -97,17 +108,49 @@ class SharedRateLimiter implements RateLimit {
   }
 }
 
-type LimitName = "startConversation" | "sendMessage" | "signIn";
-type LimitConfig = Record<LimitName, { capacity: number; refillMs: number }>;
+type LimitConfig = Record<RateLimitName, { capacity: number; refillMs: number }>;
+
+/**
+ * Failed sign-ins per account, to slow guessing down without ever locking the owner out:
+ * counts decay by half every `halfLifeMs`. Kept in process memory (bounded); an attacker spread
+ * over instances gets each instance's delay, which the per-address limits already bound.
+ */
+export class FailureCounter {
+  private readonly counts = new Map<string, { n: number; at: number }>();
+  constructor(private readonly halfLifeMs = 10 * 60_000, private readonly maxKeys = MAX_BUCKETS) {}
+
+  get(rawKey: string, now = Date.now()): number {
+    const entry = this.counts.get(limitKey(rawKey));
+    return entry ? entry.n * 0.5 ** ((now - entry.at) / this.halfLifeMs) : 0;
+  }
+
+  add(rawKey: string, now = Date.now()): void {
+    const key = limitKey(rawKey);
+    const n = this.get(rawKey, now) + 1;
+    this.counts.delete(key);
+    this.counts.set(key, { n, at: now });
+    while (this.counts.size > this.maxKeys) this.counts.delete(this.counts.keys().next().value!);
+  }
+
+  clear(rawKey: string): void {
+    this.counts.delete(limitKey(rawKey));
+  }
+}
 
 /**
  * The product's rate limits. With Redis they are shared by every instance, so running more
  * instances does not multiply what one client may do; without it each instance limits alone.
+ * Domain functions take from them; transports never do.
  */
 export class RateLimits {
   readonly startConversation: RateLimit;
   readonly sendMessage: RateLimit;
   readonly signIn: RateLimit;
+  readonly signInAddress: RateLimit;
+  readonly typing: RateLimit;
+  readonly rateConversation: RateLimit;
+  /** Failed sign-ins per account email: they slow that account's sign-ins down, never lock it. */
+  readonly signInFailures = new FailureCounter();
   readonly kind: "memory" | "redis";
   private readonly redis: Redis | null;
 
@@ -115,13 +158,16 @@ export class RateLimits {
     this.redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : null;
     this.redis?.on("error", (err) => log.warn({ err }, "rate-limit redis connection error"));
     this.kind = this.redis ? "redis" : "memory";
-    const make = (name: LimitName): RateLimit => {
+    const make = (name: RateLimitName): RateLimit => {
       const { capacity, refillMs } = config[name];
       return this.redis ? new SharedRateLimiter(this.redis, name, capacity, refillMs, log) : new RateLimiter(capacity, refillMs);
     };
     this.startConversation = make("startConversation");
     this.sendMessage = make("sendMessage");
     this.signIn = make("signIn");
+    this.signInAddress = make("signInAddress");
+    this.typing = make("typing");
+    this.rateConversation = make("rateConversation");
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,16 @@
 import type { Queryable } from "../db/client.ts";
-import { findConversationIdByToken } from "../conversations/service.ts";
+import { findConversationByToken } from "../conversations/service.ts";
 import { anonymous, type Actor } from "./actor.ts";
 import { OPERATOR_COOKIE, findOperatorBySession } from "../operators/service.ts";
 import type { Operator } from "../../drizzle/schema.ts";
 
-export const operatorActor = (op: Operator): Actor => ({ kind: "operator", operatorId: op.id, role: op.role, name: op.name });
+export const operatorActor = (op: Operator): Actor => ({
+  kind: "operator",
+  operatorId: op.id,
+  role: op.role,
+  name: op.name,
+  ...(op.mustChangePassword ? { mustChangePassword: true } : {}),
+});
 
 export const CUSTOMER_COOKIE = "tandem_ct";
 
@@ -29,26 +35,39 @@ export interface Credentials {
  * ignored instead, so a customer whose conversation is gone can still start a new one.
  */
 export async function resolveActor(db: Queryable, creds: Credentials): Promise<Actor | "invalid"> {
+  const session = await resolveSession(db, creds);
+  return session === "invalid" ? session : session.actor;
+}
+
+/** Who is asking, how they proved it, and until when that proof holds (null: no expiry). */
+export interface ResolvedSession {
+  actor: Actor;
+  expiresAt: Date | null;
+  /** The operator session's id or the customer's conversation: what a revocation names. */
+  via: "operator-session" | "customer-token" | "none";
+  /** Set when the operator must change their password before doing anything else. */
+  mustChangePassword?: boolean;
+}
+
+export async function resolveSession(db: Queryable, creds: Credentials): Promise<ResolvedSession | "invalid"> {
+  const operatorSession = async (token: string): Promise<ResolvedSession | null> => {
+    const found = await findOperatorBySession(db, token);
+    return found ? { actor: operatorActor(found.operator), expiresAt: found.expiresAt, via: "operator-session", mustChangePassword: found.operator.mustChangePassword } : null;
+  };
+  const customerToken = async (token: string): Promise<ResolvedSession | null> => {
+    const found = await findConversationByToken(db, token);
+    return found ? { actor: { kind: "customer", conversationId: found.id }, expiresAt: found.expiresAt, via: "customer-token" } : null;
+  };
   if (creds.bearer !== undefined) {
-    if (creds.bearer.startsWith("os_")) {
-      const op = await findOperatorBySession(db, creds.bearer);
-      return op ? operatorActor(op) : "invalid";
-    }
-    const id = await findConversationIdByToken(db, creds.bearer);
-    return id ? { kind: "customer", conversationId: id } : "invalid";
+    return (creds.bearer.startsWith("os_") ? await operatorSession(creds.bearer) : await customerToken(creds.bearer)) ?? "invalid";
   }
   // An operator session wins over a customer cookie in the same browser.
   const session = readCookie(creds.cookieHeader, OPERATOR_COOKIE);
-  if (session) {
-    const op = await findOperatorBySession(db, session);
-    if (op) return operatorActor(op);
-  }
+  const asOperator = session ? await operatorSession(session) : null;
+  if (asOperator) return asOperator;
   const cookie = readCookie(creds.cookieHeader, CUSTOMER_COOKIE);
-  if (cookie) {
-    const id = await findConversationIdByToken(db, cookie);
-    if (id) return { kind: "customer", conversationId: id };
-  }
-  return anonymous;
+  const asCustomer = cookie ? await customerToken(cookie) : null;
+  return asCustomer ?? { actor: anonymous, expiresAt: null, via: "none" };
 }
 
 export function bearerFrom(authorization: string | null | undefined): string | undefined {

@@ -13,11 +13,17 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/** The host site's proof that it signed in this email: HMAC-SHA256(secret, email), hex. */
-export function verifyIdentity(secret: string | undefined, email: string | null | undefined, signature: string | null | undefined): boolean {
-  if (!secret || !email || !signature) return false;
-  const expected = createHmac("sha256", secret).update(email.trim().toLowerCase()).digest("hex");
-  return safeEqual(expected, signature.trim().toLowerCase());
+/** What the host site signs: the lower-cased email and the expiry in Unix seconds, joined by a colon. */
+export const identityPayload = (email: string, expiresAt: number) => `${email.trim().toLowerCase()}:${expiresAt}`;
+
+/** hex(HMAC-SHA256(secret, "<email>:<expiresAt>")): the host site's proof that it signed this customer in. */
+export function signIdentity(secret: string, email: string, expiresAt: number): string {
+  return createHmac("sha256", secret).update(identityPayload(email, expiresAt)).digest("hex");
+}
+
+export function verifyIdentity(secret: string | undefined, email: string, expiresAt: number, signature: string): boolean {
+  if (!secret || !/^[0-9a-f]{64}$/i.test(signature.trim())) return false;
+  return safeEqual(signIdentity(secret, email, expiresAt), signature.trim().toLowerCase());
 }
 
 export function safeEqual(a: string, b: string): boolean {

@@ -1,9 +1,9 @@
-import { and, asc, eq, gt, sql } from "drizzle-orm";
-import { conversationEvents, conversations, type StoredEventType } from "../../drizzle/schema.ts";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { conversationEvents, type StoredEventType } from "../../drizzle/schema.ts";
 import type { Database, Queryable, Transaction } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
-import type { StoredConversationEvent } from "../events/types.ts";
-import { notFound } from "../errors.ts";
+import type { StoredConversationEvent, TopicName, Topics } from "../events/types.ts";
+import { allocateSeq } from "./transitions.ts";
 
 /**
  * Collects the events a transaction writes so they are published only after it commits.
@@ -18,13 +18,13 @@ export class EventBatch {
    * serial would let values commit out of order and readers skip events.
    */
   async allocateSeq(tx: Transaction, conversationId: string): Promise<number> {
-    const [row] = await tx
-      .update(conversations)
-      .set({ lastSeq: sql`${conversations.lastSeq} + 1`, updatedAt: new Date() })
-      .where(eq(conversations.id, conversationId))
-      .returning({ seq: conversations.lastSeq });
-    if (!row) throw notFound("Conversation");
-    return row.seq;
+    return allocateSeq(tx, conversationId);
+  }
+
+  /** Anything else to tell the bus (an inbox nudge, a ticket change), sent only if the transaction commits. */
+  readonly later: Array<{ [K in TopicName]: { name: K; id: string; event: Topics[K] } }[TopicName]> = [];
+  publishAfterCommit<K extends TopicName>(name: K, id: string, event: Topics[K]): void {
+    this.later.push({ name, id, event } as (typeof this.later)[number]);
   }
 
   /** Stores an event under a seq from `allocateSeq` (for rows that must carry their own seq). */
@@ -55,7 +55,10 @@ export class EventBatch {
 /** Stored event types that change what an operator's inbox shows. */
 const inboxWorthy = new Set<StoredEventType>(["escalation", "status_changed", "handoff", "assignment", "operator_joined"]);
 
-/** Runs `work` in a transaction and publishes the events it appended once the commit succeeds. */
+/**
+ * Runs `work` in a transaction and publishes the events it appended once the commit succeeds.
+ * A transaction that throws or rolls back publishes nothing.
+ */
 export async function writeWithEvents<T>(
   db: Database,
   bus: EventBus,
@@ -70,6 +73,7 @@ export async function writeWithEvents<T>(
       bus.publish("inbox", "all", { type: "conversation_changed", conversationId: event.conversationId, reason: event.seq === 1 ? "started" : event.type, at: event.at });
     }
   }
+  for (const { name, id, event } of batch.later) bus.publish(name, id, event as never);
   return result;
 }
 

@@ -22,7 +22,10 @@ export async function insertMessage(
   return row!;
 }
 
-/** Moves a streaming message to its final state and records `message_completed`. */
+/**
+ * Moves a streaming message to its final state and records `message_completed`. A discarded
+ * reply (the AI was stopped by a takeover or a resolve) keeps no text: nobody was meant to read it.
+ */
 export async function finishMessage(
   tx: Transaction,
   batch: EventBatch,
@@ -31,7 +34,7 @@ export async function finishMessage(
 ): Promise<Message | null> {
   const [row] = await tx
     .update(messages)
-    .set({ ...patch, completedAt: new Date(), streamOwner: null, heartbeatAt: null })
+    .set({ ...patch, content: patch.status === "discarded" ? "" : patch.content, completedAt: new Date(), streamOwner: null, heartbeatAt: null })
     .where(and(eq(messages.id, messageId), eq(messages.status, "streaming")))
     .returning();
   if (!row) return null;

@@ -1,8 +1,11 @@
-import { and, asc, desc, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ne, sql } from "drizzle-orm";
 import { conversations, customers, escalations, messages, operators, type Conversation, type Escalation } from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { Transaction } from "../db/client.ts";
-import { conflict, notFound } from "../errors.ts";
+import { badInput, conflict, notFound } from "../errors.ts";
+import { cleanText, optionalText } from "../policy/input.ts";
+import { claim, claimPendingOf, resolveOpenOf } from "../escalations/lifecycle.ts";
+import { giveToAgent, giveToOperator, lockConversation, markResolved } from "./transitions.ts";
 import { agents } from "../ai/agents.ts";
 import { requireOperator, type OperatorActor } from "../operators/service.ts";
 import { writeWithEvents, type EventBatch } from "./log.ts";
@@ -46,30 +49,28 @@ export async function listInbox(deps: Pick<ConversationDeps, "db">, actor: Actor
  * streaming is discarded, never shown), the customer sees that a person joined.
  */
 async function takeOwnership(tx: Transaction, batch: EventBatch, conversation: Conversation, op: OperatorActor): Promise<void> {
-  await tx
-    .update(conversations)
-    .set({ owner: op.operatorId, status: "with_human", generation: sql`${conversations.generation} + 1` })
-    .where(eq(conversations.id, conversation.id));
-  const streaming = await tx
-    .select({ id: messages.id })
-    .from(messages)
-    .where(and(eq(messages.conversationId, conversation.id), eq(messages.status, "streaming")));
-  for (const m of streaming) await finishMessage(tx, batch, m.id, { content: "", status: "discarded" });
+  await giveToOperator(tx, conversation.id, op.operatorId);
+  await discardStreaming(tx, batch, conversation.id);
   await batch.append(tx, conversation.id, "operator_joined", { operatorId: op.operatorId, note: op.name });
   await batch.append(tx, conversation.id, "status_changed", { status: "with_human" });
   await insertMessage(tx, batch, conversation.id, { role: "system", content: `${op.name} from the support team joined the conversation.` });
 }
 
+/** Any reply the AI is still writing is dropped, text and all: nobody was meant to read it. */
+async function discardStreaming(tx: Transaction, batch: EventBatch, conversationId: string): Promise<void> {
+  const streaming = await tx
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), eq(messages.status, "streaming")));
+  for (const m of streaming) await finishMessage(tx, batch, m.id, { content: "", status: "discarded" });
+}
+
 /** Exactly one operator wins: the guarded UPDATE lets the first claim through and no other. */
-export async function claimEscalation(deps: ConversationDeps, actor: Actor, escalationId: string): Promise<Escalation> {
+export async function claimEscalation(deps: ConversationDeps, actor: Actor, escalationId: unknown): Promise<Escalation> {
   const op = requireOperator(actor);
-  const id = parseConversationId(escalationId);
+  const id = parseConversationId(escalationId, "id");
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
-    const [claimed] = await tx
-      .update(escalations)
-      .set({ status: "claimed", claimedBy: op.operatorId, claimedAt: new Date() })
-      .where(and(eq(escalations.id, id), eq(escalations.status, "pending")))
-      .returning();
+    const claimed = await claim(tx, id, op.operatorId);
     if (!claimed) {
       const [existing] = await tx
         .select({ e: escalations, name: operators.name })
@@ -79,30 +80,26 @@ export async function claimEscalation(deps: ConversationDeps, actor: Actor, esca
       if (!existing) throw notFound("Escalation");
       throw conflict(existing.e.status === "resolved" ? "This escalation is already resolved." : `Already claimed by ${existing.name ?? "another operator"}.`);
     }
-    const [conversation] = await tx.select().from(conversations).where(eq(conversations.id, claimed.conversationId)).for("update");
-    if (conversation!.owner !== "ai" && conversation!.owner !== op.operatorId) throw conflict("Another operator owns this conversation.");
-    if (conversation!.owner !== op.operatorId) await takeOwnership(tx, batch, conversation!, op);
+    const conversation = await lockConversation(tx, claimed.conversationId);
+    if (conversation.owner !== "ai" && conversation.owner !== op.operatorId) throw conflict("Another operator owns this conversation.");
+    if (conversation.owner !== op.operatorId) await takeOwnership(tx, batch, conversation, op);
     await batch.append(tx, claimed.conversationId, "assignment", { escalationId: claimed.id, operatorId: op.operatorId, note: op.name });
     return claimed;
   });
 }
 
 /** Takes over any conversation, including one the AI is answering right now. */
-export async function takeOverConversation(deps: ConversationDeps, actor: Actor, conversationId: string): Promise<Conversation> {
+export async function takeOverConversation(deps: ConversationDeps, actor: Actor, conversationId: unknown): Promise<Conversation> {
   const op = requireOperator(actor);
   const existing = await getConversation(deps.db, actor, conversationId);
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
-    const [conversation] = await tx.select().from(conversations).where(eq(conversations.id, existing.id)).for("update");
-    if (conversation!.status === "resolved") throw conflict("This conversation is closed.");
-    if (conversation!.owner === op.operatorId) return conversation!;
-    if (conversation!.owner !== "ai") throw conflict("Another operator owns this conversation.");
-    await takeOwnership(tx, batch, conversation!, op);
-    await tx
-      .update(escalations)
-      .set({ status: "claimed", claimedBy: op.operatorId, claimedAt: new Date() })
-      .where(and(eq(escalations.conversationId, conversation!.id), eq(escalations.status, "pending")));
-    const [updated] = await tx.select().from(conversations).where(eq(conversations.id, conversation!.id));
-    return updated!;
+    const conversation = await lockConversation(tx, existing.id);
+    if (conversation.status === "resolved") throw conflict("This conversation is closed.");
+    if (conversation.owner === op.operatorId) return conversation;
+    if (conversation.owner !== "ai") throw conflict("Another operator owns this conversation.");
+    await takeOwnership(tx, batch, conversation, op);
+    await claimPendingOf(tx, conversation.id, op.operatorId);
+    return lockConversation(tx, conversation.id);
   });
 }
 
@@ -119,61 +116,54 @@ export async function sendOperatorMessage(
   const op = requireOperator(actor);
   const body = parseMessageInput(deps.maxMessageLength, input);
   const conversation = await getConversation(deps.db, actor, input.conversationId);
-  return postMessage(deps, conversation.id, { role: "operator", author: op.operatorId, authorName: op.name }, body, ownedBy(op));
+  return postMessage(deps, conversation.id, { role: "operator", author: op.operatorId, authorName: op.name }, body, ownedBy(op), () =>
+    deps.rateLimits.sendMessage.take(`operator:${op.operatorId}:${conversation.id}`),
+  );
 }
 
-/** Hands the conversation back to an AI agent with a note the agent reads before it replies. */
+/**
+ * Hands the conversation back to an AI agent with a note for the agent. The note is stored on
+ * the handoff event as `operatorNote`: operators and the agent read it, the customer never does.
+ */
 export async function handBackToAgent(
   deps: OperatorDeps,
   actor: Actor,
-  input: { conversationId: string; agent: string; note: string },
+  input: { conversationId: unknown; agent: unknown; note?: unknown },
 ): Promise<Conversation> {
   const op = requireOperator(actor);
-  const agent = agents[input.agent as keyof typeof agents];
-  if (!agent) throw conflict(`Unknown agent "${input.agent}". Choose triage, technical, billing or sales.`);
-  const note = input.note.trim().slice(0, 1000);
+  const agentKey = cleanText(input.agent, "agent", 40);
+  const agent = Object.hasOwn(agents, agentKey) ? agents[agentKey as keyof typeof agents] : undefined;
+  if (!agent) throw badInput(`Unknown agent. Choose one of: ${Object.keys(agents).join(", ")}.`, "agent");
+  const note = (optionalText(input.note, "note", 1000, { multiline: true }) ?? "").trim();
   const existing = await getConversation(deps.db, actor, input.conversationId);
   const result = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
-    const [conversation] = await tx.select().from(conversations).where(eq(conversations.id, existing.id)).for("update");
-    ownedBy(op)(conversation!);
-    await tx
-      .update(conversations)
-      .set({ owner: "ai", status: "open", currentAgent: agent.key, generation: sql`${conversations.generation} + 1` })
-      .where(eq(conversations.id, existing.id));
-    await tx
-      .update(escalations)
-      .set({ status: "resolved", resolvedAt: new Date() })
-      .where(and(eq(escalations.conversationId, existing.id), inArray(escalations.status, ["pending", "claimed"])));
-    await batch.append(tx, existing.id, "handoff", { from: `operator:${op.operatorId}`, agent: agent.key, note: note || `Handed back by ${op.name}` });
+    const conversation = await lockConversation(tx, existing.id);
+    ownedBy(op)(conversation);
+    await giveToAgent(tx, existing.id, agent.key);
+    await resolveOpenOf(tx, existing.id);
+    await batch.append(tx, existing.id, "handoff", { from: `operator:${op.operatorId}`, operatorName: op.name, agent: agent.key, operatorNote: note || null });
     await batch.append(tx, existing.id, "status_changed", { status: "open" });
-    await insertMessage(tx, batch, existing.id, {
-      role: "system",
-      content: `${op.name} handed the conversation back to ${agent.name}${note ? `. Note: ${note}` : "."}`,
-    });
-    const [updated] = await tx.select().from(conversations).where(eq(conversations.id, existing.id));
-    return updated!;
+    await insertMessage(tx, batch, existing.id, { role: "system", content: `${op.name} handed the conversation back to ${agent.name}.` });
+    return lockConversation(tx, existing.id);
   });
   deps.onHandBack?.(existing.id);
   return result;
 }
 
-export async function resolveConversation(deps: ConversationDeps, actor: Actor, conversationId: string): Promise<Conversation> {
+export async function resolveConversation(deps: ConversationDeps, actor: Actor, conversationId: unknown): Promise<Conversation> {
   const op = requireOperator(actor);
   const existing = await getConversation(deps.db, actor, conversationId);
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
-    const [conversation] = await tx.select().from(conversations).where(eq(conversations.id, existing.id)).for("update");
-    if (conversation!.status === "resolved") return conversation!;
-    if (conversation!.owner !== "ai" && conversation!.owner !== op.operatorId && op.role !== "admin") {
+    const conversation = await lockConversation(tx, existing.id);
+    if (conversation.status === "resolved") return conversation;
+    if (conversation.owner !== "ai" && conversation.owner !== op.operatorId && op.role !== "admin") {
       throw conflict("Another operator owns this conversation.");
     }
-    await tx.update(conversations).set({ status: "resolved", generation: sql`${conversations.generation} + 1` }).where(eq(conversations.id, existing.id));
-    await tx
-      .update(escalations)
-      .set({ status: "resolved", resolvedAt: new Date() })
-      .where(and(eq(escalations.conversationId, existing.id), inArray(escalations.status, ["pending", "claimed"])));
+    await markResolved(tx, existing.id);
+    await discardStreaming(tx, batch, existing.id);
+    await resolveOpenOf(tx, existing.id);
     await batch.append(tx, existing.id, "status_changed", { status: "resolved" });
     await insertMessage(tx, batch, existing.id, { role: "system", content: `${op.name} closed this conversation. You can start a new one at any time.` });
-    const [updated] = await tx.select().from(conversations).where(eq(conversations.id, existing.id));
-    return updated!;
+    return lockConversation(tx, existing.id);
   });
 }

@@ -9,65 +9,97 @@ import { badInput, conflict, forbidden, notFound, unauthenticated } from "../err
 import { writeWithEvents } from "./log.ts";
 import { insertMessage } from "./messages.ts";
 import { findCustomerByEmail } from "../accounts/service.ts";
+import type { RateLimits } from "../auth/rate-limit.ts";
+import { verifyIdentity } from "../auth/tokens.ts";
+import { cleanText, optionalText } from "../policy/input.ts";
+import { createConversation, lockConversation, setRating } from "./transitions.ts";
 
 export interface ConversationDeps {
   db: Database;
   bus: EventBus;
+  rateLimits: RateLimits;
   maxMessageLength: number;
+  /** How long a customer token works after the conversation starts. */
+  customerTokenTtlMs: number;
+  identity: { secret?: string; demoAccounts: boolean };
   /** Called after a new customer message commits; starts the AI's turn if the AI owns the conversation. */
   onCustomerMessage?: (conversation: Conversation, message: Message) => void;
 }
 
+/** Where a request came from, as the transport established it (TRUST_PROXY decides the address). */
+export interface Caller {
+  clientIp: string;
+}
+
 const uuid = z.uuid({ error: "must be a valid id" });
 
-export function parseConversationId(value: unknown): string {
+export function parseConversationId(value: unknown, field = "conversationId"): string {
+  if (typeof value === "string" && value.length > 64) throw badInput(`${field} must be a valid id.`, field);
   const r = uuid.safeParse(value);
-  if (!r.success) throw badInput("conversationId must be a valid conversation id.", "conversationId");
+  if (!r.success) throw badInput(`${field} must be a valid id.`, field);
   return r.data;
 }
 
-const startInput = z.object({
-  customerName: z.string().trim().max(100, "customerName is at most 100 characters").optional(),
-  customerEmail: z.email("customerEmail must be an email address").optional(),
-});
+/** How far ahead an identity signature may be valid: a leaked one stops working within a week. */
+export const MAX_IDENTITY_LIFETIME_S = 7 * 24 * 3600;
 
 /**
  * Opens a conversation and returns its customer token. It is linked to a customer account only
- * when the caller vouches for the email (`verified`): a signed identity from the host site, or
- * the demo web page. An unverified email is never trusted, so nobody reaches an account by typing
- * its address.
+ * when someone vouches for the email: a signed identity from the host site that has not expired,
+ * or the built-in demo page while DEMO_ACCOUNTS is on. An unverified email is never trusted, so
+ * nobody reaches an account by typing its address.
  */
 export async function startConversation(
-  deps: Pick<ConversationDeps, "db">,
-  input: { customerName?: string | null; customerEmail?: string | null; verified?: boolean } = {},
+  deps: Pick<ConversationDeps, "db" | "rateLimits" | "customerTokenTtlMs" | "identity">,
+  input: {
+    customerName?: unknown;
+    customerEmail?: unknown;
+    identityExpiresAt?: unknown;
+    identitySignature?: unknown;
+  },
+  caller: Caller & { demoPage?: boolean },
+  now = new Date(),
 ): Promise<{ conversation: Conversation; token: string }> {
-  const parsed = startInput.safeParse({ customerName: input.customerName || undefined, customerEmail: input.customerEmail || undefined });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw badInput(issue.message, String(issue.path[0]));
+  const customerName = optionalText(input.customerName, "customerName", 100)?.trim() || undefined;
+  const emailText = optionalText(input.customerEmail, "customerEmail", 254)?.trim() || undefined;
+  const signature = optionalText(input.identitySignature, "identitySignature", 128);
+  if (emailText && !z.email().safeParse(emailText).success) throw badInput("customerEmail must be an email address", "customerEmail");
+  await deps.rateLimits.startConversation.take(caller.clientIp);
+  let verified = false;
+  if (signature !== undefined || input.identityExpiresAt != null) {
+    if (!emailText) throw badInput("customerEmail is required with an identity signature.", "customerEmail");
+    const expiresAt = input.identityExpiresAt;
+    if (typeof expiresAt !== "number" || !Number.isInteger(expiresAt)) throw badInput("identityExpiresAt must be Unix seconds.", "identityExpiresAt");
+    if (!signature) throw badInput("identitySignature is required with identityExpiresAt.", "identitySignature");
+    const nowS = Math.floor(now.getTime() / 1000);
+    if (expiresAt <= nowS) throw badInput("The identity signature has expired.", "identityExpiresAt");
+    if (expiresAt > nowS + MAX_IDENTITY_LIFETIME_S) throw badInput("identityExpiresAt is at most 7 days ahead.", "identityExpiresAt");
+    if (!verifyIdentity(deps.identity.secret, emailText, expiresAt, signature)) throw badInput("identitySignature does not match customerEmail and identityExpiresAt.", "identitySignature");
+    verified = true;
+  } else if (caller.demoPage && deps.identity.demoAccounts) {
+    verified = true;
   }
-  const customer = input.verified && parsed.data.customerEmail ? await findCustomerByEmail(deps.db, parsed.data.customerEmail) : null;
+  const customer = verified && emailText ? await findCustomerByEmail(deps.db, emailText) : null;
   const token = generateToken("ct");
-  const [conversation] = await deps.db
-    .insert(conversations)
-    .values({
-      tokenHash: hashToken(token),
-      customerId: customer?.id ?? null,
-      customerName: parsed.data.customerName || customer?.name || null,
-    })
-    .returning();
-  return { conversation: conversation!, token };
+  const conversation = await createConversation(deps.db, {
+    tokenHash: hashToken(token),
+    tokenExpiresAt: new Date(now.getTime() + deps.customerTokenTtlMs),
+    customerId: customer?.id ?? null,
+    customerName: customerName || customer?.name || null,
+  });
+  return { conversation, token };
 }
 
-/** Resolves a customer token to the one conversation it may see, or null. */
-export async function findConversationIdByToken(db: Queryable, token: string): Promise<string | null> {
+/** Resolves a customer token to the one conversation it may see, or null (unknown or expired). */
+export async function findConversationByToken(db: Queryable, token: string, now = new Date()): Promise<{ id: string; expiresAt: Date | null } | null> {
   if (!token || token.length > 200) return null;
   const [row] = await db
-    .select({ id: conversations.id })
+    .select({ id: conversations.id, expiresAt: conversations.tokenExpiresAt })
     .from(conversations)
     .where(eq(conversations.tokenHash, hashToken(token)))
     .limit(1);
-  return row?.id ?? null;
+  if (!row || (row.expiresAt && row.expiresAt <= now)) return null;
+  return row;
 }
 
 /**
@@ -84,32 +116,32 @@ export async function getConversation(db: Queryable, actor: Actor, conversationI
   return row;
 }
 
-const sendInput = z.object({
-  content: z.string(),
-  clientMessageId: z
-    .string()
-    .trim()
-    .min(1, "clientMessageId is required")
-    .max(100, "clientMessageId is at most 100 characters"),
-});
-
-/** Validates a message body and its client id; shared by every author. */
+/** Validates a message body and its client id; shared by every author. Lengths are checked first. */
 export function parseMessageInput(maxLength: number, input: { content: unknown; clientMessageId: unknown }) {
-  const parsed = sendInput.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw badInput(issue.message, String(issue.path[0] ?? "input"));
-  }
-  const content = parsed.data.content.trim();
+  const clientMessageId = cleanText(input.clientMessageId, "clientMessageId", 100).trim();
+  if (!clientMessageId) throw badInput("clientMessageId is required", "clientMessageId");
+  const raw = cleanText(input.content, "content", maxLength + 1000, { multiline: true });
+  const content = raw.trim();
   if (content.length === 0) throw badInput("A message cannot be empty.", "content");
   if (content.length > maxLength) throw badInput(`A message is at most ${maxLength} characters.`, "content");
-  return { content, clientMessageId: parsed.data.clientMessageId };
+  return { content, clientMessageId };
+}
+
+/** The message already stored under this client id, if any: a retry is answered with it. */
+async function findByClientId(db: Queryable, conversationId: string, clientMessageId: string): Promise<Message | null> {
+  const [row] = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), eq(messages.clientMessageId, clientMessageId)))
+    .limit(1);
+  return row ?? null;
 }
 
 /**
  * Posts a message idempotently. A retry with the same clientMessageId returns the first message
- * and writes nothing; the same id with different content is a CONFLICT, since it is not a retry.
- * `allow` sees the locked conversation and throws if this author may not post now.
+ * and writes nothing (and uses up no rate limit); the same id with different content is a
+ * CONFLICT, since it is not a retry. `allow` sees the locked conversation and throws if this
+ * author may not post now. `limit` is taken only for a message that will really be stored.
  */
 export async function postMessage(
   deps: Pick<ConversationDeps, "db" | "bus">,
@@ -117,17 +149,15 @@ export async function postMessage(
   author: { role: "customer" | "operator"; author?: string | null; authorName?: string | null },
   body: { content: string; clientMessageId: string },
   allow: (conversation: Conversation) => void,
+  limit?: () => void | Promise<void>,
 ): Promise<{ message: Message; conversation: Conversation; duplicate: boolean }> {
+  const retried = await findByClientId(deps.db, conversationId, body.clientMessageId);
+  if (!retried) await limit?.();
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     // Lock the conversation first: with the lock held, the duplicate check and the insert
     // cannot interleave with a concurrent retry of the same message.
-    const [conversation] = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).for("update");
-    if (!conversation) throw notFound("Conversation");
-    const [previous] = await tx
-      .select()
-      .from(messages)
-      .where(and(eq(messages.conversationId, conversationId), eq(messages.clientMessageId, body.clientMessageId)))
-      .limit(1);
+    const conversation = await lockConversation(tx, conversationId);
+    const previous = await findByClientId(tx, conversationId, body.clientMessageId);
     if (previous) {
       if (previous.content !== body.content) throw conflict("This clientMessageId was already used for a different message.");
       return { message: previous, conversation, duplicate: true };
@@ -153,11 +183,34 @@ export async function sendCustomerMessage(
   const body = parseMessageInput(deps.maxMessageLength, input);
   const existing = await getConversation(deps.db, actor, input.conversationId);
   if (actor.kind !== "customer") throw forbidden("Only the conversation's customer can post as the customer.");
-  const result = await postMessage(deps, existing.id, { role: "customer", authorName: existing.customerName }, body, (c) => {
-    if (c.status === "resolved") throw conflict("This conversation is closed. Start a new conversation to continue.");
-  });
+  const result = await postMessage(
+    deps,
+    existing.id,
+    { role: "customer", authorName: existing.customerName },
+    body,
+    (c) => {
+      if (c.status === "resolved") throw conflict("This conversation is closed. Start a new conversation to continue.");
+    },
+    // Keyed by the authenticated conversation, so nobody can drain another customer's bucket.
+    () => deps.rateLimits.sendMessage.take(`customer:${existing.id}`),
+  );
   if (!result.duplicate) deps.onCustomerMessage?.(result.conversation, result.message);
   return result;
+}
+
+/** The customer rates a resolved conversation (1–5, optional comment): all a resolved conversation's token may still change. */
+export async function rateConversation(
+  deps: Pick<ConversationDeps, "db" | "rateLimits">,
+  actor: Actor,
+  input: { conversationId: unknown; score: unknown; comment?: unknown },
+): Promise<Conversation> {
+  const comment = optionalText(input.comment, "comment", 1000, { multiline: true })?.trim() || null;
+  const conversation = await getConversation(deps.db, actor, input.conversationId);
+  if (actor.kind !== "customer") throw forbidden("Only the conversation's customer can rate it.");
+  if (typeof input.score !== "number" || !Number.isInteger(input.score) || input.score < 1 || input.score > 5) throw badInput("score is a whole number from 1 to 5.", "score");
+  if (conversation.status !== "resolved") throw conflict("A conversation can be rated once it is resolved.");
+  await deps.rateLimits.rateConversation.take(conversation.id);
+  return setRating(deps.db, conversation.id, { score: input.score, comment });
 }
 
 export interface MessagePage {
@@ -227,10 +280,12 @@ export async function getConversationUsage(db: Queryable, conversationId: string
 }
 
 /** Publishes a typing indicator for the customer or the owning operator; nothing is stored. */
-export async function announceTyping(deps: Pick<ConversationDeps, "db" | "bus">, actor: Actor, conversationId: unknown): Promise<void> {
+export async function announceTyping(deps: Pick<ConversationDeps, "db" | "bus" | "rateLimits">, actor: Actor, conversationId: unknown): Promise<void> {
   const conversation = await getConversation(deps.db, actor, conversationId);
   if (actor.kind !== "customer" && actor.kind !== "operator") throw forbidden();
+  if (conversation.status === "resolved") throw conflict("This conversation is closed.");
   if (actor.kind === "operator" && conversation.owner !== actor.operatorId) throw conflict("Take over the conversation before replying.");
+  await deps.rateLimits.typing.take(`${actor.kind === "customer" ? "customer" : actor.operatorId}:${conversation.id}`);
   deps.bus.publish("conversation", conversation.id, {
     conversationId: conversation.id,
     seq: null,

@@ -6,6 +6,8 @@ export interface MessageView {
   conversationId: string;
   seq: number;
   role: Message["role"];
+  /** Who wrote it, for labelling: the AI, a person (customer or operator) or Tandem itself. */
+  authorType: "ai" | "human" | "system";
   author: string | null;
   authorName: string | null;
   content: string;
@@ -22,9 +24,11 @@ export function toMessageView(m: Message): MessageView {
     conversationId: m.conversationId,
     seq: m.seq,
     role: m.role,
+    authorType: m.role === "agent" ? "ai" : m.role === "system" ? "system" : "human",
     author: m.author,
     authorName: m.authorName,
-    content: m.content,
+    // A discarded reply is never shown, whatever an older row may still hold.
+    content: m.status === "discarded" ? "" : m.content,
     status: m.status,
     clientMessageId: m.clientMessageId,
     usage: m.usage ?? null,

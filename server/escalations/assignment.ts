@@ -10,6 +10,7 @@ import { badInput } from "../errors.ts";
 import type { EventBus } from "../events/bus.ts";
 import { availableNow } from "../operators/presence.ts";
 import { requireAdmin } from "../operators/service.ts";
+import { attachTicket, moveOffer } from "./lifecycle.ts";
 
 export interface AssignmentSettings {
   /** "auto": new escalations go to the least-loaded available operator; "manual": they wait to be claimed. */
@@ -77,22 +78,16 @@ export async function reassignStale(deps: { db: Database; bus: EventBus }, now =
   for (const e of stale) {
     const row = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
       const [next] = await availableOperators(tx, [e.assignedTo!]);
-      const [row] = await tx
-        .update(escalations)
-        .set({ assignedTo: next?.id ?? null, assignedAt: next ? now : null })
-        .where(and(eq(escalations.id, e.id), eq(escalations.status, "pending"), eq(escalations.assignedTo, e.assignedTo!)))
-        .returning();
+      const row = await moveOffer(tx, e.id, e.assignedTo!, next?.id ?? null, now);
       // The last available operator left: the customer is not left waiting on nobody.
       if (row && !next && !(await anyOperatorOnline(tx))) {
         const [conversation] = await tx.select({ customerId: conversations.customerId }).from(conversations).where(eq(conversations.id, row.conversationId));
         row.ticketId = await keepForLater(tx, batch, row, conversation?.customerId ?? null);
       }
+      if (row) batch.publishAfterCommit("inbox", "all", { type: "conversation_changed", conversationId: row.conversationId, reason: "reassigned", at: now.toISOString() });
       return row;
     });
-    if (row) {
-      moved.push(row);
-      deps.bus.publish("inbox", "all", { type: "conversation_changed", conversationId: row.conversationId, reason: "reassigned", at: now.toISOString() });
-    }
+    if (row) moved.push(row);
   }
   return moved;
 }
@@ -114,7 +109,7 @@ export async function keepForLater(tx: Transaction, batch: EventBatch, escalatio
       actor: "system",
     });
     ticketId = ticket.id;
-    await tx.update(escalations).set({ ticketId }).where(eq(escalations.id, escalation.id));
+    await attachTicket(tx, escalation.id, ticketId);
   }
   await insertMessage(tx, batch, escalation.conversationId, {
     role: "system",

@@ -1,5 +1,6 @@
-import { eq } from "drizzle-orm";
-import { conversations, escalations, type Escalation, type Priority } from "../../drizzle/schema.ts";
+import type { Escalation, Priority } from "../../drizzle/schema.ts";
+import { markWaitingForHuman } from "../conversations/transitions.ts";
+import { offer, openEscalation } from "./lifecycle.ts";
 import type { Transaction } from "../db/client.ts";
 import type { EventBatch } from "../conversations/log.ts";
 import { insertMessage } from "../conversations/messages.ts";
@@ -14,24 +15,10 @@ export async function escalateConversation(
   batch: EventBatch,
   input: { conversationId: string; reason: string; summary: string; priority: Priority; agent: string; ticketId?: string | null },
 ): Promise<Escalation> {
-  const [row] = await tx
-    .insert(escalations)
-    .values({
-      conversationId: input.conversationId,
-      reason: input.reason.slice(0, 500),
-      summary: input.summary.slice(0, 2000),
-      priority: input.priority,
-      agent: input.agent,
-      ticketId: input.ticketId ?? null,
-    })
-    .returning();
-  const [conversation] = await tx
-    .update(conversations)
-    .set({ status: "waiting_human" })
-    .where(eq(conversations.id, input.conversationId))
-    .returning();
+  const row = await openEscalation(tx, input);
+  const conversation = await markWaitingForHuman(tx, input.conversationId);
   await batch.append(tx, input.conversationId, "escalation", {
-    escalationId: row!.id,
+    escalationId: row.id,
     note: input.reason,
     priority: input.priority,
   });
@@ -44,10 +31,10 @@ export async function escalateConversation(
   const { mode } = await getAssignmentSettings(tx);
   const [assignee] = mode === "auto" ? await availableOperators(tx) : [];
   if (assignee) {
-    await tx.update(escalations).set({ assignedTo: assignee.id, assignedAt: new Date() }).where(eq(escalations.id, row!.id));
-    await batch.append(tx, input.conversationId, "assignment", { escalationId: row!.id, operatorId: assignee.id, note: `Assigned to ${assignee.name}` });
+    await offer(tx, row.id, assignee.id);
+    await batch.append(tx, input.conversationId, "assignment", { escalationId: row.id, operatorId: assignee.id, note: `Assigned to ${assignee.name}` });
   } else if (!(await anyOperatorOnline(tx))) {
-    await keepForLater(tx, batch, row!, conversation!.customerId);
+    await keepForLater(tx, batch, row, conversation.customerId);
   }
-  return row!;
+  return row;
 }

@@ -42,6 +42,13 @@ export interface InboxEvent {
   at: string;
 }
 
+/** An operator's sessions or rights changed: every instance re-checks that operator's open sockets. */
+export interface SessionEvent {
+  operatorId: string;
+  reason: string;
+  at: string;
+}
+
 /** Every topic on the bus, declared once. The key is the topic prefix; the id completes it. */
 export interface Topics {
   conversation: ConversationEvent;
@@ -49,6 +56,8 @@ export interface Topics {
   inbox: InboxEvent;
   /** Changes to one ticket, for anyone viewing it. */
   ticket: InboxEvent;
+  /** Revocations, id "all". */
+  session: SessionEvent;
 }
 
 export type TopicName = keyof Topics;

@@ -1,45 +1,117 @@
 import type { IncomingMessage, Server } from "node:http";
 import { randomUUID } from "node:crypto";
 import { GraphQLError, type ExecutionArgs } from "graphql";
-import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Actor } from "../auth/actor.ts";
-import { resolveActor, type Credentials } from "../auth/resolve-actor.ts";
+import { CUSTOMER_COOKIE, readCookie, resolveSession, type Credentials, type ResolvedSession } from "../auth/resolve-actor.ts";
+import { OPERATOR_COOKIE } from "../operators/service.ts";
 import type { Services } from "../services.ts";
+import { clientAddress, originAllowed, type TrustFn } from "../http/edge.ts";
 import type { TandemYoga } from "./yoga.ts";
 
-interface SocketExtra {
-  actor?: Actor;
-  credentials?: Credentials;
+/** Close code for a session that no longer holds (signed out, disabled, demoted, expired). */
+export const SESSION_REVOKED = CloseCode.Forbidden; // 4403
+
+interface Connection {
+  socket: WebSocket;
+  address: string;
   requestId: string;
-  subscriptions: Set<string>;
+  credentials?: Credentials;
+  session?: ResolvedSession;
+  /** Subscriptions counted against the cap from the moment they are asked for, so a burst cannot overshoot it. */
+  operations: Set<string>;
+  expiry?: NodeJS.Timeout;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Two sessions grant the same rights: same person, same role, same password state. */
+function sameRights(a: Actor, b: Actor): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "operator" && b.kind === "operator") return a.operatorId === b.operatorId && a.role === b.role && !!a.mustChangePassword === !!b.mustChangePassword;
+  if (a.kind === "customer" && b.kind === "customer") return a.conversationId === b.conversationId;
+  return true;
 }
 
 /**
  * graphql-ws on the same port and path as HTTP GraphQL. Every operation runs through
- * yoga.getEnveloped, so armor limits, masking and the context are the very plugins HTTP uses.
- * Only the graphql-transport-ws subprotocol is served.
+ * yoga.getEnveloped, so armor limits, masking, introspection rules and the context are the very
+ * plugins HTTP uses. Only the graphql-transport-ws subprotocol is served.
+ *
+ * A socket's session is checked again on every operation, and every instance re-checks an
+ * operator's sockets the moment a revocation for them is published on the bus (sign-out,
+ * disable, role change, password reset): a session that no longer holds closes with 4403.
  */
-export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, services: Services) {
+export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, services: Services, trust: TrustFn) {
+  const { config, log } = services;
+  const perAddress = new Map<string, number>();
+  const connections = new Map<WebSocket, Connection>();
+
   const wss = new WebSocketServer({
     server: httpServer,
     path: yoga.graphqlEndpoint,
     maxPayload: 64 * 1024,
-    // Refuse the handshake outright unless the client speaks graphql-transport-ws; the legacy
-    // subscriptions-transport-ws protocol ("graphql-ws") is unmaintained and is not served.
     verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
       const offered = String(info.req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
-      if (offered.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)) done(true);
-      else done(false, 400, `Use the ${GRAPHQL_TRANSPORT_WS_PROTOCOL} subprotocol`);
+      // The legacy subscriptions-transport-ws protocol ("graphql-ws") is unmaintained and is not served.
+      if (!offered.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)) return done(false, 400, `Use the ${GRAPHQL_TRANSPORT_WS_PROTOCOL} subprotocol`);
+      // A browser socket that carries a session cookie must come from an allowed origin (no cross-site WebSocket hijacking).
+      const cookies = info.req.headers.cookie;
+      const hasSession = !!(readCookie(cookies, OPERATOR_COOKIE) || readCookie(cookies, CUSTOMER_COOKIE));
+      if (hasSession && !originAllowed(info.req.headers.origin, info.req, config, trust)) return done(false, 403, "Origin not allowed");
+      const address = clientAddress(info.req, trust);
+      if ((perAddress.get(address) ?? 0) >= config.limits.maxSocketsPerAddress) return done(false, 429, "Too many connections from this address");
+      done(true);
     },
   });
-  const extras = new WeakMap<object, SocketExtra>();
-  const extraOf = (ctx: { extra: object }) => {
-    let extra = extras.get(ctx.extra);
-    if (!extra) extras.set(ctx.extra, (extra = { requestId: randomUUID(), subscriptions: new Set() }));
-    return extra;
+
+  wss.on("connection", (socket: WebSocket, req: IncomingMessage) => {
+    const address = clientAddress(req, trust);
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    connections.set(socket, { socket, address, requestId: randomUUID(), operations: new Set() });
+    socket.once("close", () => {
+      const conn = connections.get(socket);
+      if (conn?.expiry) clearTimeout(conn.expiry);
+      connections.delete(socket);
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) perAddress.delete(address);
+      else perAddress.set(address, left);
+    });
+  });
+
+  const connOf = (ctx: { extra: { socket: WebSocket } }) => connections.get(ctx.extra.socket);
+
+  const revoke = (conn: Connection, reason: string) => {
+    log.info({ requestId: conn.requestId, reason }, "socket session no longer valid; closing");
+    conn.socket.close(SESSION_REVOKED, "Forbidden");
   };
+
+  /** Re-reads the session behind the socket; closes it if it no longer holds or grants different rights. */
+  const recheck = async (conn: Connection): Promise<ResolvedSession | null> => {
+    if (!conn.credentials || !conn.session) return null;
+    const fresh = await resolveSession(services.db, conn.credentials);
+    if (fresh === "invalid" || !sameRights(conn.session.actor, fresh.actor)) {
+      revoke(conn, fresh === "invalid" ? "revoked" : "rights changed");
+      return null;
+    }
+    conn.session = fresh;
+    return fresh;
+  };
+
+  // One listener per instance: a revocation published anywhere reaches this instance's sockets.
+  const revocations = services.bus.subscribe("session", "all");
+  void (async () => {
+    for await (const event of revocations) {
+      for (const conn of connections.values()) {
+        const actor = conn.session?.actor;
+        if (actor?.kind === "operator" && actor.operatorId === event.operatorId) {
+          await recheck(conn).catch((err) => log.warn({ err }, "socket session re-check failed"));
+        }
+      }
+    }
+  })();
 
   const disposable = useServer(
     {
@@ -47,54 +119,79 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
       execute: (args: ExecutionArgs) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
       subscribe: (args: ExecutionArgs) => (args.rootValue as { subscribe: (a: ExecutionArgs) => never }).subscribe(args),
       onConnect: async (ctx) => {
+        const conn = connOf(ctx);
+        if (!conn) return false;
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
-        const token = typeof params.token === "string" ? params.token : undefined;
+        const token = typeof params.token === "string" ? params.token.slice(0, 300) : undefined;
         const credentials = { bearer: token, cookieHeader: ctx.extra.request.headers.cookie };
-        const actor = await resolveActor(services.db, credentials);
+        const session = await resolveSession(services.db, credentials);
         // false closes the socket with 4403 Forbidden.
-        if (actor === "invalid") return false;
-        extraOf(ctx).actor = actor;
-        extraOf(ctx).credentials = credentials;
+        if (session === "invalid") return false;
+        conn.credentials = credentials;
+        conn.session = session;
+        if (session.expiresAt) {
+          const ms = Math.min(MAX_TIMER_MS, Math.max(0, session.expiresAt.getTime() - Date.now()));
+          conn.expiry = setTimeout(() => void recheck(conn), Math.min(MAX_TIMER_MS, ms + 50));
+          conn.expiry.unref();
+        }
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
-        const extra = extraOf(ctx);
-        if (extra.subscriptions.size >= services.config.limits.maxSubscriptionsPerSocket) {
-          return [
-            new GraphQLError("Too many subscriptions on one connection.", { extensions: { code: "RATE_LIMITED" } }),
-          ];
+        const conn = connOf(ctx);
+        if (!conn) return [new GraphQLError("The connection is closing.", { extensions: { code: "UNAUTHENTICATED" } })];
+        // Reserve the slot before anything asynchronous, so a burst of subscribes cannot overshoot the cap.
+        if (conn.operations.size >= config.limits.maxSubscriptionsPerSocket) {
+          return [new GraphQLError("Too many subscriptions on one connection.", { extensions: { code: "RATE_LIMITED" } })];
         }
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          actor: extra.actor,
-          credentials: extra.credentials,
-          requestId: extra.requestId,
-          clientIp: ctx.extra.request.socket.remoteAddress ?? "unknown",
-        });
-        let document;
+        conn.operations.add(id);
         try {
-          document = parse(payload.query);
+          // Every operation re-checks the session: a revoked one is refused and the socket closed.
+          const session = await recheck(conn);
+          if (!session) {
+            conn.operations.delete(id);
+            return [new GraphQLError("Your session has ended. Sign in again.", { extensions: { code: "UNAUTHENTICATED" } })];
+          }
+          const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+            ...ctx,
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            params: payload,
+            actor: session.actor,
+            credentials: conn.credentials,
+            requestId: conn.requestId,
+            clientIp: conn.address,
+          });
+          let document;
+          try {
+            document = parse(payload.query);
+          } catch (error) {
+            conn.operations.delete(id);
+            return [error instanceof GraphQLError ? error : new GraphQLError("Could not parse the document.", { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
+          }
+          const args = {
+            schema,
+            operationName: payload.operationName,
+            document,
+            variableValues: payload.variables,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe },
+          };
+          const errors = validate(args.schema, args.document);
+          if (errors.length) {
+            conn.operations.delete(id);
+            return errors;
+          }
+          return args;
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError("Could not parse the document.")];
+          conn.operations.delete(id);
+          throw error;
         }
-        const args = {
-          schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        extra.subscriptions.add(id);
-        return args;
       },
       onComplete: (ctx, id) => {
-        extraOf(ctx).subscriptions.delete(id);
+        connOf(ctx)?.operations.delete(id);
+      },
+      onError: (ctx, id) => {
+        connOf(ctx)?.operations.delete(id);
       },
     },
     wss,
@@ -102,8 +199,11 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
 
   return {
     wss,
+    /** Open sockets on this instance (for tests and metrics). */
+    connectionCount: () => connections.size,
     /** Going-away (1001) tells clients to reconnect, possibly to another instance. */
     async close() {
+      await revocations.return();
       for (const socket of wss.clients as Set<WebSocket>) socket.close(1001, "Server shutting down");
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

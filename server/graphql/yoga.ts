@@ -2,12 +2,14 @@ import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import type { IncomingMessage } from "node:http";
-import { GraphQLError } from "graphql";
+import { GraphQLError, visit, type DocumentNode } from "graphql";
+import { assertCleanStrings } from "../policy/input.ts";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Actor } from "../auth/actor.ts";
 import { bearerFrom, resolveActor, type Credentials } from "../auth/resolve-actor.ts";
 import { AppError, unauthenticated } from "../errors.ts";
 import type { Services } from "../services.ts";
+import { clientAddress, originAllowed, type TrustFn } from "../http/edge.ts";
 import type { GraphQLContext } from "./context.ts";
 import { buildSchema } from "./schema.ts";
 
@@ -25,7 +27,7 @@ export interface ServerContext {
 
 export type TandemYoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
-export function createGraphQLServer(services: Services): TandemYoga {
+export function createGraphQLServer(services: Services, trust: TrustFn = () => false): TandemYoga {
   const { config, log } = services;
   const plugins: Plugin[] = [
     // Cookie-authenticated browsers must prove the request is not a cross-site form post.
@@ -40,10 +42,18 @@ export function createGraphQLServer(services: Services): TandemYoga {
     }),
   ];
   if (!config.graphql.introspection) plugins.push(useDisableIntrospection());
+  plugins.push(useInputFloor(), useRefusalCodes());
 
   return createYoga<ServerContext, GraphQLContext>({
     schema: buildSchema(),
     graphqlEndpoint: "/graphql",
+    // Only the app's own origin and CORS_ORIGINS get CORS headers; any other origin gets none, so browsers refuse.
+    cors: (request, serverContext) => {
+      const origin = request.headers.get("origin");
+      const req = (serverContext as ServerContext).req;
+      if (!origin || !req || !originAllowed(origin, req, config, trust)) return false;
+      return { origin: [origin], credentials: true, methods: ["GET", "POST", "OPTIONS"], allowedHeaders: ["content-type", "authorization", CSRF_HEADER] };
+    },
     graphiql: config.graphql.introspection ? { subscriptionsProtocol: "WS" } : false,
     landingPage: false,
     logging: {
@@ -77,7 +87,7 @@ export function createGraphQLServer(services: Services): TandemYoga {
         if (resolved === "invalid") throw unauthenticated("The token is invalid or has been revoked.");
         actor = resolved;
       }
-      const clientIp = initial.clientIp ?? initial.req?.socket.remoteAddress ?? "unknown";
+      const clientIp = initial.clientIp ?? (initial.req ? clientAddress(initial.req, trust) : "unknown");
       return { actor, credentials, services, requestId, clientIp, log: log.child({ requestId }), signal: initial.request?.signal };
     },
   });
@@ -94,4 +104,61 @@ function withInputCode(error: GraphQLError): GraphQLError {
     originalError: error.originalError,
     extensions: { ...error.extensions, code: "BAD_USER_INPUT" },
   });
+}
+
+/**
+ * The floor under every field's own validation: no string argument (variable or literal) longer
+ * than MAX_ANY_STRING or carrying a control or direction-override character reaches a resolver.
+ * Domain functions apply tighter limits; this covers every field, including future ones.
+ */
+function useInputFloor(): Plugin {
+  const check = (args: { document: DocumentNode; variableValues?: Record<string, unknown> | null }) => {
+    assertCleanStrings(args.variableValues ?? {}, "variables");
+    visit(args.document, {
+      StringValue(node) {
+        assertCleanStrings(node.value, "argument");
+      },
+    });
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      try {
+        check(args);
+      } catch (error) {
+        setResultAndStopExecution({ errors: [error as GraphQLError] });
+      }
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      try {
+        check(args);
+      } catch (error) {
+        setResultAndStopExecution({ errors: [error as GraphQLError] });
+      }
+    },
+  };
+}
+
+/** Refusals raised by validation rules (armor's cost, depth and alias limits, introspection) carry a code like every other error. */
+function useRefusalCodes(): Plugin {
+  return {
+    onValidate() {
+      return ({ result, setResult }) => {
+        if (!result.length) return;
+        setResult(
+          result.map((error) =>
+            error.extensions.code
+              ? error
+              : new GraphQLError(error.message, {
+                  nodes: error.nodes,
+                  source: error.source,
+                  positions: error.positions,
+                  path: error.path,
+                  originalError: error.originalError,
+                  extensions: { ...error.extensions, code: "GRAPHQL_VALIDATION_FAILED" },
+                }),
+          ),
+        );
+      };
+    },
+  };
 }

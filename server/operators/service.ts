@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { and, asc, eq, gt, isNull, ne } from "drizzle-orm";
 import { z } from "zod";
 import { operatorSessions, operators, type Availability, type Operator, type OperatorRole } from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
@@ -7,7 +9,9 @@ import { generateToken, hashToken } from "../auth/tokens.ts";
 import type { Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import { AppError, badInput, conflict, forbidden, notFound, unauthenticated } from "../errors.ts";
-import { DUMMY_HASH, hashPassword, verifyPassword } from "./passwords.ts";
+import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "./passwords.ts";
+import type { RateLimits } from "../auth/rate-limit.ts";
+import { cleanText } from "../policy/input.ts";
 import { touchOperator } from "./presence.ts";
 
 export const OPERATOR_COOKIE = "tandem_op";
@@ -15,8 +19,15 @@ export const SESSION_TTL_MS = 12 * 60 * 60_000;
 
 export type OperatorActor = Extract<Actor, { kind: "operator" }>;
 
-export function requireOperator(actor: Actor): OperatorActor {
-  if (actor.kind === "operator") return actor;
+/**
+ * The operator behind the actor. One whose password was generated or reset by an admin may only
+ * change it (and sign out) until they do: pass `allowPasswordChange` for those two operations.
+ */
+export function requireOperator(actor: Actor, opts: { allowPasswordChange?: boolean } = {}): OperatorActor {
+  if (actor.kind === "operator") {
+    if (actor.mustChangePassword && !opts.allowPasswordChange) throw forbidden("Change your password before doing anything else.");
+    return actor;
+  }
   if (actor.kind === "anonymous") throw unauthenticated("Sign in as an operator.");
   throw forbidden("Only operators can do that.");
 }
@@ -27,35 +38,130 @@ export function requireAdmin(actor: Actor): OperatorActor {
   return op;
 }
 
-/** Signs in with email and password; returns a new session token (only its hash is stored). */
-export async function signIn(db: Queryable, email: string, password: string, now = new Date()): Promise<{ token: string; operator: Operator }> {
-  const [op] = await db.select().from(operators).where(eq(operators.email, email.trim().toLowerCase())).limit(1);
+export interface OperatorDomainDeps {
+  db: Queryable;
+  bus: EventBus;
+  rateLimits: RateLimits;
+  sessionTtlMs?: number;
+}
+
+/** Tells every instance that this operator's sessions or rights changed: open sockets re-check at once. */
+export function announceRevocation(bus: EventBus, operatorId: string, reason: string): void {
+  bus.publish("session", "all", { operatorId, reason, at: new Date().toISOString() });
+}
+
+/** Past this many recent failures for one account, each further attempt waits a little longer (never refused). */
+const SLOW_AFTER_FAILURES = 5;
+const MAX_SLOWDOWN_MS = 2_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Signs in with email and password; returns a new session token (only its hash is stored).
+ * Limits, in this order: input lengths; attempts per client address whatever the email
+ * (password spraying); attempts per address and email (guessing one account); then a slow-down
+ * per account that grows with its recent failures from anywhere, which delays but never refuses,
+ * so someone else's failures cannot lock the owner out. At most MAX_CONCURRENT_PASSWORD_HASHES
+ * hashes run at once.
+ */
+export async function signIn(
+  deps: OperatorDomainDeps,
+  input: { email: unknown; password: unknown },
+  caller: { clientIp: string },
+  now = new Date(),
+): Promise<{ token: string; operator: Operator }> {
+  const email = cleanText(input.email, "email", 254).trim().toLowerCase();
+  const password = cleanText(input.password, "password", 1024);
+  await deps.rateLimits.signInAddress.take(caller.clientIp);
+  await deps.rateLimits.signIn.take(`${caller.clientIp}:${email}`);
+  const failures = deps.rateLimits.signInFailures.get(email);
+  if (failures > SLOW_AFTER_FAILURES) await sleep(Math.min(MAX_SLOWDOWN_MS, 100 * 2 ** Math.min(5, failures - SLOW_AFTER_FAILURES)));
+  const [op] = await deps.db.select().from(operators).where(eq(operators.email, email)).limit(1);
   const ok = await verifyPassword(password, op?.passwordHash ?? DUMMY_HASH);
-  if (!op || !ok || op.disabled) throw new AppError("UNAUTHENTICATED", "Wrong email or password.");
+  if (!op || !ok || op.disabled) {
+    deps.rateLimits.signInFailures.add(email);
+    throw new AppError("UNAUTHENTICATED", "Wrong email or password.");
+  }
+  deps.rateLimits.signInFailures.clear(email);
   const token = generateToken("os");
-  await db.insert(operatorSessions).values({ tokenHash: hashToken(token), operatorId: op.id, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
+  await deps.db
+    .insert(operatorSessions)
+    .values({ tokenHash: hashToken(token), operatorId: op.id, expiresAt: new Date(now.getTime() + (deps.sessionTtlMs ?? SESSION_TTL_MS)) });
   // Signing in means being at work: the operator shows as online until they say otherwise.
-  const [online] = await db.update(operators).set({ availability: "online", lastSeenAt: now }).where(eq(operators.id, op.id)).returning();
+  const patch: Partial<Operator> = { availability: "online", lastSeenAt: now };
+  if (needsRehash(op.passwordHash)) patch.passwordHash = await hashPassword(password);
+  const [online] = await deps.db.update(operators).set(patch).where(eq(operators.id, op.id)).returning();
   return { token, operator: online ?? op };
 }
 
-export async function signOut(db: Queryable, token: string, now = new Date()): Promise<void> {
-  const [session] = await db.update(operatorSessions).set({ revokedAt: now }).where(eq(operatorSessions.tokenHash, hashToken(token))).returning();
-  if (session) await db.update(operators).set({ availability: "offline" }).where(eq(operators.id, session.operatorId));
+export async function signOut(deps: { db: Queryable; bus: EventBus }, token: string, now = new Date()): Promise<void> {
+  const [session] = await deps.db.update(operatorSessions).set({ revokedAt: now }).where(eq(operatorSessions.tokenHash, hashToken(token))).returning();
+  if (!session) return;
+  await deps.db.update(operators).set({ availability: "offline" }).where(eq(operators.id, session.operatorId));
+  announceRevocation(deps.bus, session.operatorId, "signed-out");
 }
 
-/** The operator behind a live session token, or null (unknown, expired, revoked, or disabled). */
-export async function findOperatorBySession(db: Queryable, token: string, now = new Date()): Promise<Operator | null> {
+/** The operator behind a live session token and when the session ends, or null (unknown, expired, revoked, or disabled). */
+export async function findOperatorBySession(db: Queryable, token: string, now = new Date()): Promise<{ operator: Operator; expiresAt: Date } | null> {
   if (!token.startsWith("os_") || token.length > 200) return null;
   const [row] = await db
-    .select({ operator: operators })
+    .select({ operator: operators, expiresAt: operatorSessions.expiresAt })
     .from(operatorSessions)
     .innerJoin(operators, eq(operators.id, operatorSessions.operatorId))
     .where(and(eq(operatorSessions.tokenHash, hashToken(token)), isNull(operatorSessions.revokedAt), gt(operatorSessions.expiresAt, now)))
     .limit(1);
   if (!row || row.operator.disabled) return null;
   await touchOperator(db, row.operator, now);
-  return row.operator;
+  return row;
+}
+
+const newPassword = (field: string) => (value: unknown) => {
+  const password = cleanText(value, field, 1024);
+  if (password.length < 12) throw badInput(`${field} must be at least 12 characters.`, field);
+  return password;
+};
+
+/** An operator changes their own password; their other sessions end. */
+export async function changePassword(
+  deps: { db: Queryable; bus: EventBus },
+  actor: Actor,
+  input: { currentPassword: unknown; newPassword: unknown },
+  currentToken?: string,
+): Promise<Operator> {
+  const op = requireOperator(actor, { allowPasswordChange: true });
+  const current = cleanText(input.currentPassword, "currentPassword", 1024);
+  const next = newPassword("newPassword")(input.newPassword);
+  if (next === current) throw badInput("Choose a password different from the current one.", "newPassword");
+  const [row] = await deps.db.select().from(operators).where(eq(operators.id, op.operatorId));
+  if (!row || !(await verifyPassword(current, row.passwordHash))) throw badInput("The current password is not right.", "currentPassword");
+  const [updated] = await deps.db
+    .update(operators)
+    .set({ passwordHash: await hashPassword(next), mustChangePassword: false })
+    .where(eq(operators.id, op.operatorId))
+    .returning();
+  const keep = currentToken ? hashToken(currentToken) : "";
+  await deps.db
+    .update(operatorSessions)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(operatorSessions.operatorId, op.operatorId), isNull(operatorSessions.revokedAt), ne(operatorSessions.tokenHash, keep)));
+  announceRevocation(deps.bus, op.operatorId, "password-changed");
+  return updated!;
+}
+
+/** An admin sets another operator's password: they must change it at next sign-in, and every session of theirs ends now. */
+export async function resetOperatorPassword(deps: { db: Queryable; bus: EventBus }, actor: Actor, input: { operatorId: unknown; newPassword: unknown }): Promise<Operator> {
+  requireAdmin(actor);
+  const id = cleanText(input.operatorId, "operatorId", 64);
+  if (!z.uuid().safeParse(id).success) throw badInput("operatorId must be a valid id.", "operatorId");
+  const password = newPassword("newPassword")(input.newPassword);
+  const [row] = await deps.db
+    .update(operators)
+    .set({ passwordHash: await hashPassword(password), mustChangePassword: true })
+    .where(eq(operators.id, id))
+    .returning();
+  if (!row) throw notFound("Operator");
+  await deps.db.update(operatorSessions).set({ revokedAt: new Date() }).where(and(eq(operatorSessions.operatorId, id), isNull(operatorSessions.revokedAt)));
+  announceRevocation(deps.bus, id, "password-reset");
+  return row;
 }
 
 const newOperator = z.object({
@@ -65,9 +171,14 @@ const newOperator = z.object({
   password: z.string().min(12, "password must be at least 12 characters").max(200),
 });
 
-export async function createOperator(db: Queryable, actor: Actor, input: { email: string; name: string; role: OperatorRole; password: string }): Promise<Operator> {
+export async function createOperator(db: Queryable, actor: Actor, input: { email: unknown; name: unknown; role: OperatorRole; password: unknown }): Promise<Operator> {
   requireAdmin(actor);
-  const parsed = newOperator.safeParse(input);
+  const parsed = newOperator.safeParse({
+    email: cleanText(input.email, "email", 254).trim(),
+    name: cleanText(input.name, "name", 100),
+    role: input.role,
+    password: cleanText(input.password, "password", 1024),
+  });
   if (!parsed.success) throw badInput(parsed.error.issues[0]!.message, String(parsed.error.issues[0]!.path[0]));
   const [row] = await db
     .insert(operators)
@@ -78,13 +189,21 @@ export async function createOperator(db: Queryable, actor: Actor, input: { email
   return row;
 }
 
-export async function updateOperator(db: Queryable, actor: Actor, id: string, patch: { role?: OperatorRole; disabled?: boolean; capacity?: number }): Promise<Operator> {
+export async function updateOperator(
+  { db, bus }: { db: Queryable; bus: EventBus },
+  actor: Actor,
+  id: string,
+  patch: { role?: OperatorRole; disabled?: boolean; capacity?: number },
+): Promise<Operator> {
   const admin = requireAdmin(actor);
+  if (typeof id !== "string" || !z.uuid().safeParse(id).success) throw badInput("id must be a valid id.", "id");
   if (id === admin.operatorId && (patch.disabled || patch.role === "operator")) throw conflict("You cannot disable or demote yourself.");
   if (patch.capacity !== undefined && (!Number.isInteger(patch.capacity) || patch.capacity < 1 || patch.capacity > 50)) throw badInput("capacity is 1 to 50.", "capacity");
   const [row] = await db.update(operators).set(patch).where(eq(operators.id, id)).returning();
   if (!row) throw notFound("Operator");
   if (patch.disabled) await db.update(operatorSessions).set({ revokedAt: new Date() }).where(eq(operatorSessions.operatorId, id));
+  // Disabled or with other rights: every open socket of theirs re-checks (and closes) now.
+  if (patch.disabled || patch.role) announceRevocation(bus, id, patch.disabled ? "disabled" : "role-changed");
   return row;
 }
 
@@ -101,11 +220,24 @@ export async function listOperators(db: Queryable, actor: Actor): Promise<Operat
   return db.select().from(operators).orderBy(asc(operators.name));
 }
 
-/** The seed's admin: its password comes from ADMIN_PASSWORD or is generated and printed once. */
-export async function ensureAdmin(db: Queryable, email: string, password?: string): Promise<{ email: string; password: string } | null> {
+/**
+ * The first admin, on the first start of an empty database. Its password comes from
+ * ADMIN_PASSWORD, or is generated: then it is written to a file only its owner can read (never
+ * to the log or the terminal) and must be changed at first sign-in.
+ */
+export async function ensureAdmin(db: Queryable, email: string, password: string | undefined, secretsDir: string): Promise<{ email: string; passwordFile: string | null } | null> {
   const [existing] = await db.select({ id: operators.id }).from(operators).limit(1);
   if (existing) return null;
-  const secret = password ?? randomBytes(12).toString("base64url");
-  await db.insert(operators).values({ email, name: "Admin", role: "admin", passwordHash: await hashPassword(secret) }).onConflictDoNothing();
-  return { email, password: secret };
+  const secret = password ?? randomBytes(18).toString("base64url");
+  const [created] = await db
+    .insert(operators)
+    .values({ email, name: "Admin", role: "admin", passwordHash: await hashPassword(secret), mustChangePassword: !password })
+    .onConflictDoNothing()
+    .returning();
+  if (!created || password) return { email, passwordFile: null };
+  await mkdir(secretsDir, { recursive: true, mode: 0o700 });
+  const passwordFile = path.resolve(secretsDir, "initial-admin-password");
+  await writeFile(passwordFile, `${secret}\n`, { mode: 0o600 });
+  await chmod(passwordFile, 0o600);
+  return { email, passwordFile };
 }

@@ -3,7 +3,8 @@ import { fileURLToPath } from "node:url";
 import { and, asc, eq } from "drizzle-orm";
 import { conversationEvents } from "../../drizzle/schema.ts";
 import { seedCustomers } from "../../drizzle/seed-data.ts";
-import { sendCustomerMessage, startConversation } from "../../server/conversations/service.ts";
+import { sendCustomerMessage } from "../../server/conversations/service.ts";
+import { startLinkedConversation } from "../support/app.ts";
 import type { Services } from "../../server/services.ts";
 
 export interface Utterance {
@@ -30,7 +31,7 @@ export function loadUtterances(): Utterance[] {
 
 /** Runs one utterance as a new customer message through the app's own runner and reads the stored events. */
 export async function evaluateOne(services: Services, utterance: Utterance): Promise<Outcome> {
-  const { conversation } = await startConversation(services, { customerEmail: seedCustomers[0].email, verified: true });
+  const { conversation } = await startLinkedConversation(services, seedCustomers[0].email);
   const actor = { kind: "customer" as const, conversationId: conversation.id };
   await sendCustomerMessage(services.conversationDeps, actor, { conversationId: conversation.id, content: utterance.text, clientMessageId: "eval" });
   await services.runner.idle();

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { latestHandBack } from "../../server/ai/context.ts";
 import { after, before, describe, test } from "node:test";
 import { asc, eq } from "drizzle-orm";
 import { escalations, messages } from "../../drizzle/schema.ts";
 import { operatorTypeDefs } from "../../server/graphql/operators/type-defs.ts";
-import { eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
+import { HISTORY, eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
 import { assemble, collect } from "../support/collect.ts";
 import { newOperator, signInAs } from "../support/operators.ts";
 
@@ -154,7 +155,7 @@ describe("handling escalations", () => {
     assert.equal(nudges.filter((n) => n.conversationId === conv.id && n.reason === "started").length, 1, "only the first event nudges");
   });
 
-  test("claim, reply, hand back with a note that the agent reads, then resolve", async () => {
+  test("claim, reply, hand back with a note that the agent reads and the customer never sees, then resolve", async () => {
     const { conv, escalationId } = await escalatedConversation();
     const op = await newOperator(t, "Olivia");
     const live = collect(t.ws(conv.token), conv.id, 0);
@@ -167,19 +168,27 @@ describe("handling escalations", () => {
     assert.equal(reply.data!.sendOperatorMessage.message.authorName, "Olivia");
     await eventually(() => live.events.find((e) => e.message?.role === "OPERATOR"), 5000, "the customer to see the operator's reply");
 
-    const back = await t.gql<{ handBackToAgent: { status: string; currentAgent: string } }>(
-      HAND_BACK,
-      { input: { conversationId: conv.id, agent: "billing", note: "Refund for INV-1042 approved" } },
-      op.token,
-    );
+    const note = "INTERNAL: possible fraud, do not refund INV-1042";
+    const back = await t.gql<{ handBackToAgent: { status: string; currentAgent: string } }>(HAND_BACK, { input: { conversationId: conv.id, agent: "billing", note } }, op.token);
     assert.equal(back.data!.handBackToAgent.status, "OPEN");
     assert.equal(back.data!.handBackToAgent.currentAgent, "billing");
     await t.app.services.runner.idle();
     const rows = await transcript(conv.id);
     const last = rows.at(-1)!;
     assert.equal(last.authorName, "Billing");
-    assert.match(last.content, /Refund for INV-1042 approved/);
     assert.match(last.content, /Olivia/);
+    // The agent was given the note, from the structured handoff event, in the facts Tandem vouches for.
+    const beforeReply = rows.filter((m) => m.seq < last.seq);
+    const handBack = await latestHandBack(t.app.services.db, conv.id, beforeReply as never);
+    assert.deepEqual(handBack, { operatorName: "Olivia", note });
+    // The customer never reads it: not in any message, not in any event their socket receives.
+    const customerView = await t.gql<{ conversation: { messages: { edges: Array<{ node: { content: string } }> } } }>(HISTORY, { id: conv.id, last: 200 }, conv.token);
+    assert.ok(customerView.data!.conversation.messages.edges.length > 3);
+    for (const edge of customerView.data!.conversation.messages.edges) assert.ok(!edge.node.content.includes("fraud"), edge.node.content);
+    const replay = collect(t.ws(conv.token), conv.id, 0);
+    await eventually(() => (replay.events.some((e) => e.seq === last.seq) ? true : undefined), 5000, "the replay");
+    assert.ok(!JSON.stringify(replay.events).includes("fraud"));
+    replay.stop();
 
     // After the hand-back the operator no longer owns it: replies need a new takeover.
     const late = await t.gql(REPLY, { input: { conversationId: conv.id, content: "still here", clientMessageId: "op-2" } }, op.token);

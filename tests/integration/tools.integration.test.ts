@@ -6,8 +6,8 @@ import { conversationEvents, conversations, escalations, operators, ticketAudit,
 import { seedCustomers } from "../../drizzle/seed-data.ts";
 import { agents, type AgentDefinition } from "../../server/ai/agents.ts";
 import { buildTools } from "../../server/ai/tools/index.ts";
-import { startConversation } from "../../server/conversations/service.ts";
-import { startTestApp, type TestApp } from "../support/app.ts";
+
+import { startLinkedConversation, startTestApp, type TestApp } from "../support/app.ts";
 
 let t: TestApp;
 before(async () => {
@@ -19,7 +19,7 @@ const [ada, grace] = seedCustomers;
 
 /** The tools of an agent bound to a fresh conversation, called the way the AI SDK calls them. */
 async function toolsFor(agent: AgentDefinition, email: string | null = ada.email) {
-  const { conversation } = await startConversation(t.app.services, { customerEmail: email, verified: email !== null });
+  const { conversation } = await startLinkedConversation(t.app.services, email);
   const set: ToolSet = buildTools(agent, {
     db: t.app.services.db,
     bus: t.app.services.bus,

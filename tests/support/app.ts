@@ -2,6 +2,9 @@ import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { loadConfig, type Config } from "../../server/config.ts";
 import { createApp, type App, type AppOptions } from "../../server/app.ts";
+import type { Services } from "../../server/services.ts";
+import { signIdentity } from "../../server/auth/tokens.ts";
+import { startConversation as startConversationAs } from "../../server/conversations/service.ts";
 
 export const TEST_ADMIN_EMAIL = "admin@tandem.local";
 export const TEST_ADMIN_PASSWORD = "correct horse battery staple";
@@ -48,11 +51,9 @@ export async function startTestApp(
   );
   // Every test client shares 127.0.0.1; only the rate-limit test wants the real limits.
   if (!opts.realRateLimits) {
-    config.limits.rate = {
-      startConversation: { capacity: 10_000, refillMs: 1 },
-      sendMessage: { capacity: 10_000, refillMs: 1 },
-      signIn: { capacity: 10_000, refillMs: 1 },
-    };
+    for (const name of Object.keys(config.limits.rate) as Array<keyof typeof config.limits.rate>) {
+      config.limits.rate[name] = { capacity: 10_000, refillMs: 1 };
+    }
   }
   if (opts.noRefill) {
     for (const limit of Object.values(config.limits.rate)) limit.refillMs = 24 * 60 * 60_000;
@@ -115,7 +116,7 @@ export const SEND = /* GraphQL */ `
 export const EVENTS = /* GraphQL */ `
   subscription Events($conversationId: ID!, $after: Int) {
     conversationEvents(conversationId: $conversationId, after: $after) {
-      seq type status
+      seq type status note agent
       typing { role name }
       delta { messageId offset text }
       message { id seq role authorName content status clientMessageId createdAt }
@@ -158,4 +159,20 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Starts a conversation linked to a seeded customer the way a host site does: with an identity
+ * signature under the server's IDENTITY_SECRET that expires in an hour. Null: not linked.
+ */
+export async function startLinkedConversation(services: Services, email: string | null) {
+  const secret = services.config.identity.secret;
+  if (!email) return startConversationAs(services.conversationDeps, {}, { clientIp: "127.0.0.1" });
+  if (!secret) throw new Error("startLinkedConversation needs IDENTITY_SECRET");
+  const identityExpiresAt = Math.floor(Date.now() / 1000) + 3600;
+  return startConversationAs(
+    services.conversationDeps,
+    { customerEmail: email, identityExpiresAt, identitySignature: signIdentity(secret, email, identityExpiresAt) },
+    { clientIp: "127.0.0.1" },
+  );
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt } from "drizzle-orm";
 import { conversationEvents, conversations, escalations, messages, tickets } from "../../drizzle/schema.ts";
-import { createHmac } from "node:crypto";
+import { signIdentity } from "../../server/auth/tokens.ts";
 import { START_WITH_INPUT, send, type TestApp } from "./app.ts";
 
 /**
@@ -10,7 +10,8 @@ import { START_WITH_INPUT, send, type TestApp } from "./app.ts";
 export async function openChat(t: TestApp, email: string | null = "ada@example.com") {
   const services = t.app.services;
   const secret = services.config.identity.secret!;
-  const identity = email ? { customerEmail: email, identitySignature: createHmac("sha256", secret).update(email).digest("hex") } : {};
+  const identityExpiresAt = Math.floor(Date.now() / 1000) + 3600;
+  const identity = email ? { customerEmail: email, identityExpiresAt, identitySignature: signIdentity(secret, email, identityExpiresAt) } : {};
   const started = await t.gql<{ startConversation: { token: string; conversation: { id: string } } }>(
     START_WITH_INPUT,
     { input: { customerName: "Test customer", ...identity } },

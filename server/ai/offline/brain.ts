@@ -70,7 +70,7 @@ export function readSituation(prompt: LanguageModelV4Prompt, toolNames: string[]
     calledThisTurn,
     lastToolResult,
     handBack: (() => {
-      const m = /Hand-back from operator (.+?): (.*)\. Acknowledge/.exec(system);
+      const m = /Hand-back from operator (.+?): (.*)\. This note is internal/s.exec(system);
       return m ? { operator: m[1]!, note: m[2]! } : null;
     })(),
     lastTicketId: /Last case: ticket (TK-\d+)/.exec(system)?.[1] ?? null,
@@ -100,8 +100,9 @@ export function decide(s: Situation): Decision {
   if (s.lastToolResult) return afterTool(s);
   if (s.handBack) {
     const names: Record<AgentKey, string> = { triage: "Tandem's assistant", technical: "Technical Support", billing: "Billing", sales: "Sales" };
-    const note = s.handBack.note === "(no note)" ? "" : ` Their note says: "${s.handBack.note}".`;
-    return say(`Hi again, this is ${names[s.agent]}. ${s.handBack.operator} from our team passed this conversation back to me.${note} I'll take it from here. Is there anything else you need on this?`);
+    // The note is for the agent only: it shapes what comes next and is never repeated to the customer.
+    const read = s.handBack.note === "(no note)" ? "" : " I've read their notes on your case.";
+    return say(`Hi again, this is ${names[s.agent]}. ${s.handBack.operator} from our team passed this conversation back to me.${read} I'll take it from here. Is there anything else you need on this?`);
   }
   const r = s.latest;
 

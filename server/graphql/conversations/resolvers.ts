@@ -5,13 +5,13 @@ import {
   announceTyping,
   getConversationUsage,
   listMessages,
+  rateConversation,
   sendCustomerMessage,
   startConversation,
 } from "../../conversations/service.ts";
 import { streamConversationEvents } from "../../conversations/stream.ts";
 import { toMessageView, type MessageView } from "../../conversations/views.ts";
 import { badInput } from "../../errors.ts";
-import { verifyIdentity } from "../../auth/tokens.ts";
 import type { GraphQLContext } from "../context.ts";
 import { upper } from "../enum-case.ts";
 
@@ -29,6 +29,7 @@ function decodeCursor(cursor: string | null | undefined, name: string): number |
 
 const messageFields = {
   role: (m: MessageView) => upper(m.role),
+  authorType: (m: MessageView) => upper(m.authorType),
   status: (m: MessageView) => upper(m.status),
 };
 
@@ -40,28 +41,19 @@ export const conversationResolvers = {
       getConversation(ctx.services.db, ctx.actor, args.id),
   },
   Mutation: {
-    startConversation: async (
-      _: unknown,
-      args: { input?: { customerName?: string | null; customerEmail?: string | null; identitySignature?: string | null } },
-      ctx: GraphQLContext,
-    ) => {
-      await ctx.services.rateLimits.startConversation.take(ctx.clientIp);
-      const input = args.input ?? {};
-      const verified = verifyIdentity(ctx.services.config.identity.secret, input.customerEmail, input.identitySignature);
-      if (input.identitySignature && !verified) throw badInput("identitySignature does not match customerEmail.", "identitySignature");
-      return startConversation(ctx.services, { ...input, verified });
-    },
+    startConversation: (_: unknown, args: { input?: Record<string, unknown> | null }, ctx: GraphQLContext) =>
+      startConversation(ctx.services.conversationDeps, args.input ?? {}, { clientIp: ctx.clientIp }),
     setTyping: async (_: unknown, args: { conversationId: string }, ctx: GraphQLContext) => {
-      await announceTyping(ctx.services, ctx.actor, args.conversationId);
+      await announceTyping(ctx.services.conversationDeps, ctx.actor, args.conversationId);
       return true;
     },
+    rateConversation: (_: unknown, args: { input: { conversationId: string; score: number; comment?: string | null } }, ctx: GraphQLContext) =>
+      rateConversation(ctx.services.conversationDeps, ctx.actor, args.input),
     sendMessage: async (
       _: unknown,
       args: { input: { conversationId: string; content: string; clientMessageId: string } },
       ctx: GraphQLContext,
     ) => {
-      // Keyed by the authenticated conversation, so nobody can drain another customer's bucket.
-      if (ctx.actor.kind === "customer") await ctx.services.rateLimits.sendMessage.take(ctx.actor.conversationId);
       const { message, duplicate } = await sendCustomerMessage(ctx.services.conversationDeps, ctx.actor, args.input);
       return { message: toMessageView(message), duplicate };
     },
@@ -112,7 +104,12 @@ export const conversationResolvers = {
     status: (e: ConversationEvent) =>
       e.seq !== null && typeof e.payload.status === "string" ? upper(e.payload.status) : null,
     agent: (e: ConversationEvent) => (e.seq !== null && typeof e.payload.agent === "string" ? e.payload.agent : null),
-    note: (e: ConversationEvent) => (e.seq !== null && typeof e.payload.note === "string" ? e.payload.note : null),
+    // An operator's hand-back note is for the agent and the team; customers never read it.
+    note: (e: ConversationEvent, _: unknown, ctx: GraphQLContext) => {
+      if (e.seq === null) return null;
+      const note = ctx.actor.kind === "operator" ? (e.payload.operatorNote ?? e.payload.note) : e.payload.note;
+      return typeof note === "string" ? note : null;
+    },
     tool: (e: ConversationEvent) => (e.type === "tool_result" ? String(e.payload.tool) : null),
     toolOutput: (e: ConversationEvent, _: unknown, ctx: GraphQLContext) =>
       e.type === "tool_result" && ctx.actor.kind === "operator" ? JSON.stringify(e.payload.output).slice(0, 4000) : null,

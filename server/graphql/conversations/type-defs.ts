@@ -60,12 +60,21 @@ export const conversationTypeDefs = /* GraphQL */ `
     costUsd: Float!
   }
 
+  "Who wrote a message: label AI replies as such."
+  enum AuthorType {
+    AI
+    HUMAN
+    SYSTEM
+  }
+
   type Message {
     id: ID!
     conversationId: ID!
     "The seq of the event that created this message."
     seq: Int!
     role: MessageRole!
+    "AI for agent replies, HUMAN for customers and operators, SYSTEM for Tandem's own notices."
+    authorType: AuthorType!
     "Agent key or operator id; null for customer and system messages."
     author: String
     authorName: String
@@ -158,8 +167,19 @@ export const conversationTypeDefs = /* GraphQL */ `
     customerName: String
     "Links the conversation to this customer's account, but only with a valid identitySignature."
     customerEmail: String
-    "HMAC-SHA256 of the lower-cased customerEmail with the server's IDENTITY_SECRET, hex-encoded, computed by your backend."
+    "When identitySignature stops being valid, in Unix seconds; at most 7 days ahead."
+    identityExpiresAt: Int
+    """
+    hex(HMAC-SHA256(IDENTITY_SECRET, "<lower-cased customerEmail>:<identityExpiresAt>")), computed by your backend.
+    """
     identitySignature: String
+  }
+
+  input RateConversationInput {
+    conversationId: ID!
+    "1 (very unhappy) to 5 (very happy)."
+    score: Int!
+    comment: String
   }
 
   type StartConversationPayload {
@@ -189,6 +209,8 @@ export const conversationTypeDefs = /* GraphQL */ `
   type Mutation {
     startConversation(input: StartConversationInput): StartConversationPayload!
     sendMessage(input: SendMessageInput!): SendMessagePayload!
+    "The customer rates their resolved conversation (CSAT). All a resolved conversation's token may still change."
+    rateConversation(input: RateConversationInput!): Conversation!
     "Tells the other side you are typing. Send it at most every few seconds while typing."
     setTyping(conversationId: ID!): Boolean!
   }

@@ -10,8 +10,10 @@ import {
 import { toMessageView } from "../../conversations/views.ts";
 import type { InboxEvent } from "../../events/types.ts";
 import {
+  changePassword,
   createOperator,
   listOperators,
+  resetOperatorPassword,
   requireOperator,
   setAvailability,
   signIn,
@@ -29,13 +31,16 @@ import { operators } from "../../../drizzle/schema.ts";
 import { notFound } from "../../errors.ts";
 
 
+/** The operator session token this request presented (bearer or cookie). */
+const sessionToken = (ctx: GraphQLContext) => ctx.credentials.bearer ?? readCookie(ctx.credentials.cookieHeader, OPERATOR_COOKIE);
+
 /** What an Escalation field resolves from: the row, its conversation, and the customer's email if linked. */
 type EscalationParent = { escalation: Escalation; conversation: Conversation; customerEmail: string | null };
 
 export const operatorResolvers = {
   Query: {
     me: async (_: unknown, __: unknown, ctx: GraphQLContext) => {
-      const op = requireOperator(ctx.actor);
+      const op = requireOperator(ctx.actor, { allowPasswordChange: true });
       const [row] = await ctx.services.db.select().from(operators).where(eq(operators.id, op.operatorId));
       if (!row) throw notFound("Operator");
       return row;
@@ -47,16 +52,18 @@ export const operatorResolvers = {
     operators: (_: unknown, __: unknown, ctx: GraphQLContext) => listOperators(ctx.services.db, ctx.actor),
   },
   Mutation: {
-    signIn: async (_: unknown, args: { email: string; password: string }, ctx: GraphQLContext) => {
-      await ctx.services.rateLimits.signIn.take(`${ctx.clientIp}:${args.email.trim().toLowerCase()}`);
-      return signIn(ctx.services.db, args.email, args.password);
-    },
+    signIn: (_: unknown, args: { email: string; password: string }, ctx: GraphQLContext) =>
+      signIn(ctx.services.operatorDeps, args, { clientIp: ctx.clientIp }),
     signOut: async (_: unknown, __: unknown, ctx: GraphQLContext) => {
-      requireOperator(ctx.actor);
-      const token = ctx.credentials.bearer ?? readCookie(ctx.credentials.cookieHeader, OPERATOR_COOKIE);
-      if (token) await signOut(ctx.services.db, token);
+      requireOperator(ctx.actor, { allowPasswordChange: true });
+      const token = sessionToken(ctx);
+      if (token) await signOut(ctx.services, token);
       return true;
     },
+    changePassword: (_: unknown, args: { currentPassword: string; newPassword: string }, ctx: GraphQLContext) =>
+      changePassword(ctx.services, ctx.actor, args, sessionToken(ctx)),
+    resetOperatorPassword: (_: unknown, args: { operatorId: string; newPassword: string }, ctx: GraphQLContext) =>
+      resetOperatorPassword(ctx.services, ctx.actor, args),
     claimEscalation: async (_: unknown, args: { id: string }, ctx: GraphQLContext): Promise<EscalationParent> => {
       const escalation = await claimEscalation(ctx.services.conversationDeps, ctx.actor, args.id);
       const conversation = await getConversation(ctx.services.db, ctx.actor, escalation.conversationId);
@@ -77,7 +84,7 @@ export const operatorResolvers = {
     createOperator: (_: unknown, args: { input: { email: string; name: string; role: "OPERATOR" | "ADMIN"; password: string } }, ctx: GraphQLContext) =>
       createOperator(ctx.services.db, ctx.actor, { ...args.input, role: lower(args.input.role) }),
     updateOperator: (_: unknown, args: { id: string; input: { role?: "OPERATOR" | "ADMIN"; disabled?: boolean; capacity?: number } }, ctx: GraphQLContext) =>
-      updateOperator(ctx.services.db, ctx.actor, args.id, {
+      updateOperator(ctx.services, ctx.actor, args.id, {
         ...(args.input.role ? { role: lower(args.input.role) } : {}),
         ...(args.input.disabled !== undefined && args.input.disabled !== null ? { disabled: args.input.disabled } : {}),
         ...(args.input.capacity != null ? { capacity: args.input.capacity } : {}),

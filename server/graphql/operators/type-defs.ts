@@ -22,6 +22,8 @@ export const operatorTypeDefs = /* GraphQL */ `
     lastSeenAt: DateTime
     capacity: Int!
     disabled: Boolean!
+    "Set after a generated or admin-reset password: only changePassword and signOut work until it is changed."
+    mustChangePassword: Boolean!
   }
 
   enum Priority {
@@ -123,6 +125,10 @@ export const operatorTypeDefs = /* GraphQL */ `
     setAvailability(availability: Availability!): Operator!
     createOperator(input: CreateOperatorInput!): Operator!
     updateOperator(id: ID!, input: UpdateOperatorInput!): Operator!
+    "Your own password (at least 12 characters). Your other sessions end."
+    changePassword(currentPassword: String!, newPassword: String!): Operator!
+    "Admins only: sets another operator's password, ends all their sessions, and makes them change it at next sign-in."
+    resetOperatorPassword(operatorId: ID!, newPassword: String!): Operator!
   }
 
   extend type Subscription {

@@ -1,0 +1,97 @@
+import { and, eq, sql } from "drizzle-orm";
+import { conversations, type Conversation } from "../../drizzle/schema.ts";
+import type { Queryable, Transaction } from "../db/client.ts";
+import { notFound } from "../errors.ts";
+
+/**
+ * The one module that writes the `conversations` table. Every state change of a conversation
+ * (created, seq allocated, owner, status, agent, case workflow, resume claim, rating) is a
+ * function here, so the rules of who owns a conversation and which status follows which are
+ * read in one place. A test fails if any other module writes the table.
+ */
+
+export async function createConversation(
+  db: Queryable,
+  values: { tokenHash: string; tokenExpiresAt: Date; customerId: string | null; customerName: string | null },
+): Promise<Conversation> {
+  const [row] = await db.insert(conversations).values(values).returning();
+  return row!;
+}
+
+/** Locks the conversation row for the rest of the transaction. */
+export async function lockConversation(tx: Transaction, id: string): Promise<Conversation> {
+  const [row] = await tx.select().from(conversations).where(eq(conversations.id, id)).for("update");
+  if (!row) throw notFound("Conversation");
+  return row;
+}
+
+/**
+ * Allocates the next per-conversation seq. The UPDATE takes the row lock, so two writers to one
+ * conversation commit in seq order.
+ */
+export async function allocateSeq(tx: Transaction, conversationId: string): Promise<number> {
+  const [row] = await tx
+    .update(conversations)
+    .set({ lastSeq: sql`${conversations.lastSeq} + 1`, updatedAt: new Date() })
+    .where(eq(conversations.id, conversationId))
+    .returning({ seq: conversations.lastSeq });
+  if (!row) throw notFound("Conversation");
+  return row.seq;
+}
+
+/** A person owns the conversation; the AI's generation is bumped so any reply it is writing is dropped. */
+export async function giveToOperator(tx: Transaction, id: string, operatorId: string): Promise<void> {
+  await tx
+    .update(conversations)
+    .set({ owner: operatorId, status: "with_human", generation: sql`${conversations.generation} + 1` })
+    .where(eq(conversations.id, id));
+}
+
+/** Back to an AI agent, open again. */
+export async function giveToAgent(tx: Transaction, id: string, agent: string): Promise<void> {
+  await tx
+    .update(conversations)
+    .set({ owner: "ai", status: "open", currentAgent: agent, generation: sql`${conversations.generation} + 1` })
+    .where(eq(conversations.id, id));
+}
+
+export async function markResolved(tx: Transaction, id: string): Promise<void> {
+  await tx.update(conversations).set({ status: "resolved", generation: sql`${conversations.generation} + 1` }).where(eq(conversations.id, id));
+}
+
+export async function markWaitingForHuman(tx: Transaction, id: string): Promise<Conversation> {
+  const [row] = await tx.update(conversations).set({ status: "waiting_human" }).where(eq(conversations.id, id)).returning();
+  if (!row) throw notFound("Conversation");
+  return row;
+}
+
+/** A handoff between AI agents. */
+export async function setCurrentAgent(tx: Transaction, id: string, agent: string): Promise<void> {
+  await tx.update(conversations).set({ currentAgent: agent }).where(eq(conversations.id, id));
+}
+
+/** Stores the case workflow state (the rest of `workflow` is kept). */
+export async function setWorkflow(tx: Transaction, id: string, workflow: Record<string, unknown>): Promise<void> {
+  await tx.update(conversations).set({ workflow }).where(eq(conversations.id, id));
+}
+
+/** Takes on answering the notice at `seq`: true for exactly one caller, and only while nothing came after it. */
+export async function claimResume(db: Queryable, conversationId: string, seq: number): Promise<boolean> {
+  const [won] = await db
+    .update(conversations)
+    .set({ resumedSeq: seq })
+    .where(and(eq(conversations.id, conversationId), eq(conversations.lastSeq, seq), sql`${conversations.resumedSeq} is distinct from ${seq}`))
+    .returning({ id: conversations.id });
+  return !!won;
+}
+
+/** The customer's rating of a resolved conversation; a later rating replaces an earlier one. */
+export async function setRating(db: Queryable, id: string, rating: { score: number; comment: string | null }): Promise<Conversation> {
+  const [row] = await db
+    .update(conversations)
+    .set({ csatScore: rating.score, csatComment: rating.comment, ratedAt: new Date() })
+    .where(eq(conversations.id, id))
+    .returning();
+  if (!row) throw notFound("Conversation");
+  return row;
+}
