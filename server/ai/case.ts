@@ -14,6 +14,24 @@ export interface CaseState {
   escalate: boolean;
   details: { device?: string; since?: string; tried?: string };
   ticketId?: string;
+  /** The conversation's last seq when the summary was put to the customer: a confirmation must come after it. */
+  summaryAtSeq?: number;
+}
+
+/** A plain "yes" to the summary, as a person would read it: affirmative, and not also a "no". */
+const AFFIRM = /^\s*(yes|yeah|yep|yup|sure|correct|right|ok(ay)?|please do|go ahead|confirm(ed)?|sounds good|do it|that'?s (right|correct)|exactly|absolutely|perfect)\b/i;
+const NEGATION = /\b(no|not|don'?t|wrong|incorrect|change|wait)\b/i;
+export const isAffirmative = (text: string): boolean => AFFIRM.test(text) && !NEGATION.test(text.replace(AFFIRM, ""));
+
+/**
+ * Whether the customer confirmed the summary: a fact the server establishes from the stored
+ * messages (a customer message after the summary was put to them, that says yes), never a flag a
+ * model can set.
+ */
+export function customerConfirmed(state: CaseState, history: Array<{ role: string; seq: number; content: string }>): boolean {
+  if (state.step !== "confirm" || state.summaryAtSeq === undefined) return false;
+  const reply = history.find((m) => m.role === "customer" && m.seq > state.summaryAtSeq!);
+  return !!reply && isAffirmative(reply.content);
 }
 
 export const requiredDetails = ["device", "since", "tried"] as const;

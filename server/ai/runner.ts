@@ -8,6 +8,7 @@ import type { EventBus } from "../events/bus.ts";
 import type { EphemeralConversationEvent } from "../events/types.ts";
 import { writeWithEvents } from "../conversations/log.ts";
 import { finishMessage, insertMessage } from "../conversations/messages.ts";
+import { claimResume } from "../conversations/transitions.ts";
 import { getAgent, type AgentDefinition } from "./agents.ts";
 import { buildSystemPrompt } from "./context.ts";
 import { buildTools } from "./tools/index.ts";
@@ -38,6 +39,17 @@ export const FAILURE_NOTICE =
 export const INTERRUPTED_NOTICE = "The assistant's reply was interrupted. It will answer again shortly.";
 
 class DiscardedError extends Error {}
+
+/** A reply in which the AI says it is a person is never sent: it is dropped and replaced by an honest line. */
+class HumanClaimError extends Error {}
+
+const HUMAN_CLAIM =
+  /\b(i'?m|i am)\s+(a\s+|an\s+)?(real\s+|actual\s+)?(human|person|human being|real person)\b(?!\s+(agent|operator|colleague|from our team))|\bi'?m\s+not\s+(a|an)\s+(bot|ai|robot|machine|assistant)\b|\bi am not (a|an) (bot|ai|robot|machine)\b/i;
+
+/** Whether text has the AI claim to be a person ("I'm a real person", "I am not a bot"). */
+export const claimsToBeHuman = (text: string): boolean => HUMAN_CLAIM.test(text);
+
+export const HONEST_LINE = "I'm Tandem's AI assistant, not a person. If you'd like to talk to someone from our team, just say so and I'll bring them in.";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -200,6 +212,7 @@ export class AgentRunner {
             if (part.type === "text-delta") {
               if (!part.text) continue;
               await ensureReply();
+              if (claimsToBeHuman(text + part.text)) throw new HumanClaimError();
               publish("message_delta", text.length, part.text);
               text += part.text;
             } else if (part.type === "tool-result") {
@@ -216,7 +229,7 @@ export class AgentRunner {
         } catch (err) {
           // A retry is only invisible while nothing has been streamed and no tool has acted;
           // after that a restart would repeat words or side effects.
-          if (this.shutdownSignal.aborted || lost || err instanceof DiscardedError || text.length > 0 || toolsRan || attempt >= deps.maxRetries) throw err;
+          if (this.shutdownSignal.aborted || lost || err instanceof DiscardedError || err instanceof HumanClaimError || text.length > 0 || toolsRan || attempt >= deps.maxRetries) throw err;
           deps.log.warn({ err, attempt, conversationId: conversation.id }, "model call failed; retrying");
           await sleep(deps.retryBaseMs * 2 ** attempt);
         }
@@ -228,6 +241,14 @@ export class AgentRunner {
     } catch (err) {
       clearInterval(heartbeat);
       if (lost || err instanceof DiscardedError) return { handedOff: false };
+      if (err instanceof HumanClaimError) {
+        deps.log.warn({ conversationId: conversation.id }, "AI reply claimed to be human; dropped");
+        await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
+          if (reply) await finishMessage(tx, batch, reply.id, { content: "", status: "discarded" });
+          await insertMessage(tx, batch, conversation.id, { role: "agent", author: agent.key, authorName: agent.name, content: HONEST_LINE });
+        });
+        return { handedOff: false };
+      }
       const shuttingDown = this.closing;
       if (!shuttingDown) deps.log.error({ err, conversationId: conversation.id }, "AI reply failed");
       await this.fail(reply, conversation.id, text, shuttingDown ? INTERRUPTED_NOTICE : FAILURE_NOTICE);
@@ -327,13 +348,8 @@ export class AgentRunner {
   }
 
   /** Takes on answering the notice at `seq`: true for exactly one caller, and only while nothing came after it. */
-  private async claimResume(db: Queryable, conversationId: string, seq: number): Promise<boolean> {
-    const [won] = await db
-      .update(conversations)
-      .set({ resumedSeq: seq })
-      .where(and(eq(conversations.id, conversationId), eq(conversations.lastSeq, seq), sql`${conversations.resumedSeq} is distinct from ${seq}`))
-      .returning({ id: conversations.id });
-    return !!won;
+  private claimResume(db: Queryable, conversationId: string, seq: number): Promise<boolean> {
+    return claimResume(db, conversationId, seq);
   }
 
   /** Stops new turns, fails in-flight replies visibly, and waits for them to be recorded. */

@@ -56,11 +56,12 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
     },
     graphiql: config.graphql.introspection ? { subscriptionsProtocol: "WS" } : false,
     landingPage: false,
+    // Yoga's own log lines: errors go through the scrubbing serializer, never as their raw text.
     logging: {
-      debug: (...args) => log.debug(args.map(String).join(" ")),
-      info: (...args) => log.info(args.map(String).join(" ")),
-      warn: (...args) => log.warn(args.map(String).join(" ")),
-      error: (...args) => log.error(args.map(String).join(" ")),
+      debug: (...args) => log.debug(logArgs(args), "graphql"),
+      info: (...args) => log.info(logArgs(args), "graphql"),
+      warn: (...args) => log.warn(logArgs(args), "graphql"),
+      error: (...args) => log.error(logArgs(args), "graphql"),
     },
     maskedErrors: {
       maskError(error, message) {
@@ -161,4 +162,10 @@ function useRefusalCodes(): Plugin {
       };
     },
   };
+}
+
+function logArgs(args: unknown[]): Record<string, unknown> {
+  const err = args.find((a) => a instanceof Error);
+  const notes = args.filter((a) => typeof a === "string") as string[];
+  return { ...(err ? { err } : {}), note: notes.join(" ").replace(/Failed query:[\s\S]*/, "Failed query (omitted)").slice(0, 300) };
 }

@@ -61,7 +61,26 @@ function keywordTopic(text: string): Intent | null {
 
 const FRUSTRATION = /\b(frustrat\w*|fed up|unacceptable|ridiculous|furious|angry|annoyed|terrible|awful|worst|useless|for weeks|for months|third time|again and again|still not (fixed|resolved)|sick of|complain\w*)\b/i;
 
+/**
+ * How much of one message the model reads. Intent shows in the first lines of a message; a
+ * 4,000-character paste of digits or logs must not hold the event loop (the worst case is in
+ * bench/offline-worst-case.ts). Each message is read once: readings are cached by text.
+ */
+export const MAX_ANALYSED_CHARS = 600;
+const readings = new Map<string, Reading>();
+const MAX_CACHED = 500;
+
 export function readMessage(text: string): Reading {
+  const cached = readings.get(text);
+  if (cached) return cached;
+  const reading = analyse(text);
+  readings.set(text, reading);
+  if (readings.size > MAX_CACHED) readings.delete(readings.keys().next().value!);
+  return reading;
+}
+
+function analyse(full: string): Reading {
+  const text = full.length > MAX_ANALYSED_CHARS ? full.slice(0, MAX_ANALYSED_CHARS) : full;
   const entities = extractEntities(text);
   const sentiment = sentimentOf(text);
   const { topic, confidence } = classifyTopic(text);
@@ -79,11 +98,12 @@ export function readMessage(text: string): Reading {
     // When the classifier is unsure, a domain word decides: "a question about my invoice".
     else intent = keywordTopic(text) ?? (confidence > 0.3 ? topic : "unknown");
   }
-  return { text, intent, topic, topicConfidence: confidence, entities, sentiment, frustrated };
+  return { text: full, intent, topic, topicConfidence: confidence, entities, sentiment, frustrated };
 }
 
 /** Fields of the escalation workflow that a message answers, if any. */
-export function readCaseDetails(text: string, entities: Entities): { device?: string; since?: string; tried?: string } {
+export function readCaseDetails(full: string, entities: Entities): { device?: string; since?: string; tried?: string } {
+  const text = full.slice(0, MAX_ANALYSED_CHARS);
   const out: { device?: string; since?: string; tried?: string } = {};
   const device = entities.devices[0] ?? entities.invoices[0];
   if (device) out.device = device;

@@ -5,7 +5,9 @@ import { conversations, departments, priorities } from "../../../drizzle/schema.
 import { writeWithEvents } from "../../conversations/log.ts";
 import { escalateConversation } from "../../escalations/service.ts";
 import { createTicket, departmentLabels } from "../../tickets/service.ts";
-import { readCase, summarise } from "../case.ts";
+import { customerConfirmed, readCase, summarise } from "../case.ts";
+import { setWorkflow } from "../../conversations/transitions.ts";
+import { customerRepliesAfter } from "./update-case.ts";
 import type { ToolContext } from "./context.ts";
 
 const departmentInput = z.enum(["Technical Support", "Billing", "Sales", ...departments]);
@@ -29,7 +31,8 @@ export const createTicketTool = (ctx: ToolContext) =>
       writeWithEvents(ctx.db, ctx.bus, async (tx, batch) => {
         const [row] = await tx.select().from(conversations).where(eq(conversations.id, ctx.conversationId)).for("update");
         const state = readCase(row?.workflow);
-        const confirmed = (row?.workflow as { case?: { confirmed?: boolean } } | null)?.case?.confirmed === true;
+        // Checked again from the stored messages: only the customer's own "yes" after the summary opens the way.
+        const confirmed = !!state && customerConfirmed(state, await customerRepliesAfter(tx, ctx.conversationId, state.summaryAtSeq));
         if (!state || state.step !== "confirm" || !confirmed) {
           return { error: "The customer has not confirmed the case summary yet. Summarise it and ask them to confirm first." };
         }
@@ -54,10 +57,7 @@ export const createTicketTool = (ctx: ToolContext) =>
           });
           escalated = true;
         }
-        await tx
-          .update(conversations)
-          .set({ workflow: { ...(row!.workflow ?? {}), case: { ...state, step: "done", ticketId: ticket.id, confirmed: true } } })
-          .where(eq(conversations.id, ctx.conversationId));
+        await setWorkflow(tx, ctx.conversationId, { ...(row!.workflow ?? {}), case: { ...state, step: "done", ticketId: ticket.id, confirmed: true } });
         return { ticketId: ticket.id, department: departmentLabels[ticket.department], priority: ticket.priority, status: ticket.status, escalated };
       }),
   });

@@ -1,7 +1,6 @@
 import { tool } from "ai";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { conversations } from "../../../drizzle/schema.ts";
+import { setCurrentAgent } from "../../conversations/transitions.ts";
 import { writeWithEvents } from "../../conversations/log.ts";
 import { insertMessage } from "../../conversations/messages.ts";
 import type { AgentDefinition } from "../agents.ts";
@@ -17,7 +16,7 @@ export const transferTo = (ctx: ToolContext, target: AgentDefinition) =>
     inputSchema: z.object({ reason: z.string().min(3).max(200).describe("A short reason the customer will see.") }),
     execute: async ({ reason }) => {
       await writeWithEvents(ctx.db, ctx.bus, async (tx, batch) => {
-        await tx.update(conversations).set({ currentAgent: target.key }).where(eq(conversations.id, ctx.conversationId));
+        await setCurrentAgent(tx, ctx.conversationId, target.key);
         await batch.append(tx, ctx.conversationId, "handoff", { from: ctx.agent.key, agent: target.key, note: reason });
         await insertMessage(tx, batch, ctx.conversationId, { role: "system", content: `Transferred to ${target.name}: ${reason}` });
       });

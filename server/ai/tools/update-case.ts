@@ -1,8 +1,11 @@
 import { tool } from "ai";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { conversations, departments, priorities } from "../../../drizzle/schema.ts";
-import { detailQuestions, missingDetails, nextStep, readCase, summarise, type CaseState } from "../case.ts";
+import { and, asc, gt } from "drizzle-orm";
+import { conversations, departments, messages, priorities } from "../../../drizzle/schema.ts";
+import type { Queryable } from "../../db/client.ts";
+import { setWorkflow } from "../../conversations/transitions.ts";
+import { customerConfirmed, detailQuestions, missingDetails, nextStep, readCase, summarise, type CaseState } from "../case.ts";
 import type { ToolContext } from "./context.ts";
 
 /** Records what the customer said for the escalation workflow and returns the next step. */
@@ -47,12 +50,15 @@ export const updateCase = (ctx: ToolContext) =>
         // "No" with a correction goes straight back to the summary; a bare "no" asks what to change.
         else if (input.confirmed === false) state = { ...state, step: corrected ? nextStep(state) : "details" };
         else state = { ...state, step: nextStep(state) };
-        const confirmed = input.confirmed === true && state.step === "confirm";
-        await tx
-          .update(conversations)
-          .set({ workflow: { ...(row?.workflow ?? {}), case: { ...state, confirmed } } })
-          .where(eq(conversations.id, ctx.conversationId));
+        // The summary is (re)put to the customer whenever the case arrives at confirmation or its details change there.
+        if (state.step === "confirm" && (existing?.step !== "confirm" || corrected || fresh)) state.summaryAtSeq = row!.lastSeq;
+        // Confirmation is the server's finding from the customer's own reply, whatever the model says.
+        const confirmed = input.confirmed === true && customerConfirmed(state, await customerRepliesAfter(tx, ctx.conversationId, state.summaryAtSeq));
+        await setWorkflow(tx, ctx.conversationId, { ...(row?.workflow ?? {}), case: { ...state, confirmed } });
         const missing = missingDetails(state);
+        if (input.confirmed === true && !confirmed && state.step === "confirm") {
+          return { step: "confirm", error: "The customer has not confirmed this summary in their own words yet. Show them the summary and ask them to confirm.", summary: summarise(state) };
+        }
         return {
           step: confirmed ? "ticket" : state.step,
           missing,
@@ -63,3 +69,14 @@ export const updateCase = (ctx: ToolContext) =>
         };
       }),
   });
+
+/** The customer's messages after the summary was put to them. */
+export async function customerRepliesAfter(db: Queryable, conversationId: string, seq: number | undefined) {
+  if (seq === undefined) return [];
+  return db
+    .select({ role: messages.role, seq: messages.seq, content: messages.content })
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), eq(messages.role, "customer"), gt(messages.seq, seq)))
+    .orderBy(asc(messages.seq))
+    .limit(5);
+}
