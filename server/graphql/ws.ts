@@ -166,7 +166,9 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
             document = parse(payload.query);
           } catch (error) {
             conn.operations.delete(id);
-            return [error instanceof GraphQLError ? error : new GraphQLError("Could not parse the document.", { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
+            if (!(error instanceof GraphQLError)) return [new GraphQLError("Could not parse the document.", { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
+            const code = error.extensions.code ?? (error.message.startsWith("Syntax Error: Unexpected") || error.message.startsWith("Syntax Error: Expected") ? "GRAPHQL_PARSE_FAILED" : "GRAPHQL_VALIDATION_FAILED");
+            return [new GraphQLError(error.message, { extensions: { ...error.extensions, code } })];
           }
           const args = {
             schema,

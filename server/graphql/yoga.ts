@@ -1,8 +1,7 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
-import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import type { IncomingMessage } from "node:http";
-import { GraphQLError, visit, type DocumentNode } from "graphql";
+import { GraphQLError, NoSchemaIntrospectionCustomRule, visit, type DocumentNode } from "graphql";
 import { assertCleanStrings } from "../policy/input.ts";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Actor } from "../auth/actor.ts";
@@ -37,11 +36,13 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
       maxAliases: { n: 15 },
       maxTokens: { n: 2000 },
       maxDirectives: { n: 20 },
-      costLimit: { maxCost: 5000 },
+      // A full page of messages (first: 200, every Message field) costs about 29,400 by armor's count.
+      costLimit: { maxCost: 40_000 },
       blockFieldSuggestion: { enabled: !config.graphql.introspection },
     }),
   ];
-  if (!config.graphql.introspection) plugins.push(useDisableIntrospection());
+  // A validation rule rather than a per-request switch, so it holds over WebSocket exactly as over HTTP.
+  if (!config.graphql.introspection) plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   plugins.push(useInputFloor(), useRefusalCodes());
 
   return createYoga<ServerContext, GraphQLContext>({
@@ -96,14 +97,16 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
 
 /** A variable that does not fit its type is the caller's mistake: say so with a code, like every other bad input. */
 function withInputCode(error: GraphQLError): GraphQLError {
-  if (error.extensions.code || !error.message.startsWith('Variable "$')) return error;
+  if (error.extensions.code) return error;
+  // Armor's limits (cost, depth, aliases, tokens) refuse while parsing, with no code of their own.
+  const code = error.message.startsWith('Variable "$') ? "BAD_USER_INPUT" : "GRAPHQL_VALIDATION_FAILED";
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
     originalError: error.originalError,
-    extensions: { ...error.extensions, code: "BAD_USER_INPUT" },
+    extensions: { ...error.extensions, code },
   });
 }
 
@@ -142,6 +145,12 @@ function useInputFloor(): Plugin {
 /** Refusals raised by validation rules (armor's cost, depth and alias limits, introspection) carry a code like every other error. */
 function useRefusalCodes(): Plugin {
   return {
+    // Armor refuses while parsing; Yoga sends those errors without running maskError.
+    onResultProcess({ result, setResult }) {
+      const r = result as { errors?: GraphQLError[] } | undefined;
+      if (!r || Array.isArray(r) || !r.errors?.some((e) => !e.extensions?.code)) return;
+      setResult({ ...r, errors: r.errors.map((e) => (e instanceof GraphQLError ? withInputCode(e) : e)) } as never);
+    },
     onValidate() {
       return ({ result, setResult }) => {
         if (!result.length) return;

@@ -10,9 +10,10 @@ export function healthRouter(services: Services): Router {
   router.get("/health/ready", async (_req, res) => {
     try {
       await services.db.execute(sql`select 1`);
-      res.json({ status: "ready", database: services.dbHandle.driver, bus: services.bus.kind, model: services.model.label });
+      // Anonymous callers learn only whether the server is ready; nothing about what it runs on.
+      res.json({ status: "ready" });
     } catch {
-      res.status(503).json({ status: "unavailable", reason: "database unreachable" });
+      res.status(503).json({ status: "unavailable" });
     }
   });
   return router;
