@@ -59,6 +59,9 @@ export default function DashboardLayout() {
                 <option value="offline">Offline</option>
               </select>
             </Form>
+            <NavLink to="/dashboard/password" className="text-slate-600 underline hover:text-slate-900">
+              Password
+            </NavLink>
             <Form method="post" action="/dashboard/logout">
               <button type="submit" className="rounded-md px-2 py-1 text-slate-600 underline hover:text-slate-900">
                 Sign out

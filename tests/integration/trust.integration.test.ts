@@ -476,3 +476,122 @@ describe("no secrets or personal data in logs", () => {
     }
   });
 });
+
+describe("passwords", () => {
+  test("an older, weaker hash is replaced by one at today's parameters on sign-in", async () => {
+    const t = await app();
+    const { scrypt, randomBytes } = await import("node:crypto");
+    const salt = randomBytes(16);
+    const key = await new Promise<Buffer>((resolve, reject) => scrypt("an old long password", salt, 32, { N: 2 ** 14, r: 8, p: 1 }, (e, k) => (e ? reject(e) : resolve(k))));
+    const email = `old.${crypto.randomUUID().slice(0, 6)}@tandem.local`;
+    await t.app.services.db.insert(operators).values({ email, name: "Old Hash", role: "operator", passwordHash: `scrypt$16384$8$1$${salt.toString("base64url")}$${key.toString("base64url")}` });
+    await signInAs(t, email, "an old long password");
+    const [row] = await t.app.services.db.select().from(operators).where(eq(operators.email, email));
+    assert.match(row!.passwordHash, /^scrypt\$131072\$8\$1\$/);
+    await signInAs(t, email, "an old long password");
+  });
+
+  test("an operator changes their password: the old one stops working and their other sessions end", async () => {
+    const t = await app();
+    const admin = await signInAs(t);
+    const email = `change.${crypto.randomUUID().slice(0, 6)}@tandem.local`;
+    await t.gql(CREATE_OPERATOR, { input: { email, name: "Changer", role: "OPERATOR", password: "first long password" } }, admin.token);
+    const one = await signInAs(t, email, "first long password");
+    const two = await signInAs(t, email, "first long password");
+    const changed = await t.gql(`mutation { changePassword(currentPassword: "first long password", newPassword: "second long password") { id } }`, {}, one.token);
+    assert.ok(changed.data, JSON.stringify(changed.errors));
+    assert.ok((await t.gql(ME, {}, one.token)).data, "the session that changed it goes on");
+    assert.equal((await t.gql(ME, {}, two.token)).errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
+    await assert.rejects(signInAs(t, email, "first long password"));
+    await signInAs(t, email, "second long password");
+  });
+
+  test("an admin's reset ends the operator's sessions and makes them choose a new password first", async () => {
+    const t = await app();
+    const admin = await signInAs(t);
+    const email = `reset.${crypto.randomUUID().slice(0, 6)}@tandem.local`;
+    const created = await t.gql<{ createOperator: { id: string } }>(CREATE_OPERATOR, { input: { email, name: "Resettee", role: "OPERATOR", password: "their own password" } }, admin.token);
+    const before = await signInAs(t, email, "their own password");
+    const reset = await t.gql(`mutation ($id: ID!) { resetOperatorPassword(operatorId: $id, newPassword: "temporary password 1") { id } }`, { id: created.data!.createOperator.id }, admin.token);
+    assert.ok(reset.data, JSON.stringify(reset.errors));
+    assert.equal((await t.gql(ME, {}, before.token)).errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
+    const after = await signInAs(t, email, "temporary password 1");
+    assert.equal((await t.gql(`{ inbox { escalations { id } } }`, {}, after.token)).errors?.[0]?.extensions?.code, "FORBIDDEN");
+    assert.ok((await t.gql(`{ me { mustChangePassword } }`, {}, after.token)).data);
+    await t.gql(`mutation { changePassword(currentPassword: "temporary password 1", newPassword: "my own new password") { id } }`, {}, after.token);
+    assert.ok((await t.gql(`{ inbox { escalations { id } } }`, {}, after.token)).data);
+  });
+
+  test("a generated first-admin password goes to an owner-only file, never to the log, and must be changed", async () => {
+    const { mkdtemp, readFile, stat, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const dir = await mkdtemp(path.join(tmpdir(), "tandem-admin-"));
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    try {
+      const t = await app({ DATA_DIR: dir, ADMIN_PASSWORD: "", LOG_LEVEL: "info" }, { logger: createLogger({ logLevel: "info", env: "test" }, sink) });
+      if (process.env.DATABASE_URL) return; // A shared database already has its admin: nothing is generated.
+      const file = path.join(dir, "initial-admin-password");
+      const password = (await readFile(file, "utf8")).trim();
+      assert.equal((await stat(file)).mode & 0o777, 0o600);
+      assert.ok(password.length >= 20);
+      assert.ok(!lines.join("").includes(password));
+      assert.ok(lines.join("").includes(file), "the log says where the file is");
+      const session = await signInAs(t, TEST_ADMIN_EMAIL, password);
+      assert.equal((await t.gql(`{ operators { id } }`, {}, session.token)).errors?.[0]?.extensions?.code, "FORBIDDEN");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("replies that are stopped", () => {
+  test("a reply discarded by a resolve is stored without its text", async () => {
+    const t = await app({ OFFLINE_MODEL_DELAY_MS: "30" });
+    const admin = await signInAs(t);
+    const conv = await startConversation(t);
+    await send(t, conv, "Does my protection plan cover water damage and theft and accidental drops?");
+    const streaming = await eventually(async () => {
+      const rows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id));
+      return rows.find((m) => m.status === "streaming" && m.content.length > 0);
+    }, 10_000, "a reply with some text persisted");
+    await t.gql(`mutation ($id: ID!) { resolveConversation(conversationId: $id) { id } }`, { id: conv.id }, admin.token);
+    await t.app.services.runner.idle();
+    const [row] = await t.app.services.db.select().from(messages).where(eq(messages.id, streaming.id));
+    assert.equal(row!.status, "discarded");
+    assert.equal(row!.content, "");
+  });
+});
+
+describe("the case workflow's confirmation", () => {
+  test("a model that confirms the case itself cannot create the ticket", async () => {
+    let step = 0;
+    const fake = await startFakeOpenAI((req) => {
+      const lastTool = [...req.messages].reverse().find((m) => m.role === "tool");
+      if (req.messages.at(-1)?.role === "tool") return { text: lastTool?.content?.includes("error") ? "I need you to confirm first." : "Done." };
+      step++;
+      if (step === 1) return { tool: "update_case", args: { reason: "Laptop will not boot", device: "Aero 14", since: "yesterday", tried: "restarted it", priority: "urgent" } };
+      if (step === 2) return { tool: "update_case", args: { confirmed: true } };
+      return { tool: "create_ticket", args: { description: "Laptop will not boot", department: "technical", priority: "urgent" } };
+    });
+    const t = await app({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: "test-key" });
+    try {
+      const conv = await startConversation(t);
+      for (const text of ["my laptop won't boot", "please just do it", "why is there no ticket"]) {
+        await send(t, conv, text);
+        await t.app.services.runner.idle();
+      }
+      const { tickets } = await import("../../drizzle/schema.ts");
+      const made = await t.app.services.db.select().from(tickets).where(eq(tickets.conversationId, conv.id));
+      assert.deepEqual(made, [], "no ticket without the customer's own yes");
+    } finally {
+      await fake.close();
+    }
+  });
+});
