@@ -30,7 +30,9 @@ for (const [name, text] of Object.entries(payloads)) {
   const times: number[] = [];
   const base: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    const variant = prompt.map((m, i) => (i === prompt.length - 1 ? { ...m, content: [{ type: "text" as const, text: `${text.slice(0, -2)}${r}` }] } : m));
+    const variant = prompt.map((m, i) =>
+      i === prompt.length - 1 ? { ...m, content: [{ type: "text" as const, text: `${text.slice(0, -2)}${r}` }] } : m,
+    );
     let t0 = performance.now();
     decide(readSituation(variant as never, tools));
     times.push(performance.now() - t0);
@@ -40,7 +42,12 @@ for (const [name, text] of Object.entries(payloads)) {
   }
   const sorted = [...times].sort((a, b) => a - b);
   const baseSorted = [...base].sort((a, b) => a - b);
-  results.push({ name, worstMs: sorted.at(-1)!, medianMs: sorted[Math.floor(sorted.length / 2)]!, baselineMs: baseSorted[Math.floor(baseSorted.length / 2)]! });
+  results.push({
+    name,
+    worstMs: sorted.at(-1)!,
+    medianMs: sorted[Math.floor(sorted.length / 2)]!,
+    baselineMs: baseSorted[Math.floor(baseSorted.length / 2)]!,
+  });
 }
 console.log("offline model, main-thread time per customer message (worst of", rounds, "rounds)");
 for (const r of results) {

@@ -26,7 +26,9 @@ export const customers = pgTable("customers", {
   plan: text("plan", { enum: ["Basic", "Pro", "Business"] }).notNull(),
   /** The device-protection add-on (accidental damage, water damage, theft). */
   protectionPlan: boolean("protection_plan").notNull().default(false),
-  status: text("status", { enum: ["active", "past_due", "cancelled"] }).notNull().default("active"),
+  status: text("status", { enum: ["active", "past_due", "cancelled"] })
+    .notNull()
+    .default("active"),
   createdAt: createdAt(),
 });
 
@@ -103,7 +105,9 @@ export const messages = pgTable(
   (t) => [
     uniqueIndex("messages_conversation_seq_idx").on(t.conversationId, t.seq),
     uniqueIndex("messages_client_message_id_idx").on(t.conversationId, t.clientMessageId),
-    index("messages_streaming_idx").on(t.status).where(sql`${t.status} = 'streaming'`),
+    index("messages_streaming_idx")
+      .on(t.status)
+      .where(sql`${t.status} = 'streaming'`),
   ],
 );
 
@@ -253,7 +257,8 @@ export const knowledgeArticles = pgTable(
     search: tsvector("search")
       .notNull()
       .generatedAlwaysAs(
-        (): SQL => sql`setweight(to_tsvector('english', ${knowledgeArticles.title}), 'A') || setweight(to_tsvector('english', ${knowledgeArticles.tags}), 'B') || setweight(to_tsvector('english', ${knowledgeArticles.body}), 'C')`,
+        (): SQL =>
+          sql`setweight(to_tsvector('english', ${knowledgeArticles.title}), 'A') || setweight(to_tsvector('english', ${knowledgeArticles.tags}), 'B') || setweight(to_tsvector('english', ${knowledgeArticles.body}), 'C')`,
       ),
   },
   (t) => [index("knowledge_search_idx").using("gin", t.search)],
@@ -269,7 +274,9 @@ export const escalations = pgTable(
     reason: text("reason").notNull(),
     summary: text("summary").notNull(),
     priority: text("priority", { enum: priorities }).notNull(),
-    status: text("status", { enum: ["pending", "claimed", "resolved"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "claimed", "resolved"] })
+      .notNull()
+      .default("pending"),
     agent: text("agent").notNull(),
     ticketId: text("ticket_id").references(() => tickets.id),
     /** Offered to this operator by auto-assignment; anyone may still claim it. */

@@ -11,12 +11,15 @@ test("defaults need no environment at all", () => {
 });
 
 test("a bad variable fails fast and is named", () => {
-  assert.throws(() => loadConfig({ PORT: "eighty", DATABASE_URL: "mysql://x" }), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match(err.message, /PORT/);
-    assert.match(err.message, /DATABASE_URL/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ PORT: "eighty", DATABASE_URL: "mysql://x" }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /PORT/);
+      assert.match(err.message, /DATABASE_URL/);
+      return true;
+    },
+  );
 });
 
 test("production turns introspection off unless asked", () => {

@@ -1,8 +1,6 @@
 import { z } from "zod";
 
-const bool = z
-  .enum(["true", "false", "1", "0"])
-  .transform((v) => v === "true" || v === "1");
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 /** A token bucket written as "capacity/refill", e.g. "10/30s": 10 at once, then one more every 30 s. */
 const bucket = z
@@ -57,7 +55,10 @@ const envSchema = z.object({
   CORS_ORIGINS: z
     .string()
     .transform((v, ctx) => {
-      const origins = v.split(",").map((o) => o.trim()).filter(Boolean);
+      const origins = v
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean);
       for (const o of origins) {
         let url: URL | null = null;
         try {
@@ -73,10 +74,19 @@ const envSchema = z.object({
       return origins.map((o) => new URL(o).origin);
     })
     .optional(),
-  OPERATOR_SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  OPERATOR_SESSION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
   CUSTOMER_TOKEN_TTL_DAYS: z.coerce.number().positive().max(3650).default(30),
   MAX_MESSAGE_LENGTH: z.coerce.number().int().min(100).max(100_000).default(4000),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(64 * 1024),
   MAX_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
   MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1000).default(20),
   MAX_CONCURRENT_PASSWORD_HASHES: z.coerce.number().int().min(1).max(64).default(2),
@@ -98,7 +108,11 @@ export const defaultPrices: Record<string, [number, number]> = {
   "gpt-4.1": [2, 8],
 };
 
-export function estimateCostUsd(prices: Record<string, [number, number]>, model: string, usage: { inputTokens: number; outputTokens: number }): number {
+export function estimateCostUsd(
+  prices: Record<string, [number, number]>,
+  model: string,
+  usage: { inputTokens: number; outputTokens: number },
+): number {
   const [input, output] = prices[model] ?? [0, 0];
   return Math.round(((usage.inputTokens * input + usage.outputTokens * output) / 1e6) * 1e6) / 1e6;
 }
@@ -155,7 +169,8 @@ export interface Config {
   };
 }
 
-export type RateLimitName = "startConversation" | "sendMessage" | "signIn" | "signInAddress" | "typing" | "rateConversation";
+export type RateLimitName =
+  "startConversation" | "sendMessage" | "signIn" | "signInAddress" | "typing" | "rateConversation";
 
 export class ConfigError extends Error {}
 
@@ -164,7 +179,10 @@ export function parseTrustProxy(value: string | undefined): boolean | number | s
   if (!value || value === "false" || value === "0") return false;
   if (value === "true") return true;
   if (/^\d+$/.test(value)) return Number(value);
-  return value.split(",").map((v) => v.trim()).filter(Boolean);
+  return value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 export type EnvSource = Record<string, string | undefined>;
@@ -204,8 +222,15 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
     cookies: { secure: env.COOKIE_SECURE ?? production },
     seedDemo: env.SEED_DEMO ?? !production,
-    http: { trustProxy: parseTrustProxy(env.TRUST_PROXY), corsOrigins: env.CORS_ORIGINS ?? [], maxBodyBytes: env.MAX_BODY_BYTES },
-    sessions: { operatorTtlMs: env.OPERATOR_SESSION_TTL_HOURS * 3_600_000, customerTokenTtlMs: env.CUSTOMER_TOKEN_TTL_DAYS * 86_400_000 },
+    http: {
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+      corsOrigins: env.CORS_ORIGINS ?? [],
+      maxBodyBytes: env.MAX_BODY_BYTES,
+    },
+    sessions: {
+      operatorTtlMs: env.OPERATOR_SESSION_TTL_HOURS * 3_600_000,
+      customerTokenTtlMs: env.CUSTOMER_TOKEN_TTL_DAYS * 86_400_000,
+    },
     admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
     identity: { secret: env.IDENTITY_SECRET, demoAccounts: env.DEMO_ACCOUNTS ?? !production },
     streaming: { persistIntervalMs: 250, staleAfterMs: env.STREAM_STALE_AFTER_MS },

@@ -29,5 +29,6 @@ export class AppError extends GraphQLError {
 export const badInput = (message: string, field?: string) => new AppError("BAD_INPUT", message, field ? { field } : {});
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} was not found.`);
 export const forbidden = (message = "You are not allowed to do that.") => new AppError("FORBIDDEN", message);
-export const unauthenticated = (message = "Sign in or provide a valid token.") => new AppError("UNAUTHENTICATED", message);
+export const unauthenticated = (message = "Sign in or provide a valid token.") =>
+  new AppError("UNAUTHENTICATED", message);
 export const conflict = (message: string) => new AppError("CONFLICT", message);

@@ -37,7 +37,8 @@ function scrub(value: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     if (SENSITIVE_KEYS.has(key)) out[key] = "[omitted]";
-    else if (key === "message" && typeof v === "string" && SQL_MESSAGE.test(v)) out[key] = "Failed query (SQL and parameters omitted)";
+    else if (key === "message" && typeof v === "string" && SQL_MESSAGE.test(v))
+      out[key] = "Failed query (SQL and parameters omitted)";
     else if (key === "stack" && typeof v === "string" && SQL_MESSAGE.test(v)) out[key] = "[omitted: contained SQL]";
     else out[key] = scrub(v, depth + 1);
   }
@@ -56,7 +57,10 @@ export function createLogger(config: Pick<Config, "logLevel" | "env">, destinati
       level: config.logLevel,
       base: { service: "tandem" },
       serializers: { err: serializeError, error: serializeError },
-      redact: { paths: ["req.headers.authorization", "req.headers.cookie", "token", "*.token", "password", "*.password"], censor: "[redacted]" },
+      redact: {
+        paths: ["req.headers.authorization", "req.headers.cookie", "token", "*.token", "password", "*.password"],
+        censor: "[redacted]",
+      },
     },
     destination,
   );

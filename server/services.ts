@@ -35,7 +35,10 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
   const admin = await ensureAdmin(db, config.admin.email, config.admin.password, config.dataDir);
   if (admin?.passwordFile) {
     // The password itself never reaches a log or a terminal; only its owner can read the file.
-    log.warn({ passwordFile: admin.passwordFile }, "first admin created: its generated password is in passwordFile (readable only by this user); it must be changed at first sign-in");
+    log.warn(
+      { passwordFile: admin.passwordFile },
+      "first admin created: its generated password is in passwordFile (readable only by this user); it must be changed at first sign-in",
+    );
   }
   const bus = config.redisUrl ? EventBus.redis(config.redisUrl, log) : EventBus.inMemory();
   const resolved = model ?? resolveModel(config.ai);

@@ -16,7 +16,12 @@ const integration = ["tests/integration/**/*.test.ts"];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const scratch = await mkdtemp(path.join(tmpdir(), "tandem-test-"));
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, capture = false): Promise<{ code: number; out: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  capture = false,
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env, stdio: ["ignore", capture ? "pipe" : "inherit", "inherit"] });
     let out = "";
@@ -34,9 +39,15 @@ async function nodeTests(label: string, globs: string[], env: NodeJS.ProcessEnv)
   const { code } = await run(
     process.execPath,
     [
-      "--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=120000",
-      "--test-reporter=spec", "--test-reporter-destination=stdout",
-      "--test-reporter=tap", `--test-reporter-destination=${tap}`,
+      "--import",
+      "tsx",
+      "--test",
+      "--test-concurrency=1",
+      "--test-timeout=120000",
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      "--test-reporter=tap",
+      `--test-reporter-destination=${tap}`,
       ...globs,
     ],
     env,
@@ -77,7 +88,12 @@ if (DATABASE_URL) {
 console.log("\n=== browser journeys (Playwright, Chromium) ===");
 // The journeys get a database of their own, so the first start seeds it and creates their admin.
 const e2eDatabase = DATABASE_URL ? await createSiblingDatabase(DATABASE_URL, "e2e") : null;
-const e2e = await run(path.resolve("node_modules/.bin/playwright"), ["test", "--reporter=list"], { ...process.env, ...(e2eDatabase ? { DATABASE_URL: e2eDatabase.url } : {}) }, true);
+const e2e = await run(
+  path.resolve("node_modules/.bin/playwright"),
+  ["test", "--reporter=list"],
+  { ...process.env, ...(e2eDatabase ? { DATABASE_URL: e2eDatabase.url } : {}) },
+  true,
+);
 await e2eDatabase?.drop();
 const pw = (name: string) => Number(new RegExp(`(\\d+) ${name}`).exec(e2e.out)?.[1] ?? 0);
 totals.passed += pw("passed");

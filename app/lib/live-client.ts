@@ -7,7 +7,10 @@ export type ConnectionState = "connecting" | "live" | "reconnecting";
  * answering pings as dead, and drops the socket when the browser goes offline. `onConnected`
  * gets the connection count, so callers can resubscribe or refetch after a reconnect.
  */
-export function createLiveClient(handlers: { onState: (s: ConnectionState) => void; onConnected?: (count: number) => void }): {
+export function createLiveClient(handlers: {
+  onState: (s: ConnectionState) => void;
+  onConnected?: (count: number) => void;
+}): {
   client: Client;
   dispose: () => void;
 } {

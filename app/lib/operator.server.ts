@@ -17,12 +17,15 @@ export async function requireOperatorSession(request: Request, context: AppLoadC
     const actor = await resolveActor(context.services.db, { cookieHeader: header });
     if (actor !== "invalid" && actor.kind === "operator") {
       // Until a generated or reset password is changed, the dashboard is the password page only.
-      if (actor.mustChangePassword && !new URL(request.url).pathname.startsWith("/dashboard/password")) throw redirect("/dashboard/password");
+      if (actor.mustChangePassword && !new URL(request.url).pathname.startsWith("/dashboard/password"))
+        throw redirect("/dashboard/password");
       return actor;
     }
   }
   const next = new URL(request.url).pathname;
-  throw redirect(`/dashboard/login?next=${encodeURIComponent(next)}`, { headers: { "Set-Cookie": clearOperatorCookie() } });
+  throw redirect(`/dashboard/login?next=${encodeURIComponent(next)}`, {
+    headers: { "Set-Cookie": clearOperatorCookie() },
+  });
 }
 
 export function operatorToken(request: Request): string | undefined {

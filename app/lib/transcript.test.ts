@@ -42,7 +42,11 @@ test("a snapshot heals a hole left by missed deltas but never shortens text", ()
   let s = applyEvent(empty, { seq: 2, type: "MESSAGE_CREATED", message: reply("") });
   s = applyEvent(s, { seq: null, type: "MESSAGE_DELTA", delta: { messageId: "m1", offset: 6, text: "world" } });
   assert.equal(s.messages[0]!.content, "");
-  s = applyEvent(s, { seq: null, type: "MESSAGE_SNAPSHOT", delta: { messageId: "m1", offset: 0, text: "Hello world" } });
+  s = applyEvent(s, {
+    seq: null,
+    type: "MESSAGE_SNAPSHOT",
+    delta: { messageId: "m1", offset: 0, text: "Hello world" },
+  });
   assert.equal(s.messages[0]!.content, "Hello world");
   s = applyEvent(s, { seq: null, type: "MESSAGE_SNAPSHOT", delta: { messageId: "m1", offset: 0, text: "Hello" } });
   assert.equal(s.messages[0]!.content, "Hello world");
@@ -50,7 +54,13 @@ test("a snapshot heals a hole left by missed deltas but never shortens text", ()
 
 test("the customer's pending message is replaced by the stored one", () => {
   const s0: Transcript = { ...empty, pending: [{ clientMessageId: "c1", content: "hi", failed: false }] };
-  const customer: ChatMessage = { ...reply("hi", "COMPLETE"), id: "m0", seq: 1, role: "CUSTOMER", clientMessageId: "c1" };
+  const customer: ChatMessage = {
+    ...reply("hi", "COMPLETE"),
+    id: "m0",
+    seq: 1,
+    role: "CUSTOMER",
+    clientMessageId: "c1",
+  };
   const s = applyEvent(s0, { seq: 1, type: "MESSAGE_CREATED", message: customer });
   assert.equal(s.pending.length, 0);
   assert.equal(s.messages.length, 1);

@@ -101,14 +101,22 @@ export function applyEvent(state: Transcript, event: WireEvent): Transcript {
             ? delta.text
             : target.content
           : applyDelta(target.content, delta.offset, delta.text);
-      return content === target.content ? state : { ...state, messages: upsert(state.messages, { ...target, content }) };
+      return content === target.content
+        ? state
+        : { ...state, messages: upsert(state.messages, { ...target, content }) };
     }
     case "STATUS_CHANGED":
       return event.status ? { ...state, status: event.status } : state;
     case "TYPING":
       return event.typing ? { ...state, typing: { ...event.typing, at: Date.now() } } : state;
     case "TOOL_RESULT":
-      return { ...state, activity: [...(state.activity ?? []), { seq: event.seq!, type: event.type, tool: event.tool ?? null, detail: event.toolOutput ?? null }] };
+      return {
+        ...state,
+        activity: [
+          ...(state.activity ?? []),
+          { seq: event.seq!, type: event.type, tool: event.tool ?? null, detail: event.toolOutput ?? null },
+        ],
+      };
     default:
       return state;
   }

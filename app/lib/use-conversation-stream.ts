@@ -12,9 +12,25 @@ const EVENTS = /* GraphQL */ `
       status
       tool
       toolOutput
-      typing { role name }
-      delta { messageId offset text }
-      message { id seq role authorName content status clientMessageId createdAt }
+      typing {
+        role
+        name
+      }
+      delta {
+        messageId
+        offset
+        text
+      }
+      message {
+        id
+        seq
+        role
+        authorName
+        content
+        status
+        clientMessageId
+        createdAt
+      }
     }
   }
 `;
@@ -29,11 +45,16 @@ function reducer(state: Transcript, action: Action): Transcript {
     case "event":
       return applyEvent(state, action.event);
     case "pending":
-      return { ...state, pending: [...state.pending.filter((p) => p.clientMessageId !== action.pending.clientMessageId), action.pending] };
+      return {
+        ...state,
+        pending: [...state.pending.filter((p) => p.clientMessageId !== action.pending.clientMessageId), action.pending],
+      };
     case "pending-failed":
       return {
         ...state,
-        pending: state.pending.map((p) => (p.clientMessageId === action.clientMessageId ? { ...p, failed: action.failed } : p)),
+        pending: state.pending.map((p) =>
+          p.clientMessageId === action.clientMessageId ? { ...p, failed: action.failed } : p,
+        ),
       };
   }
 }
@@ -83,7 +104,12 @@ export function useConversationStream(conversationId: string | null, initial: Tr
 
 const SEND = /* GraphQL */ `
   mutation Send($input: SendMessageInput!) {
-    sendMessage(input: $input) { duplicate message { id } }
+    sendMessage(input: $input) {
+      duplicate
+      message {
+        id
+      }
+    }
   }
 `;
 
@@ -91,7 +117,11 @@ const SEND = /* GraphQL */ `
  * Sends over HTTP with the conversation cookie. The client-generated id makes retries safe:
  * the server returns the first message for a repeated id instead of posting twice.
  */
-export async function postMessage(conversationId: string, content: string, clientMessageId: string): Promise<string | null> {
+export async function postMessage(
+  conversationId: string,
+  content: string,
+  clientMessageId: string,
+): Promise<string | null> {
   try {
     const response = await fetch("/graphql", {
       method: "POST",
@@ -118,7 +148,10 @@ export function useTypingAnnouncer(conversationId: string): () => void {
     void fetch("/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", "x-tandem-csrf": "1" },
-      body: JSON.stringify({ query: "mutation ($id: ID!) { setTyping(conversationId: $id) }", variables: { id: conversationId } }),
+      body: JSON.stringify({
+        query: "mutation ($id: ID!) { setTyping(conversationId: $id) }",
+        variables: { id: conversationId },
+      }),
     }).catch(() => {});
   };
 }

@@ -5,7 +5,8 @@ import { useEffect } from "react";
 export const inboxItem = (href: string) => ({ "data-inbox-item": "", "data-href": href, tabIndex: 0 });
 export const CLAIM_ATTR = "data-inbox-claim";
 
-const typing = (el: Element | null) => el instanceof HTMLElement && (el.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName));
+const typing = (el: Element | null) =>
+  el instanceof HTMLElement && (el.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName));
 
 /**
  * Works the inbox without a mouse: j / k (or the arrow keys) move between rows, Enter or o opens

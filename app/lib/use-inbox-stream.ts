@@ -33,7 +33,10 @@ export function useInboxStream(): ConnectionState {
       timer = setTimeout(() => setWanted((n) => n + 1), 50);
     };
     const live = createLiveClient({ onState: setConnection, onConnected: (count) => count > 1 && refresh() });
-    const stop = live.client.subscribe({ query: "subscription { inboxEvents { type reason conversationId } }" }, { next: refresh, error: () => {}, complete: () => {} });
+    const stop = live.client.subscribe(
+      { query: "subscription { inboxEvents { type reason conversationId } }" },
+      { next: refresh, error: () => {}, complete: () => {} },
+    );
     return () => {
       clearTimeout(timer);
       stop();

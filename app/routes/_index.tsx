@@ -1,11 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, redirect, useLoaderData } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
-import {
-  getConversation,
-  sendCustomerMessage,
-  startConversation,
-} from "#server/conversations/service.ts";
+import { getConversation, sendCustomerMessage, startConversation } from "#server/conversations/service.ts";
 import { AppError } from "#server/errors.ts";
 import { clearCustomerCookie, customerCookie, getCustomerActor } from "~/lib/chat.server.ts";
 import { MessageBubble } from "~/components/message-bubble.tsx";
@@ -14,7 +10,12 @@ import type { Transcript } from "~/lib/transcript.ts";
 import { loadTranscript } from "~/lib/transcript.server.ts";
 import { visibleMessages } from "~/lib/transcript.ts";
 import { connectionText } from "~/lib/live-client.ts";
-import { postMessage, useConversationStream, useTypingAnnouncer, useTypingIndicator } from "~/lib/use-conversation-stream.ts";
+import {
+  postMessage,
+  useConversationStream,
+  useTypingAnnouncer,
+  useTypingIndicator,
+} from "~/lib/use-conversation-stream.ts";
 
 export const meta: MetaFunction = () => [{ title: "Tandem support" }];
 

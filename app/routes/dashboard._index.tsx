@@ -23,7 +23,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     me: actor.operatorId,
     team: team
       .filter((o) => !o.disabled)
-      .map((o) => ({ id: o.id, name: o.name, availability: o.availability, connected: isConnected(o), capacity: o.capacity, load: load.get(o.id) ?? 0 })),
+      .map((o) => ({
+        id: o.id,
+        name: o.name,
+        availability: o.availability,
+        connected: isConnected(o),
+        capacity: o.capacity,
+        load: load.get(o.id) ?? 0,
+      })),
     escalations: inbox.escalations.map(({ escalation: e, conversation: c, customerEmail, claimedByName }) => ({
       id: e.id,
       conversationId: c.id,
@@ -53,7 +60,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return runAction(async () => {
     if (form.get("intent") === "availability") {
       const value = String(form.get("availability"));
-      if (value !== "online" && value !== "away" && value !== "offline") return Response.json({ error: "Unknown availability." }, { status: 400 });
+      if (value !== "online" && value !== "away" && value !== "offline")
+        return Response.json({ error: "Unknown availability." }, { status: 400 });
       await setAvailability(context.services, actor, value);
       return { ok: true };
     }
@@ -66,7 +74,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 const presenceDot = (o: { availability: string; connected: boolean }) =>
-  !o.connected || o.availability === "offline" ? "bg-slate-400" : o.availability === "online" ? "bg-emerald-500" : "bg-amber-500";
+  !o.connected || o.availability === "offline"
+    ? "bg-slate-400"
+    : o.availability === "online"
+      ? "bg-emerald-500"
+      : "bg-amber-500";
 const kbd = "rounded border border-slate-300 bg-white px-1 font-mono text-[11px] text-slate-700";
 const focusRing = "outline-none focus-visible:ring-2 focus-visible:ring-brand-600";
 
@@ -90,7 +102,10 @@ export default function Inbox() {
           <kbd className={kbd}>c</kbd> claim
         </p>
         <p role="status" className="text-xs text-slate-500" data-connection={connection}>
-          <span aria-hidden className={`mr-1 inline-block h-2 w-2 rounded-full ${connection === "live" ? "bg-emerald-500" : "animate-pulse bg-amber-500"}`} />
+          <span
+            aria-hidden
+            className={`mr-1 inline-block h-2 w-2 rounded-full ${connection === "live" ? "bg-emerald-500" : "animate-pulse bg-amber-500"}`}
+          />
           {connectionText[connection]}
         </p>
       </div>
@@ -111,7 +126,11 @@ export default function Inbox() {
         </h2>
         <ul className="mt-3 flex flex-wrap gap-2">
           {data.team.map((o) => (
-            <li key={o.id} className="rounded-full border border-slate-200 bg-white px-3 py-1 text-sm" data-testid={`team-${o.name}`}>
+            <li
+              key={o.id}
+              className="rounded-full border border-slate-200 bg-white px-3 py-1 text-sm"
+              data-testid={`team-${o.name}`}
+            >
               <span aria-hidden className={`mr-1 inline-block h-2 w-2 rounded-full ${presenceDot(o)}`} />
               {o.name} · {o.availability}
               {o.availability !== "offline" && !o.connected ? " (not connected)" : ""} · {o.load}/{o.capacity}
@@ -132,7 +151,10 @@ export default function Inbox() {
               className={`flex items-center justify-between px-4 py-2 ${focusRing}`}
             >
               <span>
-                {c.customer} <span className="text-sm text-slate-500">· {c.agent} · {c.updatedMinutes} min ago</span>
+                {c.customer}{" "}
+                <span className="text-sm text-slate-500">
+                  · {c.agent} · {c.updatedMinutes} min ago
+                </span>
               </span>
               <Link to={`/dashboard/conversations/${c.id}`} className="text-sm font-medium text-brand-700 underline">
                 Watch {c.customer}
@@ -159,20 +181,28 @@ function EscalationCard({ escalation: e, me }: { escalation: EscalationItem; me:
       aria-describedby="inbox-keys"
     >
       <div className="flex flex-wrap items-center gap-2">
-        <span className={`rounded px-2 py-0.5 text-xs font-semibold uppercase ${priorityStyle[e.priority]}`}>{e.priority}</span>
+        <span className={`rounded px-2 py-0.5 text-xs font-semibold uppercase ${priorityStyle[e.priority]}`}>
+          {e.priority}
+        </span>
         <span className="font-medium">{e.customer}</span>
         <span className="text-sm text-slate-500">
           waiting {e.waitingMinutes} min · agent: {e.agent}
         </span>
         <span className="ml-auto text-sm">
-          {e.status === "pending" && e.assignedToName ? <span className="mr-2 text-slate-600">Assigned to {e.assignedToName}</span> : null}
+          {e.status === "pending" && e.assignedToName ? (
+            <span className="mr-2 text-slate-600">Assigned to {e.assignedToName}</span>
+          ) : null}
           {e.status === "claimed" ? (
             <span className="font-medium text-slate-700">Claimed by {mine ? "you" : e.claimedByName}</span>
           ) : (
             <fetcher.Form method="post">
               <input type="hidden" name="intent" value="claim" />
               <input type="hidden" name="escalationId" value={e.id} />
-              <button type="submit" {...{ [CLAIM_ATTR]: "" }} className="rounded-md bg-brand-600 px-3 py-1 font-medium text-white hover:bg-brand-700">
+              <button
+                type="submit"
+                {...{ [CLAIM_ATTR]: "" }}
+                className="rounded-md bg-brand-600 px-3 py-1 font-medium text-white hover:bg-brand-700"
+              >
                 Claim
               </button>
             </fetcher.Form>
@@ -190,7 +220,10 @@ function EscalationCard({ escalation: e, me }: { escalation: EscalationItem; me:
           {fetcher.data.error}
         </p>
       ) : null}
-      <Link to={`/dashboard/conversations/${e.conversationId}`} className="mt-2 inline-block text-sm font-medium text-brand-700 underline">
+      <Link
+        to={`/dashboard/conversations/${e.conversationId}`}
+        className="mt-2 inline-block text-sm font-medium text-brand-700 underline"
+      >
         Open conversation with {e.customer}
       </Link>
     </li>

@@ -20,14 +20,32 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const next = String(form.get("next") ?? "/dashboard");
   const secure = context.services.config.cookies.secure;
   return runAction(async () => {
-    const { token, operator } = await signIn(context.services.operatorDeps, { email: form.get("email"), password: form.get("password") }, { clientIp: context.clientIp });
+    const { token, operator } = await signIn(
+      context.services.operatorDeps,
+      { email: form.get("email"), password: form.get("password") },
+      { clientIp: context.clientIp },
+    );
     if (secure && context.protocol !== "https") {
       // The browser would drop a Secure cookie sent over plain HTTP and every sign-in would seem to fail.
-      context.services.log.warn("operator signed in over plain HTTP while COOKIE_SECURE is on: the browser will not keep the session; serve over HTTPS or set COOKIE_SECURE=false");
-      return Response.json({ error: "This server only keeps sign-ins over HTTPS. Open it with https://, or ask your admin to set COOKIE_SECURE=false for a plain-HTTP setup." }, { status: 400 });
+      context.services.log.warn(
+        "operator signed in over plain HTTP while COOKIE_SECURE is on: the browser will not keep the session; serve over HTTPS or set COOKIE_SECURE=false",
+      );
+      return Response.json(
+        {
+          error:
+            "This server only keeps sign-ins over HTTPS. Open it with https://, or ask your admin to set COOKIE_SECURE=false for a plain-HTTP setup.",
+        },
+        { status: 400 },
+      );
     }
-    const target = operator.mustChangePassword ? "/dashboard/password" : next.startsWith("/dashboard") && !next.startsWith("//") ? next : "/dashboard";
-    return redirect(target, { headers: { "Set-Cookie": operatorCookie(token, secure, context.services.config.sessions.operatorTtlMs) } });
+    const target = operator.mustChangePassword
+      ? "/dashboard/password"
+      : next.startsWith("/dashboard") && !next.startsWith("//")
+        ? next
+        : "/dashboard";
+    return redirect(target, {
+      headers: { "Set-Cookie": operatorCookie(token, secure, context.services.config.sessions.operatorTtlMs) },
+    });
   });
 }
 
@@ -45,16 +63,34 @@ export default function Login() {
           <label htmlFor="email" className="block text-sm font-medium text-slate-700">
             Email
           </label>
-          <input id="email" name="email" type="email" required autoComplete="username" className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2" />
+          <input
+            id="email"
+            name="email"
+            type="email"
+            required
+            autoComplete="username"
+            className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2"
+          />
         </div>
         <div>
           <label htmlFor="password" className="block text-sm font-medium text-slate-700">
             Password
           </label>
-          <input id="password" name="password" type="password" required autoComplete="current-password" className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2" />
+          <input
+            id="password"
+            name="password"
+            type="password"
+            required
+            autoComplete="current-password"
+            className="mt-1 w-full rounded-md border border-slate-300 px-3 py-2"
+          />
         </div>
         <ActionResult result={result} />
-        <button type="submit" disabled={busy} className="w-full rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
+        <button
+          type="submit"
+          disabled={busy}
+          className="w-full rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60"
+        >
           Sign in
         </button>
       </Form>

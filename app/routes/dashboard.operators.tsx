@@ -2,7 +2,13 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { getAssignmentSettings, updateAssignmentSettings } from "#server/escalations/assignment.ts";
 import { isConnected } from "#server/operators/presence.ts";
-import { createOperator, listOperators, requireAdmin, resetOperatorPassword, updateOperator } from "#server/operators/service.ts";
+import {
+  createOperator,
+  listOperators,
+  requireAdmin,
+  resetOperatorPassword,
+  updateOperator,
+} from "#server/operators/service.ts";
 import { ActionResult } from "~/components/ui/action-result.tsx";
 import { runAction } from "~/lib/action-error.server.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
@@ -51,8 +57,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
         });
         return { ok: "Saved." };
       case "reset-password":
-        await resetOperatorPassword(context.services, actor, { operatorId: form.get("id"), newPassword: form.get("newPassword") });
-        return { ok: "Password reset. They are signed out everywhere and must choose a new one at their next sign-in." };
+        await resetOperatorPassword(context.services, actor, {
+          operatorId: form.get("id"),
+          newPassword: form.get("newPassword"),
+        });
+        return {
+          ok: "Password reset. They are signed out everywhere and must choose a new one at their next sign-in.",
+        };
       case "settings":
         await updateAssignmentSettings(db, actor, {
           mode: form.get("mode") === "manual" ? "manual" : "auto",
@@ -121,14 +132,28 @@ export default function Operators() {
                 </button>
               </Form>
               {o.id !== me ? (
-                <Form method="post" className="mt-2 flex flex-wrap items-end gap-3" aria-label={`Reset the password of ${o.name}`}>
+                <Form
+                  method="post"
+                  className="mt-2 flex flex-wrap items-end gap-3"
+                  aria-label={`Reset the password of ${o.name}`}
+                >
                   <input type="hidden" name="intent" value="reset-password" />
                   <input type="hidden" name="id" value={o.id} />
                   <label className="text-sm">
                     New password for {o.name}{" "}
-                    <input name="newPassword" type="password" minLength={12} required autoComplete="new-password" className={input} />
+                    <input
+                      name="newPassword"
+                      type="password"
+                      minLength={12}
+                      required
+                      autoComplete="new-password"
+                      className={input}
+                    />
                   </label>
-                  <button type="submit" className="rounded-md border border-slate-300 px-3 py-1.5 text-sm text-slate-700">
+                  <button
+                    type="submit"
+                    className="rounded-md border border-slate-300 px-3 py-1.5 text-sm text-slate-700"
+                  >
                     Reset password
                   </button>
                 </Form>

@@ -17,8 +17,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const actor = await requireOperatorSession(request, context);
   const form = await request.formData();
   return runAction(async () => {
-    if (form.get("newPassword") !== form.get("confirmPassword")) return Response.json({ error: "The two new passwords differ." }, { status: 400 });
-    await changePassword(context.services, actor, { currentPassword: form.get("currentPassword"), newPassword: form.get("newPassword") }, operatorToken(request));
+    if (form.get("newPassword") !== form.get("confirmPassword"))
+      return Response.json({ error: "The two new passwords differ." }, { status: 400 });
+    await changePassword(
+      context.services,
+      actor,
+      { currentPassword: form.get("currentPassword"), newPassword: form.get("newPassword") },
+      operatorToken(request),
+    );
     return redirect("/dashboard");
   });
 }
@@ -42,22 +48,49 @@ export default function ChangePassword() {
           <label htmlFor="currentPassword" className="block text-sm font-medium text-slate-700">
             Current password
           </label>
-          <input id="currentPassword" name="currentPassword" type="password" required autoComplete="current-password" className={field} />
+          <input
+            id="currentPassword"
+            name="currentPassword"
+            type="password"
+            required
+            autoComplete="current-password"
+            className={field}
+          />
         </div>
         <div>
           <label htmlFor="newPassword" className="block text-sm font-medium text-slate-700">
             New password
           </label>
-          <input id="newPassword" name="newPassword" type="password" required minLength={12} autoComplete="new-password" className={field} />
+          <input
+            id="newPassword"
+            name="newPassword"
+            type="password"
+            required
+            minLength={12}
+            autoComplete="new-password"
+            className={field}
+          />
         </div>
         <div>
           <label htmlFor="confirmPassword" className="block text-sm font-medium text-slate-700">
             New password again
           </label>
-          <input id="confirmPassword" name="confirmPassword" type="password" required minLength={12} autoComplete="new-password" className={field} />
+          <input
+            id="confirmPassword"
+            name="confirmPassword"
+            type="password"
+            required
+            minLength={12}
+            autoComplete="new-password"
+            className={field}
+          />
         </div>
         <ActionResult result={result} />
-        <button type="submit" disabled={busy} className="w-full rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
+        <button
+          type="submit"
+          disabled={busy}
+          className="w-full rounded-md bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60"
+        >
           Change password
         </button>
       </Form>

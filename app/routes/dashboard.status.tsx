@@ -38,7 +38,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
         await setServiceStatus(context.services, actor, field("serviceId"), field("status"));
         return { ok: "Service status saved." };
       case "open":
-        await openIncident(context.services, actor, { serviceId: field("serviceId"), title: field("title"), status: field("status") });
+        await openIncident(context.services, actor, {
+          serviceId: field("serviceId"),
+          title: field("title"),
+          status: field("status"),
+        });
         return { ok: "Incident opened." };
       case "incident":
         await updateIncident(context.services, actor, field("incidentId"), field("status"));
@@ -76,7 +80,13 @@ function StatusForm({
     <fetcher.Form method="post" key={`${target.value}:${select.value}`} className="flex items-end gap-2">
       <input type="hidden" name="intent" value={intent} />
       <input type="hidden" name={target.name} value={target.value} />
-      <SelectField id={select.id} name="status" label={select.label} defaultValue={select.value} options={enumOptions(select.options)} />
+      <SelectField
+        id={select.id}
+        name="status"
+        label={select.label}
+        defaultValue={select.value}
+        options={enumOptions(select.options)}
+      />
       <button type="submit" className={button}>
         {submit}
       </button>
@@ -116,7 +126,10 @@ export default function SystemStatusPage() {
             <li key={s.id} className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
               <span className="min-w-48">
                 <span className="font-medium">{s.name}</span>{" "}
-                <span data-testid={`service-${s.id}`} className={`rounded px-1.5 py-0.5 text-xs font-medium ${badge[s.status]}`}>
+                <span
+                  data-testid={`service-${s.id}`}
+                  className={`rounded px-1.5 py-0.5 text-xs font-medium ${badge[s.status]}`}
+                >
                   {s.status}
                 </span>
                 <span className="block text-xs text-slate-500">since {when(s.updatedAt)} UTC</span>
@@ -126,7 +139,12 @@ export default function SystemStatusPage() {
                   fetcher={fetcher}
                   intent="service"
                   target={{ name: "serviceId", value: s.id }}
-                  select={{ id: `service-status-${s.id}`, label: `${s.name} status`, value: s.status, options: serviceStatuses }}
+                  select={{
+                    id: `service-status-${s.id}`,
+                    label: `${s.name} status`,
+                    value: s.status,
+                    options: serviceStatuses,
+                  }}
                   submit={`Save ${s.name}`}
                 />
               ) : null}
@@ -154,7 +172,12 @@ export default function SystemStatusPage() {
                   fetcher={fetcher}
                   intent="incident"
                   target={{ name: "incidentId", value: i.id }}
-                  select={{ id: `incident-status-${i.id}`, label: "Incident status", value: i.status, options: incidentStatuses }}
+                  select={{
+                    id: `incident-status-${i.id}`,
+                    label: "Incident status",
+                    value: i.status,
+                    options: incidentStatuses,
+                  }}
                   submit="Update"
                 />
               ) : null}
@@ -174,15 +197,36 @@ export default function SystemStatusPage() {
             className="mt-2 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3"
           >
             <input type="hidden" name="intent" value="open" />
-            <SelectField id="incident-service" name="serviceId" label="Service" defaultValue={services[0]?.id ?? ""} options={services.map((s) => ({ value: s.id, label: s.name }))} />
+            <SelectField
+              id="incident-service"
+              name="serviceId"
+              label="Service"
+              defaultValue={services[0]?.id ?? ""}
+              options={services.map((s) => ({ value: s.id, label: s.name }))}
+            />
             <div className="min-w-64 flex-1">
               <label htmlFor="incident-title" className="block text-xs font-medium text-slate-600">
                 What customers see
               </label>
-              <input id="incident-title" name="title" required maxLength={200} className="w-full rounded-md border border-slate-300 px-2 py-1.5" />
+              <input
+                id="incident-title"
+                name="title"
+                required
+                maxLength={200}
+                className="w-full rounded-md border border-slate-300 px-2 py-1.5"
+              />
             </div>
-            <SelectField id="incident-new-status" name="status" label="Status" defaultValue="investigating" options={enumOptions(incidentStatuses.filter((s) => s !== "resolved"))} />
-            <button type="submit" className="rounded-md bg-brand-600 px-4 py-1.5 font-medium text-white hover:bg-brand-700">
+            <SelectField
+              id="incident-new-status"
+              name="status"
+              label="Status"
+              defaultValue="investigating"
+              options={enumOptions(incidentStatuses.filter((s) => s !== "resolved"))}
+            />
+            <button
+              type="submit"
+              className="rounded-md bg-brand-600 px-4 py-1.5 font-medium text-white hover:bg-brand-700"
+            >
               Open incident
             </button>
           </fetcher.Form>

@@ -2,7 +2,9 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { getArticle } from "#server/knowledge/service.ts";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.title} · Northwind help` : "Help" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.title} · Northwind help` : "Help" },
+];
 
 /** Help articles are public: the same text the agents cite. */
 export async function loader({ params, context }: LoaderFunctionArgs) {

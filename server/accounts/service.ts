@@ -13,8 +13,18 @@ export interface AccountSummary {
 export async function getAccountSummary(db: Queryable, customerId: string): Promise<AccountSummary | null> {
   const [customer] = await db.select().from(customers).where(eq(customers.id, customerId)).limit(1);
   if (!customer) return null;
-  const recentInvoices = await db.select().from(invoices).where(eq(invoices.customerId, customerId)).orderBy(desc(invoices.issuedAt)).limit(6);
-  const recentPayments = await db.select().from(payments).where(eq(payments.customerId, customerId)).orderBy(desc(payments.paidAt)).limit(12);
+  const recentInvoices = await db
+    .select()
+    .from(invoices)
+    .where(eq(invoices.customerId, customerId))
+    .orderBy(desc(invoices.issuedAt))
+    .limit(6);
+  const recentPayments = await db
+    .select()
+    .from(payments)
+    .where(eq(payments.customerId, customerId))
+    .orderBy(desc(payments.paidAt))
+    .limit(12);
   const byInvoice = new Map<string, Payment[]>();
   for (const p of recentPayments) {
     if (!p.invoiceId || p.status !== "succeeded") continue;

@@ -19,7 +19,8 @@ export interface CaseState {
 }
 
 /** A plain "yes" to the summary, as a person would read it: affirmative, and not also a "no". */
-const AFFIRM = /^\s*(yes|yeah|yep|yup|sure|correct|right|ok(ay)?|please do|go ahead|confirm(ed)?|sounds good|do it|that'?s (right|correct)|exactly|absolutely|perfect)\b/i;
+const AFFIRM =
+  /^\s*(yes|yeah|yep|yup|sure|correct|right|ok(ay)?|please do|go ahead|confirm(ed)?|sounds good|do it|that'?s (right|correct)|exactly|absolutely|perfect)\b/i;
 const NEGATION = /\b(no|not|don'?t|wrong|incorrect|change|wait)\b/i;
 export const isAffirmative = (text: string): boolean => AFFIRM.test(text) && !NEGATION.test(text.replace(AFFIRM, ""));
 
@@ -28,7 +29,10 @@ export const isAffirmative = (text: string): boolean => AFFIRM.test(text) && !NE
  * messages (a customer message after the summary was put to them, that says yes), never a flag a
  * model can set.
  */
-export function customerConfirmed(state: CaseState, history: Array<{ role: string; seq: number; content: string }>): boolean {
+export function customerConfirmed(
+  state: CaseState,
+  history: Array<{ role: string; seq: number; content: string }>,
+): boolean {
   if (state.step !== "confirm" || state.summaryAtSeq === undefined) return false;
   const reply = history.find((m) => m.role === "customer" && m.seq > state.summaryAtSeq!);
   return !!reply && isAffirmative(reply.content);

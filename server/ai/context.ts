@@ -18,7 +18,11 @@ export async function buildSystemPrompt(
   const lines = [`Current agent: ${agent.key}`];
   if (conversation.customerId) {
     const [c] = await db.select().from(customers).where(eq(customers.id, conversation.customerId)).limit(1);
-    lines.push(c ? `Customer: ${c.name} <${c.email}>, ${c.plan} plan, protection plan: ${c.protectionPlan ? "yes" : "no"}` : "Customer: none linked");
+    lines.push(
+      c
+        ? `Customer: ${c.name} <${c.email}>, ${c.plan} plan, protection plan: ${c.protectionPlan ? "yes" : "no"}`
+        : "Customer: none linked",
+    );
   } else {
     lines.push("Customer: none linked (account tools will not find an account)");
   }
@@ -51,7 +55,11 @@ export async function buildSystemPrompt(
  * The operator's hand-back this turn answers, if any: the newest handoff event made by an
  * operator, when no agent reply has come after it.
  */
-export async function latestHandBack(db: Queryable, conversationId: string, history: Message[]): Promise<{ operatorName: string; note: string | null } | null> {
+export async function latestHandBack(
+  db: Queryable,
+  conversationId: string,
+  history: Message[],
+): Promise<{ operatorName: string; note: string | null } | null> {
   const [event] = await db
     .select()
     .from(conversationEvents)
@@ -63,5 +71,8 @@ export async function latestHandBack(db: Queryable, conversationId: string, hist
   const answered = history.some((m) => m.role === "agent" && m.status === "complete" && m.seq > event.seq);
   if (answered) return null;
   const note = event.payload.operatorNote;
-  return { operatorName: String(event.payload.operatorName ?? "an operator"), note: typeof note === "string" && note ? note : null };
+  return {
+    operatorName: String(event.payload.operatorName ?? "an operator"),
+    note: typeof note === "string" && note ? note : null,
+  };
 }

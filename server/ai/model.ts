@@ -19,5 +19,9 @@ export function resolveModel(ai: Config["ai"]): ResolvedModel {
     const provider = createOpenAI({ apiKey: ai.apiKey ?? "not-needed", baseURL: ai.baseURL });
     return { model: provider.chat(ai.model), label: ai.model, offline: false };
   }
-  return { model: new OfflineLanguageModel({ delayMs: ai.offlineDelayMs }), label: "Tandem offline model", offline: true };
+  return {
+    model: new OfflineLanguageModel({ delayMs: ai.offlineDelayMs }),
+    label: "Tandem offline model",
+    offline: true,
+  };
 }

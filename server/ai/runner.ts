@@ -49,7 +49,8 @@ const HUMAN_CLAIM =
 /** Whether text has the AI claim to be a person ("I'm a real person", "I am not a bot"). */
 export const claimsToBeHuman = (text: string): boolean => HUMAN_CLAIM.test(text);
 
-export const HONEST_LINE = "I'm Tandem's AI assistant, not a person. If you'd like to talk to someone from our team, just say so and I'll bring them in.";
+export const HONEST_LINE =
+  "I'm Tandem's AI assistant, not a person. If you'd like to talk to someone from our team, just say so and I'll bring them in.";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,7 +60,8 @@ function toModelMessages(history: Message[]): ModelMessage[] {
     if (m.status !== "complete" || !m.content) continue;
     if (m.role === "customer") out.push({ role: "user", content: m.content });
     else if (m.role === "agent") out.push({ role: "assistant", content: m.content });
-    else if (m.role === "operator") out.push({ role: "assistant", content: `(${m.authorName ?? "Operator"}): ${m.content}` });
+    else if (m.role === "operator")
+      out.push({ role: "assistant", content: `(${m.authorName ?? "Operator"}): ${m.content}` });
   }
   return out;
 }
@@ -201,7 +203,10 @@ export class AgentRunner {
             instructions: system,
             messages: prompt,
             tools,
-            stopWhen: [isStepCount(MAX_STEPS), ({ steps }) => steps.some((st) => st.toolCalls.some((c) => isTransferTool(c.toolName)))],
+            stopWhen: [
+              isStepCount(MAX_STEPS),
+              ({ steps }) => steps.some((st) => st.toolCalls.some((c) => isTransferTool(c.toolName))),
+            ],
             maxRetries: 0,
             // Errors arrive as stream parts and are handled below; the default would log them twice.
             onError: () => {},
@@ -229,7 +234,16 @@ export class AgentRunner {
         } catch (err) {
           // A retry is only invisible while nothing has been streamed and no tool has acted;
           // after that a restart would repeat words or side effects.
-          if (this.shutdownSignal.aborted || lost || err instanceof DiscardedError || err instanceof HumanClaimError || text.length > 0 || toolsRan || attempt >= deps.maxRetries) throw err;
+          if (
+            this.shutdownSignal.aborted ||
+            lost ||
+            err instanceof DiscardedError ||
+            err instanceof HumanClaimError ||
+            text.length > 0 ||
+            toolsRan ||
+            attempt >= deps.maxRetries
+          )
+            throw err;
           deps.log.warn({ err, attempt, conversationId: conversation.id }, "model call failed; retrying");
           await sleep(deps.retryBaseMs * 2 ** attempt);
         }
@@ -245,7 +259,12 @@ export class AgentRunner {
         deps.log.warn({ conversationId: conversation.id }, "AI reply claimed to be human; dropped");
         await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
           if (reply) await finishMessage(tx, batch, reply.id, { content: "", status: "discarded" });
-          await insertMessage(tx, batch, conversation.id, { role: "agent", author: agent.key, authorName: agent.name, content: HONEST_LINE });
+          await insertMessage(tx, batch, conversation.id, {
+            role: "agent",
+            author: agent.key,
+            authorName: agent.name,
+            content: HONEST_LINE,
+          });
         });
         return { handedOff: false };
       }
@@ -269,7 +288,11 @@ export class AgentRunner {
     usage: { inputTokens: number; outputTokens: number },
   ): Promise<void> {
     await writeWithEvents(this.deps.db, this.deps.bus, async (tx, batch) => {
-      const [current] = await tx.select().from(conversations).where(eq(conversations.id, conversation.id)).for("update");
+      const [current] = await tx
+        .select()
+        .from(conversations)
+        .where(eq(conversations.id, conversation.id))
+        .for("update");
       // No talk-over: if ownership changed while we were generating, the reply is discarded.
       const stillOurs = current && current.owner === "ai" && current.generation === conversation.generation;
       await finishMessage(tx, batch, reply.id, {
@@ -309,7 +332,10 @@ export class AgentRunner {
           .for("update");
         if (!row) return false;
         await finishMessage(tx, batch, row.id, { content: row.content, status: "failed" });
-        const notice = await insertMessage(tx, batch, row.conversationId, { role: "system", content: INTERRUPTED_NOTICE });
+        const notice = await insertMessage(tx, batch, row.conversationId, {
+          role: "system",
+          content: INTERRUPTED_NOTICE,
+        });
         // This sweep answers it; a restart's resume must not answer it a second time.
         return this.claimResume(tx, row.conversationId, notice.seq);
       });
@@ -340,7 +366,10 @@ export class AgentRunner {
           gt(messages.createdAt, new Date(now.getTime() - withinMs)),
           eq(conversations.status, "open"),
           eq(conversations.owner, "ai"),
-          eq(messages.seq, sql`(select max(m2.seq) from messages m2 where m2.conversation_id = ${messages.conversationId})`),
+          eq(
+            messages.seq,
+            sql`(select max(m2.seq) from messages m2 where m2.conversation_id = ${messages.conversationId})`,
+          ),
         ),
       )
       .limit(200);

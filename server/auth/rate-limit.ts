@@ -5,7 +5,8 @@ import type { RateLimitName } from "../config.ts";
 import { AppError } from "../errors.ts";
 
 /** Keys of any length become a fixed-size digest, so a huge input can never become a huge key. */
-export const limitKey = (key: string) => (key.length <= 64 ? key : createHash("sha256").update(key).digest("base64url"));
+export const limitKey = (key: string) =>
+  key.length <= 64 ? key : createHash("sha256").update(key).digest("base64url");
 
 /** The most buckets one in-process limiter keeps; the least recently used go first. */
 export const MAX_BUCKETS = 50_000;
@@ -98,7 +99,13 @@ class SharedRateLimiter implements RateLimit {
   async take(key: string): Promise<void> {
     let result: [number, number];
     try {
-      result = (await this.redis.eval(TAKE_SCRIPT, 1, `${RATE_LIMIT_KEY_PREFIX}${this.name}:${limitKey(key)}`, this.capacity, this.refillEveryMs)) as [number, number];
+      result = (await this.redis.eval(
+        TAKE_SCRIPT,
+        1,
+        `${RATE_LIMIT_KEY_PREFIX}${this.name}:${limitKey(key)}`,
+        this.capacity,
+        this.refillEveryMs,
+      )) as [number, number];
     } catch (err) {
       // Abuse control must not take the product down with Redis: limit per instance meanwhile.
       this.log.warn({ err, limit: this.name }, "shared rate limit unavailable; limiting in this instance");
@@ -117,7 +124,10 @@ type LimitConfig = Record<RateLimitName, { capacity: number; refillMs: number }>
  */
 export class FailureCounter {
   private readonly counts = new Map<string, { n: number; at: number }>();
-  constructor(private readonly halfLifeMs = 10 * 60_000, private readonly maxKeys = MAX_BUCKETS) {}
+  constructor(
+    private readonly halfLifeMs = 10 * 60_000,
+    private readonly maxKeys = MAX_BUCKETS,
+  ) {}
 
   get(rawKey: string, now = Date.now()): number {
     const entry = this.counts.get(limitKey(rawKey));
@@ -160,7 +170,9 @@ export class RateLimits {
     this.kind = this.redis ? "redis" : "memory";
     const make = (name: RateLimitName): RateLimit => {
       const { capacity, refillMs } = config[name];
-      return this.redis ? new SharedRateLimiter(this.redis, name, capacity, refillMs, log) : new RateLimiter(capacity, refillMs);
+      return this.redis
+        ? new SharedRateLimiter(this.redis, name, capacity, refillMs, log)
+        : new RateLimiter(capacity, refillMs);
     };
     this.startConversation = make("startConversation");
     this.sendMessage = make("sendMessage");

@@ -52,14 +52,26 @@ export interface ResolvedSession {
 export async function resolveSession(db: Queryable, creds: Credentials): Promise<ResolvedSession | "invalid"> {
   const operatorSession = async (token: string): Promise<ResolvedSession | null> => {
     const found = await findOperatorBySession(db, token);
-    return found ? { actor: operatorActor(found.operator), expiresAt: found.expiresAt, via: "operator-session", mustChangePassword: found.operator.mustChangePassword } : null;
+    return found
+      ? {
+          actor: operatorActor(found.operator),
+          expiresAt: found.expiresAt,
+          via: "operator-session",
+          mustChangePassword: found.operator.mustChangePassword,
+        }
+      : null;
   };
   const customerToken = async (token: string): Promise<ResolvedSession | null> => {
     const found = await findConversationByToken(db, token);
-    return found ? { actor: { kind: "customer", conversationId: found.id }, expiresAt: found.expiresAt, via: "customer-token" } : null;
+    return found
+      ? { actor: { kind: "customer", conversationId: found.id }, expiresAt: found.expiresAt, via: "customer-token" }
+      : null;
   };
   if (creds.bearer !== undefined) {
-    return (creds.bearer.startsWith("os_") ? await operatorSession(creds.bearer) : await customerToken(creds.bearer)) ?? "invalid";
+    return (
+      (creds.bearer.startsWith("os_") ? await operatorSession(creds.bearer) : await customerToken(creds.bearer)) ??
+      "invalid"
+    );
   }
   // An operator session wins over a customer cookie in the same browser.
   const session = readCookie(creds.cookieHeader, OPERATOR_COOKIE);

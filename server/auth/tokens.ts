@@ -21,7 +21,12 @@ export function signIdentity(secret: string, email: string, expiresAt: number): 
   return createHmac("sha256", secret).update(identityPayload(email, expiresAt)).digest("hex");
 }
 
-export function verifyIdentity(secret: string | undefined, email: string, expiresAt: number, signature: string): boolean {
+export function verifyIdentity(
+  secret: string | undefined,
+  email: string,
+  expiresAt: number,
+  signature: string,
+): boolean {
   if (!secret || !/^[0-9a-f]{64}$/i.test(signature.trim())) return false;
   return safeEqual(signIdentity(secret, email, expiresAt), signature.trim().toLowerCase());
 }

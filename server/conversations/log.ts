@@ -53,7 +53,13 @@ export class EventBatch {
 }
 
 /** Stored event types that change what an operator's inbox shows. */
-const inboxWorthy = new Set<StoredEventType>(["escalation", "status_changed", "handoff", "assignment", "operator_joined"]);
+const inboxWorthy = new Set<StoredEventType>([
+  "escalation",
+  "status_changed",
+  "handoff",
+  "assignment",
+  "operator_joined",
+]);
 
 /**
  * Runs `work` in a transaction and publishes the events it appended once the commit succeeds.
@@ -70,7 +76,12 @@ export async function writeWithEvents<T>(
     bus.publish("conversation", event.conversationId, event);
     // A conversation's first event puts it on the inbox's "handled by the AI" list.
     if (inboxWorthy.has(event.type) || event.seq === 1) {
-      bus.publish("inbox", "all", { type: "conversation_changed", conversationId: event.conversationId, reason: event.seq === 1 ? "started" : event.type, at: event.at });
+      bus.publish("inbox", "all", {
+        type: "conversation_changed",
+        conversationId: event.conversationId,
+        reason: event.seq === 1 ? "started" : event.type,
+        at: event.at,
+      });
     }
   }
   for (const { name, id, event } of batch.later) bus.publish(name, id, event as never);

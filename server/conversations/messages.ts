@@ -34,7 +34,13 @@ export async function finishMessage(
 ): Promise<Message | null> {
   const [row] = await tx
     .update(messages)
-    .set({ ...patch, content: patch.status === "discarded" ? "" : patch.content, completedAt: new Date(), streamOwner: null, heartbeatAt: null })
+    .set({
+      ...patch,
+      content: patch.status === "discarded" ? "" : patch.content,
+      completedAt: new Date(),
+      streamOwner: null,
+      heartbeatAt: null,
+    })
     .where(and(eq(messages.id, messageId), eq(messages.status, "streaming")))
     .returning();
   if (!row) return null;

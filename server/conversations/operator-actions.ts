@@ -1,5 +1,13 @@
 import { and, asc, desc, eq, ne, sql } from "drizzle-orm";
-import { conversations, customers, escalations, messages, operators, type Conversation, type Escalation } from "../../drizzle/schema.ts";
+import {
+  conversations,
+  customers,
+  escalations,
+  messages,
+  operators,
+  type Conversation,
+  type Escalation,
+} from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { Transaction } from "../db/client.ts";
 import { badInput, conflict, notFound } from "../errors.ts";
@@ -10,7 +18,13 @@ import { agents } from "../ai/agents.ts";
 import { requireOperator, type OperatorActor } from "../operators/service.ts";
 import { writeWithEvents, type EventBatch } from "./log.ts";
 import { finishMessage, insertMessage } from "./messages.ts";
-import { getConversation, parseConversationId, parseMessageInput, postMessage, type ConversationDeps } from "./service.ts";
+import {
+  getConversation,
+  parseConversationId,
+  parseMessageInput,
+  postMessage,
+  type ConversationDeps,
+} from "./service.ts";
 
 export interface OperatorDeps extends ConversationDeps {
   /** Starts the AI's turn after a hand-back, even though no new customer message arrived. */
@@ -23,7 +37,12 @@ const priorityRank = sql<number>`case ${escalations.priority} when 'urgent' then
 export async function listInbox(deps: Pick<ConversationDeps, "db">, actor: Actor) {
   requireOperator(actor);
   const open = await deps.db
-    .select({ escalation: escalations, conversation: conversations, customerEmail: customers.email, claimedByName: operators.name })
+    .select({
+      escalation: escalations,
+      conversation: conversations,
+      customerEmail: customers.email,
+      claimedByName: operators.name,
+    })
     .from(escalations)
     .innerJoin(conversations, eq(conversations.id, escalations.conversationId))
     .leftJoin(customers, eq(customers.id, conversations.customerId))
@@ -48,12 +67,20 @@ export async function listInbox(deps: Pick<ConversationDeps, "db">, actor: Actor
  * Makes the operator the owner: the AI stops (its generation is bumped and any reply it is
  * streaming is discarded, never shown), the customer sees that a person joined.
  */
-async function takeOwnership(tx: Transaction, batch: EventBatch, conversation: Conversation, op: OperatorActor): Promise<void> {
+async function takeOwnership(
+  tx: Transaction,
+  batch: EventBatch,
+  conversation: Conversation,
+  op: OperatorActor,
+): Promise<void> {
   await giveToOperator(tx, conversation.id, op.operatorId);
   await discardStreaming(tx, batch, conversation.id);
   await batch.append(tx, conversation.id, "operator_joined", { operatorId: op.operatorId, note: op.name });
   await batch.append(tx, conversation.id, "status_changed", { status: "with_human" });
-  await insertMessage(tx, batch, conversation.id, { role: "system", content: `${op.name} from the support team joined the conversation.` });
+  await insertMessage(tx, batch, conversation.id, {
+    role: "system",
+    content: `${op.name} from the support team joined the conversation.`,
+  });
 }
 
 /** Any reply the AI is still writing is dropped, text and all: nobody was meant to read it. */
@@ -66,7 +93,11 @@ async function discardStreaming(tx: Transaction, batch: EventBatch, conversation
 }
 
 /** Exactly one operator wins: the guarded UPDATE lets the first claim through and no other. */
-export async function claimEscalation(deps: ConversationDeps, actor: Actor, escalationId: unknown): Promise<Escalation> {
+export async function claimEscalation(
+  deps: ConversationDeps,
+  actor: Actor,
+  escalationId: unknown,
+): Promise<Escalation> {
   const op = requireOperator(actor);
   const id = parseConversationId(escalationId, "id");
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
@@ -78,18 +109,31 @@ export async function claimEscalation(deps: ConversationDeps, actor: Actor, esca
         .leftJoin(operators, eq(operators.id, escalations.claimedBy))
         .where(eq(escalations.id, id));
       if (!existing) throw notFound("Escalation");
-      throw conflict(existing.e.status === "resolved" ? "This escalation is already resolved." : `Already claimed by ${existing.name ?? "another operator"}.`);
+      throw conflict(
+        existing.e.status === "resolved"
+          ? "This escalation is already resolved."
+          : `Already claimed by ${existing.name ?? "another operator"}.`,
+      );
     }
     const conversation = await lockConversation(tx, claimed.conversationId);
-    if (conversation.owner !== "ai" && conversation.owner !== op.operatorId) throw conflict("Another operator owns this conversation.");
+    if (conversation.owner !== "ai" && conversation.owner !== op.operatorId)
+      throw conflict("Another operator owns this conversation.");
     if (conversation.owner !== op.operatorId) await takeOwnership(tx, batch, conversation, op);
-    await batch.append(tx, claimed.conversationId, "assignment", { escalationId: claimed.id, operatorId: op.operatorId, note: op.name });
+    await batch.append(tx, claimed.conversationId, "assignment", {
+      escalationId: claimed.id,
+      operatorId: op.operatorId,
+      note: op.name,
+    });
     return claimed;
   });
 }
 
 /** Takes over any conversation, including one the AI is answering right now. */
-export async function takeOverConversation(deps: ConversationDeps, actor: Actor, conversationId: unknown): Promise<Conversation> {
+export async function takeOverConversation(
+  deps: ConversationDeps,
+  actor: Actor,
+  conversationId: unknown,
+): Promise<Conversation> {
   const op = requireOperator(actor);
   const existing = await getConversation(deps.db, actor, conversationId);
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
@@ -116,8 +160,13 @@ export async function sendOperatorMessage(
   const op = requireOperator(actor);
   const body = parseMessageInput(deps.maxMessageLength, input);
   const conversation = await getConversation(deps.db, actor, input.conversationId);
-  return postMessage(deps, conversation.id, { role: "operator", author: op.operatorId, authorName: op.name }, body, ownedBy(op), () =>
-    deps.rateLimits.sendMessage.take(`operator:${op.operatorId}:${conversation.id}`),
+  return postMessage(
+    deps,
+    conversation.id,
+    { role: "operator", author: op.operatorId, authorName: op.name },
+    body,
+    ownedBy(op),
+    () => deps.rateLimits.sendMessage.take(`operator:${op.operatorId}:${conversation.id}`),
   );
 }
 
@@ -141,16 +190,28 @@ export async function handBackToAgent(
     ownedBy(op)(conversation);
     await giveToAgent(tx, existing.id, agent.key);
     await resolveOpenOf(tx, existing.id);
-    await batch.append(tx, existing.id, "handoff", { from: `operator:${op.operatorId}`, operatorName: op.name, agent: agent.key, operatorNote: note || null });
+    await batch.append(tx, existing.id, "handoff", {
+      from: `operator:${op.operatorId}`,
+      operatorName: op.name,
+      agent: agent.key,
+      operatorNote: note || null,
+    });
     await batch.append(tx, existing.id, "status_changed", { status: "open" });
-    await insertMessage(tx, batch, existing.id, { role: "system", content: `${op.name} handed the conversation back to ${agent.name}.` });
+    await insertMessage(tx, batch, existing.id, {
+      role: "system",
+      content: `${op.name} handed the conversation back to ${agent.name}.`,
+    });
     return lockConversation(tx, existing.id);
   });
   deps.onHandBack?.(existing.id);
   return result;
 }
 
-export async function resolveConversation(deps: ConversationDeps, actor: Actor, conversationId: unknown): Promise<Conversation> {
+export async function resolveConversation(
+  deps: ConversationDeps,
+  actor: Actor,
+  conversationId: unknown,
+): Promise<Conversation> {
   const op = requireOperator(actor);
   const existing = await getConversation(deps.db, actor, conversationId);
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
@@ -163,7 +224,10 @@ export async function resolveConversation(deps: ConversationDeps, actor: Actor, 
     await discardStreaming(tx, batch, existing.id);
     await resolveOpenOf(tx, existing.id);
     await batch.append(tx, existing.id, "status_changed", { status: "resolved" });
-    await insertMessage(tx, batch, existing.id, { role: "system", content: `${op.name} closed this conversation. You can start a new one at any time.` });
+    await insertMessage(tx, batch, existing.id, {
+      role: "system",
+      content: `${op.name} closed this conversation. You can start a new one at any time.`,
+    });
     return lockConversation(tx, existing.id);
   });
 }

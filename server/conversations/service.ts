@@ -63,18 +63,22 @@ export async function startConversation(
   const customerName = optionalText(input.customerName, "customerName", 100)?.trim() || undefined;
   const emailText = optionalText(input.customerEmail, "customerEmail", 254)?.trim() || undefined;
   const signature = optionalText(input.identitySignature, "identitySignature", 128);
-  if (emailText && !z.email().safeParse(emailText).success) throw badInput("customerEmail must be an email address", "customerEmail");
+  if (emailText && !z.email().safeParse(emailText).success)
+    throw badInput("customerEmail must be an email address", "customerEmail");
   await deps.rateLimits.startConversation.take(caller.clientIp);
   let verified = false;
   if (signature !== undefined || input.identityExpiresAt != null) {
     if (!emailText) throw badInput("customerEmail is required with an identity signature.", "customerEmail");
     const expiresAt = input.identityExpiresAt;
-    if (typeof expiresAt !== "number" || !Number.isInteger(expiresAt)) throw badInput("identityExpiresAt must be Unix seconds.", "identityExpiresAt");
+    if (typeof expiresAt !== "number" || !Number.isInteger(expiresAt))
+      throw badInput("identityExpiresAt must be Unix seconds.", "identityExpiresAt");
     if (!signature) throw badInput("identitySignature is required with identityExpiresAt.", "identitySignature");
     const nowS = Math.floor(now.getTime() / 1000);
     if (expiresAt <= nowS) throw badInput("The identity signature has expired.", "identityExpiresAt");
-    if (expiresAt > nowS + MAX_IDENTITY_LIFETIME_S) throw badInput("identityExpiresAt is at most 7 days ahead.", "identityExpiresAt");
-    if (!verifyIdentity(deps.identity.secret, emailText, expiresAt, signature)) throw badInput("identitySignature does not match customerEmail and identityExpiresAt.", "identitySignature");
+    if (expiresAt > nowS + MAX_IDENTITY_LIFETIME_S)
+      throw badInput("identityExpiresAt is at most 7 days ahead.", "identityExpiresAt");
+    if (!verifyIdentity(deps.identity.secret, emailText, expiresAt, signature))
+      throw badInput("identitySignature does not match customerEmail and identityExpiresAt.", "identitySignature");
     verified = true;
   } else if (caller.demoPage && deps.identity.demoAccounts) {
     verified = true;
@@ -91,7 +95,11 @@ export async function startConversation(
 }
 
 /** Resolves a customer token to the one conversation it may see, or null (unknown or expired). */
-export async function findConversationByToken(db: Queryable, token: string, now = new Date()): Promise<{ id: string; expiresAt: Date | null } | null> {
+export async function findConversationByToken(
+  db: Queryable,
+  token: string,
+  now = new Date(),
+): Promise<{ id: string; expiresAt: Date | null } | null> {
   if (!token || token.length > 200) return null;
   const [row] = await db
     .select({ id: conversations.id, expiresAt: conversations.tokenExpiresAt })
@@ -159,7 +167,8 @@ export async function postMessage(
     const conversation = await lockConversation(tx, conversationId);
     const previous = await findByClientId(tx, conversationId, body.clientMessageId);
     if (previous) {
-      if (previous.content !== body.content) throw conflict("This clientMessageId was already used for a different message.");
+      if (previous.content !== body.content)
+        throw conflict("This clientMessageId was already used for a different message.");
       return { message: previous, conversation, duplicate: true };
     }
     allow(conversation);
@@ -207,7 +216,8 @@ export async function rateConversation(
   const comment = optionalText(input.comment, "comment", 1000, { multiline: true })?.trim() || null;
   const conversation = await getConversation(deps.db, actor, input.conversationId);
   if (actor.kind !== "customer") throw forbidden("Only the conversation's customer can rate it.");
-  if (typeof input.score !== "number" || !Number.isInteger(input.score) || input.score < 1 || input.score > 5) throw badInput("score is a whole number from 1 to 5.", "score");
+  if (typeof input.score !== "number" || !Number.isInteger(input.score) || input.score < 1 || input.score > 5)
+    throw badInput("score is a whole number from 1 to 5.", "score");
   if (conversation.status !== "resolved") throw conflict("A conversation can be rated once it is resolved.");
   await deps.rateLimits.rateConversation.take(conversation.id);
   return setRating(deps.db, conversation.id, { score: input.score, comment });
@@ -262,9 +272,12 @@ export async function listMessages(
     .where(and(...where))
     .orderBy(asc(messages.seq))
     .limit(limit + 1);
-  return { messages: rows.slice(0, limit), hasNextPage: rows.length > limit, hasPreviousPage: after !== undefined && after > 0 };
+  return {
+    messages: rows.slice(0, limit),
+    hasNextPage: rows.length > limit,
+    hasPreviousPage: after !== undefined && after > 0,
+  };
 }
-
 
 /** Token usage and estimated cost of every AI reply in a conversation. */
 export async function getConversationUsage(db: Queryable, conversationId: string) {
@@ -276,21 +289,33 @@ export async function getConversationUsage(db: Queryable, conversationId: string
     })
     .from(messages)
     .where(eq(messages.conversationId, conversationId));
-  return { inputTokens: Number(row?.inputTokens ?? 0), outputTokens: Number(row?.outputTokens ?? 0), costUsd: Number(row?.costUsd ?? 0) };
+  return {
+    inputTokens: Number(row?.inputTokens ?? 0),
+    outputTokens: Number(row?.outputTokens ?? 0),
+    costUsd: Number(row?.costUsd ?? 0),
+  };
 }
 
 /** Publishes a typing indicator for the customer or the owning operator; nothing is stored. */
-export async function announceTyping(deps: Pick<ConversationDeps, "db" | "bus" | "rateLimits">, actor: Actor, conversationId: unknown): Promise<void> {
+export async function announceTyping(
+  deps: Pick<ConversationDeps, "db" | "bus" | "rateLimits">,
+  actor: Actor,
+  conversationId: unknown,
+): Promise<void> {
   const conversation = await getConversation(deps.db, actor, conversationId);
   if (actor.kind !== "customer" && actor.kind !== "operator") throw forbidden();
   if (conversation.status === "resolved") throw conflict("This conversation is closed.");
-  if (actor.kind === "operator" && conversation.owner !== actor.operatorId) throw conflict("Take over the conversation before replying.");
+  if (actor.kind === "operator" && conversation.owner !== actor.operatorId)
+    throw conflict("Take over the conversation before replying.");
   await deps.rateLimits.typing.take(`${actor.kind === "customer" ? "customer" : actor.operatorId}:${conversation.id}`);
   deps.bus.publish("conversation", conversation.id, {
     conversationId: conversation.id,
     seq: null,
     type: "typing",
     at: new Date().toISOString(),
-    payload: actor.kind === "customer" ? { role: "customer", name: conversation.customerName } : { role: "operator", name: actor.name },
+    payload:
+      actor.kind === "customer"
+        ? { role: "customer", name: conversation.customerName }
+        : { role: "operator", name: actor.name },
   });
 }

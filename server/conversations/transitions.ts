@@ -56,11 +56,18 @@ export async function giveToAgent(tx: Transaction, id: string, agent: string): P
 }
 
 export async function markResolved(tx: Transaction, id: string): Promise<void> {
-  await tx.update(conversations).set({ status: "resolved", generation: sql`${conversations.generation} + 1` }).where(eq(conversations.id, id));
+  await tx
+    .update(conversations)
+    .set({ status: "resolved", generation: sql`${conversations.generation} + 1` })
+    .where(eq(conversations.id, id));
 }
 
 export async function markWaitingForHuman(tx: Transaction, id: string): Promise<Conversation> {
-  const [row] = await tx.update(conversations).set({ status: "waiting_human" }).where(eq(conversations.id, id)).returning();
+  const [row] = await tx
+    .update(conversations)
+    .set({ status: "waiting_human" })
+    .where(eq(conversations.id, id))
+    .returning();
   if (!row) throw notFound("Conversation");
   return row;
 }
@@ -80,13 +87,23 @@ export async function claimResume(db: Queryable, conversationId: string, seq: nu
   const [won] = await db
     .update(conversations)
     .set({ resumedSeq: seq })
-    .where(and(eq(conversations.id, conversationId), eq(conversations.lastSeq, seq), sql`${conversations.resumedSeq} is distinct from ${seq}`))
+    .where(
+      and(
+        eq(conversations.id, conversationId),
+        eq(conversations.lastSeq, seq),
+        sql`${conversations.resumedSeq} is distinct from ${seq}`,
+      ),
+    )
     .returning({ id: conversations.id });
   return !!won;
 }
 
 /** The customer's rating of a resolved conversation; a later rating replaces an earlier one. */
-export async function setRating(db: Queryable, id: string, rating: { score: number; comment: string | null }): Promise<Conversation> {
+export async function setRating(
+  db: Queryable,
+  id: string,
+  rating: { score: number; comment: string | null },
+): Promise<Conversation> {
   const [row] = await db
     .update(conversations)
     .set({ csatScore: rating.score, csatComment: rating.comment, ratedAt: new Date() })

@@ -1,5 +1,12 @@
 import { and, asc, eq, isNotNull, lt, not, or, sql } from "drizzle-orm";
-import { conversations, escalations, operators, settings, type Escalation, type Operator } from "../../drizzle/schema.ts";
+import {
+  conversations,
+  escalations,
+  operators,
+  settings,
+  type Escalation,
+  type Operator,
+} from "../../drizzle/schema.ts";
 import { agents } from "../ai/agents.ts";
 import { writeWithEvents, type EventBatch } from "../conversations/log.ts";
 import { insertMessage } from "../conversations/messages.ts";
@@ -26,10 +33,17 @@ export async function getAssignmentSettings(db: Queryable): Promise<AssignmentSe
   return { ...DEFAULTS, ...((row?.value as Partial<AssignmentSettings>) ?? {}) };
 }
 
-export async function updateAssignmentSettings(db: Queryable, actor: Actor, patch: Partial<AssignmentSettings>): Promise<AssignmentSettings> {
+export async function updateAssignmentSettings(
+  db: Queryable,
+  actor: Actor,
+  patch: Partial<AssignmentSettings>,
+): Promise<AssignmentSettings> {
   requireAdmin(actor);
   if (patch.mode && patch.mode !== "auto" && patch.mode !== "manual") throw badInput("mode is auto or manual.", "mode");
-  if (patch.reassignAfterMs !== undefined && (!Number.isInteger(patch.reassignAfterMs) || patch.reassignAfterMs < 10_000)) {
+  if (
+    patch.reassignAfterMs !== undefined &&
+    (!Number.isInteger(patch.reassignAfterMs) || patch.reassignAfterMs < 10_000)
+  ) {
     throw badInput("reassignAfterMs is at least 10000.", "reassignAfterMs");
   }
   const next = { ...(await getAssignmentSettings(db)), ...patch };
@@ -72,7 +86,13 @@ export async function reassignStale(deps: { db: Database; bus: EventBus }, now =
       .select({ escalation: escalations })
       .from(escalations)
       .innerJoin(operators, eq(operators.id, escalations.assignedTo))
-      .where(and(eq(escalations.status, "pending"), isNotNull(escalations.assignedTo), or(lt(escalations.assignedAt, cutoff), not(availableNow()))))
+      .where(
+        and(
+          eq(escalations.status, "pending"),
+          isNotNull(escalations.assignedTo),
+          or(lt(escalations.assignedAt, cutoff), not(availableNow())),
+        ),
+      )
   ).map((r) => r.escalation);
   const moved: Escalation[] = [];
   for (const e of stale) {
@@ -81,10 +101,19 @@ export async function reassignStale(deps: { db: Database; bus: EventBus }, now =
       const row = await moveOffer(tx, e.id, e.assignedTo!, next?.id ?? null, now);
       // The last available operator left: the customer is not left waiting on nobody.
       if (row && !next && !(await anyOperatorOnline(tx))) {
-        const [conversation] = await tx.select({ customerId: conversations.customerId }).from(conversations).where(eq(conversations.id, row.conversationId));
+        const [conversation] = await tx
+          .select({ customerId: conversations.customerId })
+          .from(conversations)
+          .where(eq(conversations.id, row.conversationId));
         row.ticketId = await keepForLater(tx, batch, row, conversation?.customerId ?? null);
       }
-      if (row) batch.publishAfterCommit("inbox", "all", { type: "conversation_changed", conversationId: row.conversationId, reason: "reassigned", at: now.toISOString() });
+      if (row)
+        batch.publishAfterCommit("inbox", "all", {
+          type: "conversation_changed",
+          conversationId: row.conversationId,
+          reason: "reassigned",
+          at: now.toISOString(),
+        });
       return row;
     });
     if (row) moved.push(row);
@@ -96,7 +125,12 @@ export async function reassignStale(deps: { db: Database; bus: EventBus }, now =
  * Nobody can pick an escalation up now: make sure it is not lost (a ticket, unless it already
  * has one), and tell the customer plainly.
  */
-export async function keepForLater(tx: Transaction, batch: EventBatch, escalation: Escalation, customerId: string | null): Promise<string> {
+export async function keepForLater(
+  tx: Transaction,
+  batch: EventBatch,
+  escalation: Escalation,
+  customerId: string | null,
+): Promise<string> {
   let ticketId = escalation.ticketId;
   if (!ticketId) {
     const ticket = await createTicket(tx, {

@@ -11,7 +11,14 @@ import type { Queryable, Transaction } from "../db/client.ts";
 
 export async function openEscalation(
   tx: Transaction,
-  input: { conversationId: string; reason: string; summary: string; priority: Priority; agent: string; ticketId?: string | null },
+  input: {
+    conversationId: string;
+    reason: string;
+    summary: string;
+    priority: Priority;
+    agent: string;
+    ticketId?: string | null;
+  },
 ): Promise<Escalation> {
   const [row] = await tx
     .insert(escalations)
@@ -62,7 +69,13 @@ export async function offer(tx: Queryable, id: string, operatorId: string, at = 
  * Moves an offer from `from` to `to` (or back to the shared queue with null), only while it is
  * still pending and still offered to `from`.
  */
-export async function moveOffer(tx: Queryable, id: string, from: string, to: string | null, at: Date): Promise<Escalation | null> {
+export async function moveOffer(
+  tx: Queryable,
+  id: string,
+  from: string,
+  to: string | null,
+  at: Date,
+): Promise<Escalation | null> {
   const [row] = await tx
     .update(escalations)
     .set({ assignedTo: to, assignedAt: to ? at : null })

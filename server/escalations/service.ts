@@ -13,7 +13,14 @@ import { anyOperatorOnline, availableOperators, getAssignmentSettings, keepForLa
 export async function escalateConversation(
   tx: Transaction,
   batch: EventBatch,
-  input: { conversationId: string; reason: string; summary: string; priority: Priority; agent: string; ticketId?: string | null },
+  input: {
+    conversationId: string;
+    reason: string;
+    summary: string;
+    priority: Priority;
+    agent: string;
+    ticketId?: string | null;
+  },
 ): Promise<Escalation> {
   const row = await openEscalation(tx, input);
   const conversation = await markWaitingForHuman(tx, input.conversationId);
@@ -32,7 +39,11 @@ export async function escalateConversation(
   const [assignee] = mode === "auto" ? await availableOperators(tx) : [];
   if (assignee) {
     await offer(tx, row.id, assignee.id);
-    await batch.append(tx, input.conversationId, "assignment", { escalationId: row.id, operatorId: assignee.id, note: `Assigned to ${assignee.name}` });
+    await batch.append(tx, input.conversationId, "assignment", {
+      escalationId: row.id,
+      operatorId: assignee.id,
+      note: `Assigned to ${assignee.name}`,
+    });
   } else if (!(await anyOperatorOnline(tx))) {
     await keepForLater(tx, batch, row, conversation.customerId);
   }

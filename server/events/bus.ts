@@ -41,14 +41,20 @@ export class EventBus {
   }
 
   static inMemory(): EventBus {
-    return new EventBus(new EventTarget() as unknown as Target, async () => {}, async () => {}, "memory");
+    return new EventBus(
+      new EventTarget() as unknown as Target,
+      async () => {},
+      async () => {},
+      "memory",
+    );
   }
 
   static redis(url: string, log: Logger): EventBus {
     const opts = { maxRetriesPerRequest: null, lazyConnect: false } as const;
     const publishClient = new Redis(url, opts);
     const subscribeClient = new Redis(url, opts);
-    for (const c of [publishClient, subscribeClient]) c.on("error", (err) => log.warn({ err }, "redis connection error"));
+    for (const c of [publishClient, subscribeClient])
+      c.on("error", (err) => log.warn({ err }, "redis connection error"));
     const target = createRedisEventTarget({ publishClient, subscribeClient }) as unknown as Target;
     // Redis answers commands on one connection in order, so a PING answered after SUBSCRIBE
     // proves the SUBSCRIBE took effect.

@@ -5,7 +5,13 @@ import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Actor } from "../auth/actor.ts";
-import { CUSTOMER_COOKIE, readCookie, resolveSession, type Credentials, type ResolvedSession } from "../auth/resolve-actor.ts";
+import {
+  CUSTOMER_COOKIE,
+  readCookie,
+  resolveSession,
+  type Credentials,
+  type ResolvedSession,
+} from "../auth/resolve-actor.ts";
 import { OPERATOR_COOKIE } from "../operators/service.ts";
 import type { Services } from "../services.ts";
 import { clientAddress, originAllowed, type TrustFn } from "../http/edge.ts";
@@ -30,7 +36,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Two sessions grant the same rights: same person, same role, same password state. */
 function sameRights(a: Actor, b: Actor): boolean {
   if (a.kind !== b.kind) return false;
-  if (a.kind === "operator" && b.kind === "operator") return a.operatorId === b.operatorId && a.role === b.role && !!a.mustChangePassword === !!b.mustChangePassword;
+  if (a.kind === "operator" && b.kind === "operator")
+    return a.operatorId === b.operatorId && a.role === b.role && !!a.mustChangePassword === !!b.mustChangePassword;
   if (a.kind === "customer" && b.kind === "customer") return a.conversationId === b.conversationId;
   return true;
 }
@@ -54,15 +61,20 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
     path: yoga.graphqlEndpoint,
     maxPayload: 64 * 1024,
     verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
-      const offered = String(info.req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+      const offered = String(info.req.headers["sec-websocket-protocol"] ?? "")
+        .split(",")
+        .map((p) => p.trim());
       // The legacy subscriptions-transport-ws protocol ("graphql-ws") is unmaintained and is not served.
-      if (!offered.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)) return done(false, 400, `Use the ${GRAPHQL_TRANSPORT_WS_PROTOCOL} subprotocol`);
+      if (!offered.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL))
+        return done(false, 400, `Use the ${GRAPHQL_TRANSPORT_WS_PROTOCOL} subprotocol`);
       // A browser socket that carries a session cookie must come from an allowed origin (no cross-site WebSocket hijacking).
       const cookies = info.req.headers.cookie;
       const hasSession = !!(readCookie(cookies, OPERATOR_COOKIE) || readCookie(cookies, CUSTOMER_COOKIE));
-      if (hasSession && !originAllowed(info.req.headers.origin, info.req, config, trust)) return done(false, 403, "Origin not allowed");
+      if (hasSession && !originAllowed(info.req.headers.origin, info.req, config, trust))
+        return done(false, 403, "Origin not allowed");
       const address = clientAddress(info.req, trust);
-      if ((perAddress.get(address) ?? 0) >= config.limits.maxSocketsPerAddress) return done(false, 429, "Too many connections from this address");
+      if ((perAddress.get(address) ?? 0) >= config.limits.maxSocketsPerAddress)
+        return done(false, 429, "Too many connections from this address");
       done(true);
     },
   });
@@ -117,7 +129,8 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
     {
       // The enveloped execute/subscribe travel in rootValue from onSubscribe (Yoga's documented pattern).
       execute: (args: ExecutionArgs) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
-      subscribe: (args: ExecutionArgs) => (args.rootValue as { subscribe: (a: ExecutionArgs) => never }).subscribe(args),
+      subscribe: (args: ExecutionArgs) =>
+        (args.rootValue as { subscribe: (a: ExecutionArgs) => never }).subscribe(args),
       onConnect: async (ctx) => {
         const conn = connOf(ctx);
         if (!conn) return false;
@@ -141,7 +154,9 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
         if (!conn) return [new GraphQLError("The connection is closing.", { extensions: { code: "UNAUTHENTICATED" } })];
         // Reserve the slot before anything asynchronous, so a burst of subscribes cannot overshoot the cap.
         if (conn.operations.size >= config.limits.maxSubscriptionsPerSocket) {
-          return [new GraphQLError("Too many subscriptions on one connection.", { extensions: { code: "RATE_LIMITED" } })];
+          return [
+            new GraphQLError("Too many subscriptions on one connection.", { extensions: { code: "RATE_LIMITED" } }),
+          ];
         }
         conn.operations.add(id);
         try {
@@ -149,7 +164,9 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
           const session = await recheck(conn);
           if (!session) {
             conn.operations.delete(id);
-            return [new GraphQLError("Your session has ended. Sign in again.", { extensions: { code: "UNAUTHENTICATED" } })];
+            return [
+              new GraphQLError("Your session has ended. Sign in again.", { extensions: { code: "UNAUTHENTICATED" } }),
+            ];
           }
           const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
             ...ctx,
@@ -166,8 +183,16 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
             document = parse(payload.query);
           } catch (error) {
             conn.operations.delete(id);
-            if (!(error instanceof GraphQLError)) return [new GraphQLError("Could not parse the document.", { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
-            const code = error.extensions.code ?? (error.message.startsWith("Syntax Error: Unexpected") || error.message.startsWith("Syntax Error: Expected") ? "GRAPHQL_PARSE_FAILED" : "GRAPHQL_VALIDATION_FAILED");
+            if (!(error instanceof GraphQLError))
+              return [
+                new GraphQLError("Could not parse the document.", { extensions: { code: "GRAPHQL_PARSE_FAILED" } }),
+              ];
+            const code =
+              error.extensions.code ??
+              (error.message.startsWith("Syntax Error: Unexpected") ||
+              error.message.startsWith("Syntax Error: Expected")
+                ? "GRAPHQL_PARSE_FAILED"
+                : "GRAPHQL_VALIDATION_FAILED");
             return [new GraphQLError(error.message, { extensions: { ...error.extensions, code } })];
           }
           const args = {

@@ -42,7 +42,8 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
     }),
   ];
   // A validation rule rather than a per-request switch, so it holds over WebSocket exactly as over HTTP.
-  if (!config.graphql.introspection) plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
+  if (!config.graphql.introspection)
+    plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
   plugins.push(useInputFloor(), useRefusalCodes());
 
   return createYoga<ServerContext, GraphQLContext>({
@@ -53,7 +54,12 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
       const origin = request.headers.get("origin");
       const req = (serverContext as ServerContext).req;
       if (!origin || !req || !originAllowed(origin, req, config, trust)) return false;
-      return { origin: [origin], credentials: true, methods: ["GET", "POST", "OPTIONS"], allowedHeaders: ["content-type", "authorization", CSRF_HEADER] };
+      return {
+        origin: [origin],
+        credentials: true,
+        methods: ["GET", "POST", "OPTIONS"],
+        allowedHeaders: ["content-type", "authorization", CSRF_HEADER],
+      };
     },
     graphiql: config.graphql.introspection ? { subscriptionsProtocol: "WS" } : false,
     landingPage: false,
@@ -69,7 +75,8 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
         const original = error instanceof GraphQLError ? error.originalError : undefined;
         if (error instanceof AppError || original instanceof AppError) return error as Error;
         // Errors graphql-js raises itself (a bad document, a variable that does not coerce) are safe to show.
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return withInputCode(error);
+        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError))
+          return withInputCode(error);
         // The id ties what the client sees to the log line, without leaking the error itself.
         const errorId = crypto.randomUUID();
         log.error({ err: original ?? error, errorId }, "unexpected GraphQL error");
@@ -90,7 +97,15 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
         actor = resolved;
       }
       const clientIp = initial.clientIp ?? (initial.req ? clientAddress(initial.req, trust) : "unknown");
-      return { actor, credentials, services, requestId, clientIp, log: log.child({ requestId }), signal: initial.request?.signal };
+      return {
+        actor,
+        credentials,
+        services,
+        requestId,
+        clientIp,
+        log: log.child({ requestId }),
+        signal: initial.request?.signal,
+      };
     },
   });
 }
@@ -176,5 +191,11 @@ function useRefusalCodes(): Plugin {
 function logArgs(args: unknown[]): Record<string, unknown> {
   const err = args.find((a) => a instanceof Error);
   const notes = args.filter((a) => typeof a === "string") as string[];
-  return { ...(err ? { err } : {}), note: notes.join(" ").replace(/Failed query:[\s\S]*/, "Failed query (omitted)").slice(0, 300) };
+  return {
+    ...(err ? { err } : {}),
+    note: notes
+      .join(" ")
+      .replace(/Failed query:[\s\S]*/, "Failed query (omitted)")
+      .slice(0, 300),
+  };
 }

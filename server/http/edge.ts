@@ -29,19 +29,31 @@ export function clientAddress(req: IncomingMessage, trust: TrustFn): string {
 export function clientProtocol(req: IncomingMessage, trust: TrustFn): "http" | "https" {
   const direct = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
   if (!trust(req.socket.remoteAddress ?? "", 0)) return direct;
-  const forwarded = String(req.headers["x-forwarded-proto"] ?? "").split(",")[0]!.trim().toLowerCase();
+  const forwarded = String(req.headers["x-forwarded-proto"] ?? "")
+    .split(",")[0]!
+    .trim()
+    .toLowerCase();
   return forwarded === "https" || forwarded === "http" ? forwarded : direct;
 }
 
 /** The app's own origin for this request, as the browser sees it. */
 export function ownOrigin(req: IncomingMessage, trust: TrustFn): string | null {
-  const forwardedHost = trust(req.socket.remoteAddress ?? "", 0) ? String(req.headers["x-forwarded-host"] ?? "").split(",")[0]!.trim() : "";
+  const forwardedHost = trust(req.socket.remoteAddress ?? "", 0)
+    ? String(req.headers["x-forwarded-host"] ?? "")
+        .split(",")[0]!
+        .trim()
+    : "";
   const host = forwardedHost || req.headers.host;
   return host ? `${clientProtocol(req, trust)}://${host}` : null;
 }
 
 /** Whether a browser on `origin` may use this server with the user's credentials. */
-export function originAllowed(origin: string | null | undefined, req: IncomingMessage, config: Config, trust: TrustFn): boolean {
+export function originAllowed(
+  origin: string | null | undefined,
+  req: IncomingMessage,
+  config: Config,
+  trust: TrustFn,
+): boolean {
   if (!origin) return true;
   if (origin === ownOrigin(req, trust)) return true;
   return config.http.corsOrigins.includes(origin);
@@ -56,7 +68,8 @@ export function securityHeaders(config: Config) {
   return (req: Request, res: Response, next: NextFunction) => {
     const nonce = randomBytes(16).toString("base64");
     res.locals.cspNonce = nonce;
-    const graphiql = req.path === "/graphql" && req.method === "GET" && String(req.headers.accept ?? "").includes("text/html");
+    const graphiql =
+      req.path === "/graphql" && req.method === "GET" && String(req.headers.accept ?? "").includes("text/html");
     const script = graphiql ? "'self' 'unsafe-inline' https://unpkg.com" : `'self' 'nonce-${nonce}'`;
     const style = graphiql ? "'self' 'unsafe-inline' https://unpkg.com" : "'self' 'unsafe-inline'";
     res.setHeader(
@@ -89,14 +102,19 @@ export function bodyLimit(maxBytes: number) {
     if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
     const length = req.headers["content-length"];
     const refuse = (status: number, code: string, message: string) => {
-      res.status(status).type("application/json").send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+      res
+        .status(status)
+        .type("application/json")
+        .send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
       req.resume();
     };
     if (length === undefined) {
-      if (req.headers["transfer-encoding"]) return refuse(411, "LENGTH_REQUIRED", "Send a Content-Length with the request body.");
+      if (req.headers["transfer-encoding"])
+        return refuse(411, "LENGTH_REQUIRED", "Send a Content-Length with the request body.");
       return next();
     }
-    if (!/^\d+$/.test(length) || Number(length) > maxBytes) return refuse(413, "PAYLOAD_TOO_LARGE", `The request body is at most ${maxBytes} bytes.`);
+    if (!/^\d+$/.test(length) || Number(length) > maxBytes)
+      return refuse(413, "PAYLOAD_TOO_LARGE", `The request body is at most ${maxBytes} bytes.`);
     next();
   };
 }

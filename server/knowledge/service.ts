@@ -24,7 +24,13 @@ export async function searchKnowledge(db: Queryable, query: string, limit = 3): 
     .where(sql`${knowledgeArticles.search} @@ ${tsquery}`)
     .orderBy(desc(rank))
     .limit(limit);
-  return rows.map((r) => ({ slug: r.slug, title: r.title, url: `/help/${r.slug}`, excerpt: r.body, rank: Number(r.rank) }));
+  return rows.map((r) => ({
+    slug: r.slug,
+    title: r.title,
+    url: `/help/${r.slug}`,
+    excerpt: r.body,
+    rank: Number(r.rank),
+  }));
 }
 
 export async function getArticle(db: Queryable, slug: string): Promise<KnowledgeArticle | null> {

@@ -7,7 +7,9 @@ import { isConnected, PRESENCE_TIMEOUT_MS, whileConnected } from "./presence.ts"
 /** Counts the presence writes; the chain mirrors db.update(table).set(values).where(condition). */
 function countingDb() {
   const writes: unknown[] = [];
-  const db = { update: () => ({ set: (values: unknown) => ({ where: () => (writes.push(values), Promise.resolve()) }) }) };
+  const db = {
+    update: () => ({ set: (values: unknown) => ({ where: () => (writes.push(values), Promise.resolve()) }) }),
+  };
   return { db: db as unknown as Queryable, writes };
 }
 
@@ -27,7 +29,10 @@ test("an open subscription beats at once, and unsubscribing while no event is pe
   bus.publish("inbox", "all", { type: "operator_changed", reason: "first", at: "" });
   assert.equal((await waiting).value?.reason, "first");
   const idle = live.next(); // nothing will come
-  const closed = await Promise.race([live.return!().then(() => "closed"), new Promise((r) => setTimeout(() => r("stuck"), 1000))]);
+  const closed = await Promise.race([
+    live.return!().then(() => "closed"),
+    new Promise((r) => setTimeout(() => r("stuck"), 1000)),
+  ]);
   assert.equal(closed, "closed");
   assert.equal((await idle).done, true);
 });

@@ -16,14 +16,23 @@ const TOUCH_EVERY_MS = 20_000;
 
 export const presenceCutoff = (now = new Date()) => new Date(now.getTime() - PRESENCE_TIMEOUT_MS);
 
-export const isConnected = (op: Pick<Operator, "lastSeenAt">, now = new Date()) => !!op.lastSeenAt && op.lastSeenAt > presenceCutoff(now);
+export const isConnected = (op: Pick<Operator, "lastSeenAt">, now = new Date()) =>
+  !!op.lastSeenAt && op.lastSeenAt > presenceCutoff(now);
 
 /** SQL condition: online by choice, connected in fact, and not disabled. */
 export const availableNow = (now = new Date()): SQL =>
-  and(eq(operators.availability, "online"), eq(operators.disabled, false), sql`coalesce(${gt(operators.lastSeenAt, presenceCutoff(now))}, false)`)!;
+  and(
+    eq(operators.availability, "online"),
+    eq(operators.disabled, false),
+    sql`coalesce(${gt(operators.lastSeenAt, presenceCutoff(now))}, false)`,
+  )!;
 
 /** Records a sign of life; cheap to call on every request because it writes at most every 20 s. */
-export async function touchOperator(db: Queryable, op: Pick<Operator, "id" | "lastSeenAt">, now = new Date()): Promise<void> {
+export async function touchOperator(
+  db: Queryable,
+  op: Pick<Operator, "id" | "lastSeenAt">,
+  now = new Date(),
+): Promise<void> {
   if (op.lastSeenAt && now.getTime() - op.lastSeenAt.getTime() < TOUCH_EVERY_MS) return;
   await db.update(operators).set({ lastSeenAt: now }).where(eq(operators.id, op.id));
 }
@@ -33,8 +42,17 @@ export async function touchOperator(db: Queryable, op: Pick<Operator, "id" | "la
  * A plain iterator rather than an async generator: a generator waiting for its next event would
  * hold a client's unsubscribe (return) until that event came, and the beat would run on.
  */
-export function whileConnected<T>(db: Queryable, operatorId: string, source: AsyncIterator<T>): AsyncIterableIterator<T> {
-  const beat = () => void db.update(operators).set({ lastSeenAt: new Date() }).where(eq(operators.id, operatorId)).catch(() => {});
+export function whileConnected<T>(
+  db: Queryable,
+  operatorId: string,
+  source: AsyncIterator<T>,
+): AsyncIterableIterator<T> {
+  const beat = () =>
+    void db
+      .update(operators)
+      .set({ lastSeenAt: new Date() })
+      .where(eq(operators.id, operatorId))
+      .catch(() => {});
   beat();
   const timer = setInterval(beat, PRESENCE_BEAT_MS);
   timer.unref();

@@ -3,7 +3,13 @@ import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { and, asc, eq, gt, isNull, ne } from "drizzle-orm";
 import { z } from "zod";
-import { operatorSessions, operators, type Availability, type Operator, type OperatorRole } from "../../drizzle/schema.ts";
+import {
+  operatorSessions,
+  operators,
+  type Availability,
+  type Operator,
+  type OperatorRole,
+} from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
 import { generateToken, hashToken } from "../auth/tokens.ts";
 import type { Queryable } from "../db/client.ts";
@@ -25,7 +31,8 @@ export type OperatorActor = Extract<Actor, { kind: "operator" }>;
  */
 export function requireOperator(actor: Actor, opts: { allowPasswordChange?: boolean } = {}): OperatorActor {
   if (actor.kind === "operator") {
-    if (actor.mustChangePassword && !opts.allowPasswordChange) throw forbidden("Change your password before doing anything else.");
+    if (actor.mustChangePassword && !opts.allowPasswordChange)
+      throw forbidden("Change your password before doing anything else.");
     return actor;
   }
   if (actor.kind === "anonymous") throw unauthenticated("Sign in as an operator.");
@@ -74,7 +81,8 @@ export async function signIn(
   await deps.rateLimits.signInAddress.take(caller.clientIp);
   await deps.rateLimits.signIn.take(`${caller.clientIp}:${email}`);
   const failures = deps.rateLimits.signInFailures.get(email);
-  if (failures > SLOW_AFTER_FAILURES) await sleep(Math.min(MAX_SLOWDOWN_MS, 100 * 2 ** Math.min(5, failures - SLOW_AFTER_FAILURES)));
+  if (failures > SLOW_AFTER_FAILURES)
+    await sleep(Math.min(MAX_SLOWDOWN_MS, 100 * 2 ** Math.min(5, failures - SLOW_AFTER_FAILURES)));
   const [op] = await deps.db.select().from(operators).where(eq(operators.email, email)).limit(1);
   const ok = await verifyPassword(password, op?.passwordHash ?? DUMMY_HASH);
   if (!op || !ok || op.disabled) {
@@ -83,9 +91,11 @@ export async function signIn(
   }
   deps.rateLimits.signInFailures.clear(email);
   const token = generateToken("os");
-  await deps.db
-    .insert(operatorSessions)
-    .values({ tokenHash: hashToken(token), operatorId: op.id, expiresAt: new Date(now.getTime() + (deps.sessionTtlMs ?? SESSION_TTL_MS)) });
+  await deps.db.insert(operatorSessions).values({
+    tokenHash: hashToken(token),
+    operatorId: op.id,
+    expiresAt: new Date(now.getTime() + (deps.sessionTtlMs ?? SESSION_TTL_MS)),
+  });
   // Signing in means being at work: the operator shows as online until they say otherwise.
   const patch: Partial<Operator> = { availability: "online", lastSeenAt: now };
   if (needsRehash(op.passwordHash)) patch.passwordHash = await hashPassword(password);
@@ -94,20 +104,34 @@ export async function signIn(
 }
 
 export async function signOut(deps: { db: Queryable; bus: EventBus }, token: string, now = new Date()): Promise<void> {
-  const [session] = await deps.db.update(operatorSessions).set({ revokedAt: now }).where(eq(operatorSessions.tokenHash, hashToken(token))).returning();
+  const [session] = await deps.db
+    .update(operatorSessions)
+    .set({ revokedAt: now })
+    .where(eq(operatorSessions.tokenHash, hashToken(token)))
+    .returning();
   if (!session) return;
   await deps.db.update(operators).set({ availability: "offline" }).where(eq(operators.id, session.operatorId));
   announceRevocation(deps.bus, session.operatorId, "signed-out");
 }
 
 /** The operator behind a live session token and when the session ends, or null (unknown, expired, revoked, or disabled). */
-export async function findOperatorBySession(db: Queryable, token: string, now = new Date()): Promise<{ operator: Operator; expiresAt: Date } | null> {
+export async function findOperatorBySession(
+  db: Queryable,
+  token: string,
+  now = new Date(),
+): Promise<{ operator: Operator; expiresAt: Date } | null> {
   if (!token.startsWith("os_") || token.length > 200) return null;
   const [row] = await db
     .select({ operator: operators, expiresAt: operatorSessions.expiresAt })
     .from(operatorSessions)
     .innerJoin(operators, eq(operators.id, operatorSessions.operatorId))
-    .where(and(eq(operatorSessions.tokenHash, hashToken(token)), isNull(operatorSessions.revokedAt), gt(operatorSessions.expiresAt, now)))
+    .where(
+      and(
+        eq(operatorSessions.tokenHash, hashToken(token)),
+        isNull(operatorSessions.revokedAt),
+        gt(operatorSessions.expiresAt, now),
+      ),
+    )
     .limit(1);
   if (!row || row.operator.disabled) return null;
   await touchOperator(db, row.operator, now);
@@ -132,7 +156,8 @@ export async function changePassword(
   const next = newPassword("newPassword")(input.newPassword);
   if (next === current) throw badInput("Choose a password different from the current one.", "newPassword");
   const [row] = await deps.db.select().from(operators).where(eq(operators.id, op.operatorId));
-  if (!row || !(await verifyPassword(current, row.passwordHash))) throw badInput("The current password is not right.", "currentPassword");
+  if (!row || !(await verifyPassword(current, row.passwordHash)))
+    throw badInput("The current password is not right.", "currentPassword");
   const [updated] = await deps.db
     .update(operators)
     .set({ passwordHash: await hashPassword(next), mustChangePassword: false })
@@ -142,13 +167,23 @@ export async function changePassword(
   await deps.db
     .update(operatorSessions)
     .set({ revokedAt: new Date() })
-    .where(and(eq(operatorSessions.operatorId, op.operatorId), isNull(operatorSessions.revokedAt), ne(operatorSessions.tokenHash, keep)));
+    .where(
+      and(
+        eq(operatorSessions.operatorId, op.operatorId),
+        isNull(operatorSessions.revokedAt),
+        ne(operatorSessions.tokenHash, keep),
+      ),
+    );
   announceRevocation(deps.bus, op.operatorId, "password-changed");
   return updated!;
 }
 
 /** An admin sets another operator's password: they must change it at next sign-in, and every session of theirs ends now. */
-export async function resetOperatorPassword(deps: { db: Queryable; bus: EventBus }, actor: Actor, input: { operatorId: unknown; newPassword: unknown }): Promise<Operator> {
+export async function resetOperatorPassword(
+  deps: { db: Queryable; bus: EventBus },
+  actor: Actor,
+  input: { operatorId: unknown; newPassword: unknown },
+): Promise<Operator> {
   requireAdmin(actor);
   const id = cleanText(input.operatorId, "operatorId", 64);
   if (!z.uuid().safeParse(id).success) throw badInput("operatorId must be a valid id.", "operatorId");
@@ -159,7 +194,10 @@ export async function resetOperatorPassword(deps: { db: Queryable; bus: EventBus
     .where(eq(operators.id, id))
     .returning();
   if (!row) throw notFound("Operator");
-  await deps.db.update(operatorSessions).set({ revokedAt: new Date() }).where(and(eq(operatorSessions.operatorId, id), isNull(operatorSessions.revokedAt)));
+  await deps.db
+    .update(operatorSessions)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(operatorSessions.operatorId, id), isNull(operatorSessions.revokedAt)));
   announceRevocation(deps.bus, id, "password-reset");
   return row;
 }
@@ -171,7 +209,11 @@ const newOperator = z.object({
   password: z.string().min(12, "password must be at least 12 characters").max(200),
 });
 
-export async function createOperator(db: Queryable, actor: Actor, input: { email: unknown; name: unknown; role: OperatorRole; password: unknown }): Promise<Operator> {
+export async function createOperator(
+  db: Queryable,
+  actor: Actor,
+  input: { email: unknown; name: unknown; role: OperatorRole; password: unknown },
+): Promise<Operator> {
   requireAdmin(actor);
   const parsed = newOperator.safeParse({
     email: cleanText(input.email, "email", 254).trim(),
@@ -182,7 +224,12 @@ export async function createOperator(db: Queryable, actor: Actor, input: { email
   if (!parsed.success) throw badInput(parsed.error.issues[0]!.message, String(parsed.error.issues[0]!.path[0]));
   const [row] = await db
     .insert(operators)
-    .values({ email: parsed.data.email.toLowerCase(), name: parsed.data.name, role: parsed.data.role, passwordHash: await hashPassword(parsed.data.password) })
+    .values({
+      email: parsed.data.email.toLowerCase(),
+      name: parsed.data.name,
+      role: parsed.data.role,
+      passwordHash: await hashPassword(parsed.data.password),
+    })
     .onConflictDoNothing()
     .returning();
   if (!row) throw conflict("An operator with that email already exists.");
@@ -197,21 +244,33 @@ export async function updateOperator(
 ): Promise<Operator> {
   const admin = requireAdmin(actor);
   if (typeof id !== "string" || !z.uuid().safeParse(id).success) throw badInput("id must be a valid id.", "id");
-  if (id === admin.operatorId && (patch.disabled || patch.role === "operator")) throw conflict("You cannot disable or demote yourself.");
-  if (patch.capacity !== undefined && (!Number.isInteger(patch.capacity) || patch.capacity < 1 || patch.capacity > 50)) throw badInput("capacity is 1 to 50.", "capacity");
+  if (id === admin.operatorId && (patch.disabled || patch.role === "operator"))
+    throw conflict("You cannot disable or demote yourself.");
+  if (patch.capacity !== undefined && (!Number.isInteger(patch.capacity) || patch.capacity < 1 || patch.capacity > 50))
+    throw badInput("capacity is 1 to 50.", "capacity");
   const [row] = await db.update(operators).set(patch).where(eq(operators.id, id)).returning();
   if (!row) throw notFound("Operator");
-  if (patch.disabled) await db.update(operatorSessions).set({ revokedAt: new Date() }).where(eq(operatorSessions.operatorId, id));
+  if (patch.disabled)
+    await db.update(operatorSessions).set({ revokedAt: new Date() }).where(eq(operatorSessions.operatorId, id));
   // Disabled or with other rights: every open socket of theirs re-checks (and closes) now.
   if (patch.disabled || patch.role) announceRevocation(bus, id, patch.disabled ? "disabled" : "role-changed");
   return row;
 }
 
 /** An operator says whether they want work; every operator screen is told. */
-export async function setAvailability({ db, bus }: { db: Queryable; bus: EventBus }, actor: Actor, availability: Availability): Promise<Operator> {
+export async function setAvailability(
+  { db, bus }: { db: Queryable; bus: EventBus },
+  actor: Actor,
+  availability: Availability,
+): Promise<Operator> {
   const op = requireOperator(actor);
   const [row] = await db.update(operators).set({ availability }).where(eq(operators.id, op.operatorId)).returning();
-  bus.publish("inbox", "all", { type: "operator_changed", operatorId: op.operatorId, reason: "availability", at: new Date().toISOString() });
+  bus.publish("inbox", "all", {
+    type: "operator_changed",
+    operatorId: op.operatorId,
+    reason: "availability",
+    at: new Date().toISOString(),
+  });
   return row!;
 }
 
@@ -225,13 +284,24 @@ export async function listOperators(db: Queryable, actor: Actor): Promise<Operat
  * ADMIN_PASSWORD, or is generated: then it is written to a file only its owner can read (never
  * to the log or the terminal) and must be changed at first sign-in.
  */
-export async function ensureAdmin(db: Queryable, email: string, password: string | undefined, secretsDir: string): Promise<{ email: string; passwordFile: string | null } | null> {
+export async function ensureAdmin(
+  db: Queryable,
+  email: string,
+  password: string | undefined,
+  secretsDir: string,
+): Promise<{ email: string; passwordFile: string | null } | null> {
   const [existing] = await db.select({ id: operators.id }).from(operators).limit(1);
   if (existing) return null;
   const secret = password ?? randomBytes(18).toString("base64url");
   const [created] = await db
     .insert(operators)
-    .values({ email, name: "Admin", role: "admin", passwordHash: await hashPassword(secret), mustChangePassword: !password })
+    .values({
+      email,
+      name: "Admin",
+      role: "admin",
+      passwordHash: await hashPassword(secret),
+      mustChangePassword: !password,
+    })
     .onConflictDoNothing()
     .returning();
   if (!created || password) return { email, passwordFile: null };

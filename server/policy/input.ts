@@ -45,7 +45,12 @@ export const text = (field: string, max: number, opts: { multiline?: boolean } =
   });
 
 /** An optional text input: undefined, null and "" mean "not given". */
-export function optionalText(value: unknown, field: string, max: number, opts: { multiline?: boolean } = {}): string | undefined {
+export function optionalText(
+  value: unknown,
+  field: string,
+  max: number,
+  opts: { multiline?: boolean } = {},
+): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   return cleanText(value, field, max, opts);
 }

@@ -81,7 +81,10 @@ function ticketsOf(owner: { customerId: string | null; conversationId: string })
 }
 
 /** The customer's tickets as an operator's side panel shows them, most recently changed first. */
-export async function listTicketsForConversation(db: Queryable, conversation: { id: string; customerId: string | null }): Promise<Ticket[]> {
+export async function listTicketsForConversation(
+  db: Queryable,
+  conversation: { id: string; customerId: string | null },
+): Promise<Ticket[]> {
   return db
     .select()
     .from(tickets)
@@ -123,7 +126,12 @@ export async function changeTicket(
   if (change.status) patch.status = change.status;
   if (change.priority) patch.priority = change.priority;
   const [row] = await db.update(tickets).set(patch).where(eq(tickets.id, ticket.id)).returning();
-  const action = change.status && change.status !== ticket.status ? "status" : change.priority && change.priority !== ticket.priority ? "priority" : "note";
+  const action =
+    change.status && change.status !== ticket.status
+      ? "status"
+      : change.priority && change.priority !== ticket.priority
+        ? "priority"
+        : "note";
   await db.insert(ticketAudit).values({
     ticketId: ticket.id,
     actor: change.actor,
@@ -197,7 +205,12 @@ export async function updateTicketAsOperator(
   const updated = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, ticketId.trim().toUpperCase())).for("update");
     if (!ticket) throw notFound(`Ticket ${ticketId}`);
-    const row = await changeTicket(tx, ticket, { actor: `operator:${op.operatorId}`, note, status: change.status, priority: change.priority });
+    const row = await changeTicket(tx, ticket, {
+      actor: `operator:${op.operatorId}`,
+      note,
+      status: change.status,
+      priority: change.priority,
+    });
     if (row.status !== ticket.status && row.conversationId) {
       await insertMessage(tx, batch, row.conversationId, {
         role: "system",
@@ -206,7 +219,12 @@ export async function updateTicketAsOperator(
     }
     return row;
   });
-  const event = { type: "ticket_changed" as const, ticketId: updated.id, reason: "updated", at: new Date().toISOString() };
+  const event = {
+    type: "ticket_changed" as const,
+    ticketId: updated.id,
+    reason: "updated",
+    at: new Date().toISOString(),
+  };
   deps.bus.publish("ticket", updated.id, event);
   deps.bus.publish("inbox", "all", event);
   return updated;

@@ -18,7 +18,10 @@ test("a broken laptop: transferred to Technical, the workflow, a ticket number, 
   await expect(log.getByText("Transferred to Technical Support")).toBeVisible();
   await expect(lastAgent()).toContainText("Technical Support (AI)");
   await expect(lastAgent()).toContainText("Hold the power button");
-  await expect(lastAgent().getByRole("link", { name: "Laptop will not start or boot" })).toHaveAttribute("href", "/help/laptop-wont-boot");
+  await expect(lastAgent().getByRole("link", { name: "Laptop will not start or boot" })).toHaveAttribute(
+    "href",
+    "/help/laptop-wont-boot",
+  );
 
   await message.fill("That didn't help");
   await message.press("Enter");

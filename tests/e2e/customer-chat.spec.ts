@@ -15,7 +15,8 @@ let consoleErrors: string[] = [];
 test.beforeEach(async ({ page }) => {
   consoleErrors = [];
   page.on("console", (msg) => {
-    if (msg.type() === "error" && !msg.text().includes("net::ERR_INTERNET_DISCONNECTED")) consoleErrors.push(msg.text());
+    if (msg.type() === "error" && !msg.text().includes("net::ERR_INTERNET_DISCONNECTED"))
+      consoleErrors.push(msg.text());
   });
 });
 test.afterEach(() => {

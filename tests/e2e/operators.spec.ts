@@ -19,7 +19,10 @@ async function expectNoSeriousA11yIssues(page: Page) {
 }
 
 /** Three people, each in a fresh browser context; every page's console errors are collected in `errors`. */
-async function threePeople(browser: Browser, baseURL: string): Promise<{ pages: [Page, Page, Page]; errors: string[] }> {
+async function threePeople(
+  browser: Browser,
+  baseURL: string,
+): Promise<{ pages: [Page, Page, Page]; errors: string[] }> {
   const errors: string[] = [];
   const open = async () => {
     const page = await (await browser.newContext({ baseURL })).newPage();
@@ -51,14 +54,20 @@ async function createOperator(browser: Browser, baseURL: string, name: string) {
   const password = "operator e2e password";
   const created = await ctx.request.post("/graphql", {
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    data: { query: `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`, variables: { input: { email, name, role: "OPERATOR", password } } },
+    data: {
+      query: `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`,
+      variables: { input: { email, name, role: "OPERATOR", password } },
+    },
   });
   expect((await created.json()).errors).toBeUndefined();
   await ctx.close();
   return { email, password };
 }
 
-test("two operators and a customer: escalate, claim, reply, hand back; XSS does nothing; pages pass axe", async ({ browser, baseURL }) => {
+test("two operators and a customer: escalate, claim, reply, hand back; XSS does nothing; pages pass axe", async ({
+  browser,
+  baseURL,
+}) => {
   test.setTimeout(120_000);
   const second = await createOperator(browser, baseURL!, "Omar");
   const {

@@ -33,7 +33,11 @@ export function loadUtterances(): Utterance[] {
 export async function evaluateOne(services: Services, utterance: Utterance): Promise<Outcome> {
   const { conversation } = await startLinkedConversation(services, seedCustomers[0].email);
   const actor = { kind: "customer" as const, conversationId: conversation.id };
-  await sendCustomerMessage(services.conversationDeps, actor, { conversationId: conversation.id, content: utterance.text, clientMessageId: "eval" });
+  await sendCustomerMessage(services.conversationDeps, actor, {
+    conversationId: conversation.id,
+    content: utterance.text,
+    clientMessageId: "eval",
+  });
   await services.runner.idle();
   const events = await services.db
     .select()
@@ -45,7 +49,13 @@ export async function evaluateOne(services: Services, utterance: Utterance): Pro
   const tools = events.filter((e) => e.type === "tool_result").map((e) => String(e.payload.tool));
   const escalated = events.some((e) => e.type === "escalation");
   const toolsOk = utterance.tools.length === 0 ? tools.length === 0 : utterance.tools.every((t) => tools.includes(t));
-  return { utterance, agent, tools, escalated, pass: agent === utterance.agent && toolsOk && escalated === utterance.escalate };
+  return {
+    utterance,
+    agent,
+    tools,
+    escalated,
+    pass: agent === utterance.agent && toolsOk && escalated === utterance.escalate,
+  };
 }
 
 export interface Report {
@@ -76,10 +86,16 @@ export async function runEval(services: Services, utterances = loadUtterances())
 export function formatReport(report: Report): string {
   const lines: string[] = ["Accuracy by category (routing, tools and escalation all right):"];
   for (const [category, c] of [...report.byCategory].sort()) {
-    lines.push(`  ${category.padEnd(16)} ${String(c.passed).padStart(3)}/${String(c.total).padEnd(3)} ${((100 * c.passed) / c.total).toFixed(1)}%`);
+    lines.push(
+      `  ${category.padEnd(16)} ${String(c.passed).padStart(3)}/${String(c.total).padEnd(3)} ${((100 * c.passed) / c.total).toFixed(1)}%`,
+    );
   }
   const agents = ["triage", "technical", "billing", "sales"];
-  lines.push("", "Routing confusion (rows: expected first agent, columns: actual):", `  ${"".padEnd(10)}${agents.map((a) => a.padStart(10)).join("")}`);
+  lines.push(
+    "",
+    "Routing confusion (rows: expected first agent, columns: actual):",
+    `  ${"".padEnd(10)}${agents.map((a) => a.padStart(10)).join("")}`,
+  );
   for (const expected of agents) {
     const row = report.confusion.get(expected);
     if (!row) continue;
@@ -89,7 +105,9 @@ export function formatReport(report: Report): string {
   if (failures.length) {
     lines.push("", "Misses:");
     for (const f of failures) {
-      lines.push(`  [${f.utterance.category}] "${f.utterance.text}" → agent ${f.agent}, tools [${f.tools.join(", ")}], escalated ${f.escalated}`);
+      lines.push(
+        `  [${f.utterance.category}] "${f.utterance.text}" → agent ${f.agent}, tools [${f.tools.join(", ")}], escalated ${f.escalated}`,
+      );
     }
   }
   return lines.join("\n");

@@ -23,7 +23,9 @@ const app = await createApp(config, { ui: false });
 try {
   const report = await runEval(app.services);
   console.log(formatReport(report));
-  console.log(`\n${report.outcomes.length} utterances, lowest category ${(report.minAccuracy * 100).toFixed(1)}% (threshold 90%)`);
+  console.log(
+    `\n${report.outcomes.length} utterances, lowest category ${(report.minAccuracy * 100).toFixed(1)}% (threshold 90%)`,
+  );
   process.exitCode = report.minAccuracy >= 0.9 ? 0 : 1;
 } finally {
   await app.close();

@@ -33,13 +33,20 @@ const apps: TestApp[] = [];
 after(() => Promise.all(apps.map((a) => a.close())));
 
 async function appWith(model: LanguageModelV4) {
-  const t = await startTestApp({ AI_MAX_RETRIES: "2", AI_RETRY_BASE_MS: "5" }, { model: { model, label: "flaky", offline: false } });
+  const t = await startTestApp(
+    { AI_MAX_RETRIES: "2", AI_RETRY_BASE_MS: "5" },
+    { model: { model, label: "flaky", offline: false } },
+  );
   apps.push(t);
   return t;
 }
 
 async function transcript(t: TestApp, conversationId: string) {
-  return t.app.services.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(asc(messages.seq));
+  return t.app.services.db
+    .select()
+    .from(messages)
+    .where(eq(messages.conversationId, conversationId))
+    .orderBy(asc(messages.seq));
 }
 
 test("a transient model error is retried and the customer gets the answer", async () => {
@@ -50,7 +57,13 @@ test("a transient model error is retried and the customer gets the answer", asyn
   await t.app.services.runner.idle();
   const rows = await transcript(t, conv.id);
   assert.equal(model.calls, 3);
-  assert.deepEqual(rows.map((r) => [r.role, r.status]), [["customer", "complete"], ["agent", "complete"]]);
+  assert.deepEqual(
+    rows.map((r) => [r.role, r.status]),
+    [
+      ["customer", "complete"],
+      ["agent", "complete"],
+    ],
+  );
   assert.ok(rows[1]!.content.length > 0);
 });
 
@@ -63,7 +76,13 @@ test("a model that keeps failing ends in a visible notice, never a hanging reply
   const rows = await transcript(t, conv.id);
   assert.equal(model.calls, 3);
   // Nothing was streamed, so there is no half-written reply: only the notice.
-  assert.deepEqual(rows.map((r) => [r.role, r.status]), [["customer", "complete"], ["system", "complete"]]);
+  assert.deepEqual(
+    rows.map((r) => [r.role, r.status]),
+    [
+      ["customer", "complete"],
+      ["system", "complete"],
+    ],
+  );
   assert.equal(rows[1]!.content, FAILURE_NOTICE);
 });
 
@@ -75,14 +94,25 @@ test("a model that hangs times out and the customer is told", async () => {
     supportedUrls: {},
     doGenerate: () => new Promise(() => {}),
     doStream: (options) =>
-      new Promise((_, reject) => options.abortSignal?.addEventListener("abort", () => reject(options.abortSignal!.reason))),
+      new Promise((_, reject) =>
+        options.abortSignal?.addEventListener("abort", () => reject(options.abortSignal!.reason)),
+      ),
   };
-  const t = await startTestApp({ AI_TIMEOUT_MS: "200", AI_MAX_RETRIES: "1", AI_RETRY_BASE_MS: "5" }, { model: { model: hanging, label: "hang", offline: false } });
+  const t = await startTestApp(
+    { AI_TIMEOUT_MS: "200", AI_MAX_RETRIES: "1", AI_RETRY_BASE_MS: "5" },
+    { model: { model: hanging, label: "hang", offline: false } },
+  );
   apps.push(t);
   const conv = await startConversation(t);
   await send(t, conv, "Hello?");
   await t.app.services.runner.idle();
   const rows = await transcript(t, conv.id);
-  assert.deepEqual(rows.map((r) => [r.role, r.status]), [["customer", "complete"], ["system", "complete"]]);
+  assert.deepEqual(
+    rows.map((r) => [r.role, r.status]),
+    [
+      ["customer", "complete"],
+      ["system", "complete"],
+    ],
+  );
   assert.equal(rows[1]!.content, FAILURE_NOTICE);
 });

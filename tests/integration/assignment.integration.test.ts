@@ -33,7 +33,8 @@ async function escalate() {
   return { conv, escalation: row! };
 }
 
-const operatorId = async (token: string) => (await t.gql<{ me: { id: string } }>("{ me { id } }", {}, token)).data!.me.id;
+const operatorId = async (token: string) =>
+  (await t.gql<{ me: { id: string } }>("{ me { id } }", {}, token)).data!.me.id;
 
 test("with no operator online the customer is told and a ticket keeps the request", async () => {
   const { conv, escalation } = await escalate();
@@ -41,8 +42,19 @@ test("with no operator online the customer is told and a ticket keeps the reques
   assert.match(String(escalation.ticketId), /^TK-\d{5,6}$/);
   const [ticket] = await t.app.services.db.select().from(tickets).where(eq(tickets.id, escalation.ticketId!));
   assert.equal(ticket!.conversationId, conv.id);
-  const rows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id)).orderBy(asc(messages.seq));
-  assert.ok(rows.some((m) => m.role === "system" && m.content.includes(`No one from our support team is online right now`) && m.content.includes(escalation.ticketId!)));
+  const rows = await t.app.services.db
+    .select()
+    .from(messages)
+    .where(eq(messages.conversationId, conv.id))
+    .orderBy(asc(messages.seq));
+  assert.ok(
+    rows.some(
+      (m) =>
+        m.role === "system" &&
+        m.content.includes(`No one from our support team is online right now`) &&
+        m.content.includes(escalation.ticketId!),
+    ),
+  );
 });
 
 test("a new escalation goes to the least-loaded available operator", async () => {
@@ -52,8 +64,14 @@ test("a new escalation goes to the least-loaded available operator", async () =>
   await t.app.services.db.update(operators).set({ availability: "offline" });
   const first = await escalate();
   await t.gql(`mutation ($id: ID!) { claimEscalation(id: $id) { id } }`, { id: first.escalation.id }, busy.token);
-  await t.app.services.db.update(operators).set({ availability: "online" }).where(eq(operators.id, await operatorId(busy.token)));
-  await t.app.services.db.update(operators).set({ availability: "online" }).where(eq(operators.id, await operatorId(free.token)));
+  await t.app.services.db
+    .update(operators)
+    .set({ availability: "online" })
+    .where(eq(operators.id, await operatorId(busy.token)));
+  await t.app.services.db
+    .update(operators)
+    .set({ availability: "online" })
+    .where(eq(operators.id, await operatorId(free.token)));
   const { escalation } = await escalate();
   assert.equal(escalation.assignedTo, await operatorId(free.token));
   assert.equal(escalation.ticketId, null, "someone is online, so no fallback ticket");
@@ -63,13 +81,22 @@ test("an assignment nobody answers in time moves to another operator (injected c
   const a = await newOperator(t, "Ann");
   const b = await newOperator(t, "Ben");
   await t.app.services.db.update(operators).set({ availability: "offline" });
-  await t.app.services.db.update(operators).set({ availability: "online" }).where(eq(operators.id, await operatorId(a.token)));
+  await t.app.services.db
+    .update(operators)
+    .set({ availability: "online" })
+    .where(eq(operators.id, await operatorId(a.token)));
   const { escalation } = await escalate();
   assert.equal(escalation.assignedTo, await operatorId(a.token));
-  await t.app.services.db.update(operators).set({ availability: "online" }).where(eq(operators.id, await operatorId(b.token)));
+  await t.app.services.db
+    .update(operators)
+    .set({ availability: "online" })
+    .where(eq(operators.id, await operatorId(b.token)));
 
   const soon = new Date(escalation.assignedAt!.getTime() + 60_000);
-  assert.ok(!(await reassignStale(t.app.services, soon)).some((m) => m.id === escalation.id), "not yet: the timeout has not passed");
+  assert.ok(
+    !(await reassignStale(t.app.services, soon)).some((m) => m.id === escalation.id),
+    "not yet: the timeout has not passed",
+  );
   const later = new Date(escalation.assignedAt!.getTime() + 5 * 60_000 + 1000);
   const moved = await reassignStale(t.app.services, later);
   assert.equal(moved.find((m) => m.id === escalation.id)?.assignedTo, await operatorId(b.token));
@@ -77,7 +104,10 @@ test("an assignment nobody answers in time moves to another operator (injected c
 
 test("in manual mode escalations wait in the shared queue", async () => {
   const op = await newOperator(t, "Manual Mo");
-  await t.app.services.db.update(operators).set({ availability: "online" }).where(eq(operators.id, await operatorId(op.token)));
+  await t.app.services.db
+    .update(operators)
+    .set({ availability: "online" })
+    .where(eq(operators.id, await operatorId(op.token)));
   await updateAssignmentSettings(t.app.services.db, await adminActor(), { mode: "manual" });
   const { escalation } = await escalate();
   assert.equal(escalation.assignedTo, null);
@@ -97,7 +127,8 @@ describe("presence: being online by choice is not enough, someone must be there"
   const longAgo = () => new Date(Date.now() - 5 * 60_000);
   const setOnline = async (id: string, lastSeenAt: Date) =>
     t.app.services.db.update(operators).set({ availability: "online", lastSeenAt }).where(eq(operators.id, id));
-  const seenAt = async (id: string) => (await t.app.services.db.select().from(operators).where(eq(operators.id, id)))[0]!.lastSeenAt;
+  const seenAt = async (id: string) =>
+    (await t.app.services.db.select().from(operators).where(eq(operators.id, id)))[0]!.lastSeenAt;
 
   test("an operator who dropped off gets nothing new, and what was offered to them moves on at once", async () => {
     const gone = await operatorId((await newOperator(t, "Gone Gil")).token);
@@ -139,8 +170,14 @@ describe("presence: being online by choice is not enough, someone must be there"
     const [moved] = await t.app.services.db.select().from(escalations).where(eq(escalations.id, escalation.id));
     assert.equal(moved!.assignedTo, null);
     assert.match(String(moved!.ticketId), /^TK-/);
-    const rows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id)).orderBy(asc(messages.seq));
-    const notices = rows.filter((m) => m.role === "system" && m.content.includes("No one from our support team is online"));
+    const rows = await t.app.services.db
+      .select()
+      .from(messages)
+      .where(eq(messages.conversationId, conv.id))
+      .orderBy(asc(messages.seq));
+    const notices = rows.filter(
+      (m) => m.role === "system" && m.content.includes("No one from our support team is online"),
+    );
     assert.equal(notices.length, 1);
     assert.ok(notices[0]!.content.includes(`saved as ticket ${moved!.ticketId}`), notices[0]!.content);
   });
@@ -149,15 +186,32 @@ describe("presence: being online by choice is not enough, someone must be there"
     const session = await newOperator(t, "Live Lou");
     const id = await operatorId(session.token);
     await setOnline(id, longAgo());
-    const me = await t.gql<{ me: { connected: boolean; availability: string } }>("{ me { connected availability } }", {}, session.token);
+    const me = await t.gql<{ me: { connected: boolean; availability: string } }>(
+      "{ me { connected availability } }",
+      {},
+      session.token,
+    );
     assert.deepEqual(me.data?.me, { connected: true, availability: "ONLINE" });
 
     await setOnline(id, longAgo());
     const before = Date.now();
-    const stop = t.ws(session.token).subscribe({ query: "subscription { inboxEvents { type } }" }, { next: () => {}, error: () => {}, complete: () => {} });
-    await eventually(async () => ((await seenAt(id))!.getTime() >= before ? true : undefined), 5_000, "the subscription's beat");
+    const stop = t
+      .ws(session.token)
+      .subscribe(
+        { query: "subscription { inboxEvents { type } }" },
+        { next: () => {}, error: () => {}, complete: () => {} },
+      );
+    await eventually(
+      async () => ((await seenAt(id))!.getTime() >= before ? true : undefined),
+      5_000,
+      "the subscription's beat",
+    );
     stop();
-    const list = await t.gql<{ operators: Array<{ id: string; connected: boolean }> }>("{ operators { id connected } }", {}, session.token);
+    const list = await t.gql<{ operators: Array<{ id: string; connected: boolean }> }>(
+      "{ operators { id connected } }",
+      {},
+      session.token,
+    );
     assert.equal(list.data?.operators.find((o) => o.id === id)?.connected, true);
   });
 

@@ -15,7 +15,13 @@ type Caller = "anonymous" | "customerA" | "customerB" | "operator" | "disabled" 
 const callers: Caller[] = ["anonymous", "customerA", "customerB", "operator", "disabled", "admin"];
 type Outcome = "ok" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "BAD_INPUT";
 /** Outcomes in the order of `callers`. */
-type Row = { doc: string; vars?: () => Promise<Record<string, unknown>> | Record<string, unknown>; expect: Outcome[]; freshSession?: boolean; trigger?: () => Promise<unknown> };
+type Row = {
+  doc: string;
+  vars?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  expect: Outcome[];
+  freshSession?: boolean;
+  trigger?: () => Promise<unknown>;
+};
 
 let t: TestApp;
 const tokens = {} as Record<Exclude<Caller, "anonymous">, string>;
@@ -41,7 +47,11 @@ const unique = () => crypto.randomUUID();
 
 const rows: Record<string, Row> = {
   // Queries
-  conversation: { doc: `query ($id: ID!) { conversation(id: $id) { id } }`, vars: () => ({ id: convA.id }), expect: [UA, "ok", "NOT_FOUND", "ok", UA, "ok"] },
+  conversation: {
+    doc: `query ($id: ID!) { conversation(id: $id) { id } }`,
+    vars: () => ({ id: convA.id }),
+    expect: [UA, "ok", "NOT_FOUND", "ok", UA, "ok"],
+  },
   me: { doc: `{ me { id } }`, expect: operatorOnly },
   inbox: { doc: `{ inbox { escalations { id } } }`, expect: operatorOnly },
   operators: { doc: `{ operators { id } }`, expect: operatorOnly },
@@ -55,7 +65,11 @@ const rows: Record<string, Row> = {
     vars: () => ({ input: { conversationId: convA.id, content: "hello", clientMessageId: unique() } }),
     expect: [UA, "ok", "NOT_FOUND", FB, UA, FB],
   },
-  setTyping: { doc: `mutation ($id: ID!) { setTyping(conversationId: $id) }`, vars: () => ({ id: convA.id }), expect: [UA, "ok", "NOT_FOUND", "CONFLICT", UA, "CONFLICT"] },
+  setTyping: {
+    doc: `mutation ($id: ID!) { setTyping(conversationId: $id) }`,
+    vars: () => ({ id: convA.id }),
+    expect: [UA, "ok", "NOT_FOUND", "CONFLICT", UA, "CONFLICT"],
+  },
   rateConversation: {
     doc: `mutation ($input: RateConversationInput!) { rateConversation(input: $input) { id } }`,
     vars: () => ({ input: { conversationId: convA.id, score: 5 } }),
@@ -77,11 +91,21 @@ const rows: Record<string, Row> = {
     vars: () => ({ id: victimId }),
     expect: adminOnly,
   },
-  claimEscalation: { doc: `mutation ($id: ID!) { claimEscalation(id: $id) { id } }`, vars: async () => ({ id: await escalated() }), expect: operatorOnly },
-  takeOverConversation: { doc: `mutation ($id: ID!) { takeOverConversation(conversationId: $id) { id } }`, vars: freshConversation, expect: operatorOnly },
+  claimEscalation: {
+    doc: `mutation ($id: ID!) { claimEscalation(id: $id) { id } }`,
+    vars: async () => ({ id: await escalated() }),
+    expect: operatorOnly,
+  },
+  takeOverConversation: {
+    doc: `mutation ($id: ID!) { takeOverConversation(conversationId: $id) { id } }`,
+    vars: freshConversation,
+    expect: operatorOnly,
+  },
   sendOperatorMessage: {
     doc: `mutation ($input: SendMessageInput!) { sendOperatorMessage(input: $input) { duplicate } }`,
-    vars: async () => ({ input: { conversationId: (await freshConversation()).id, content: "hi", clientMessageId: unique() } }),
+    vars: async () => ({
+      input: { conversationId: (await freshConversation()).id, content: "hi", clientMessageId: unique() },
+    }),
     // Allowed for operators, but only in a conversation they own.
     expect: [UA, FB, FB, "CONFLICT", UA, "CONFLICT"],
   },
@@ -90,18 +114,41 @@ const rows: Record<string, Row> = {
     vars: async () => ({ input: { conversationId: (await freshConversation()).id, agent: "billing", note: "x" } }),
     expect: [UA, FB, FB, "CONFLICT", UA, "CONFLICT"],
   },
-  resolveConversation: { doc: `mutation ($id: ID!) { resolveConversation(conversationId: $id) { id } }`, vars: freshConversation, expect: operatorOnly },
+  resolveConversation: {
+    doc: `mutation ($id: ID!) { resolveConversation(conversationId: $id) { id } }`,
+    vars: freshConversation,
+    expect: operatorOnly,
+  },
   setAvailability: { doc: `mutation { setAvailability(availability: ONLINE) { id } }`, expect: operatorOnly },
   createOperator: {
     doc: `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`,
-    vars: () => ({ input: { email: `${unique()}@tandem.local`, name: "New", role: "OPERATOR", password: "long enough password" } }),
+    vars: () => ({
+      input: { email: `${unique()}@tandem.local`, name: "New", role: "OPERATOR", password: "long enough password" },
+    }),
     expect: adminOnly,
   },
-  updateOperator: { doc: `mutation ($id: ID!) { updateOperator(id: $id, input: { capacity: 3 }) { id } }`, vars: () => ({ id: spare.id }), expect: adminOnly },
-  updateTicket: { doc: `mutation { updateTicket(id: "TK-48213", input: { note: "checked" }) { id } }`, expect: operatorOnly },
-  setServiceStatus: { doc: `mutation { setServiceStatus(serviceId: "portal", status: OPERATIONAL) { id } }`, expect: adminOnly },
-  openIncident: { doc: `mutation { openIncident(input: { serviceId: "portal", title: "Slow logins", status: INVESTIGATING }) { id } }`, expect: adminOnly },
-  updateIncident: { doc: `mutation ($id: ID!) { updateIncident(id: $id, status: MONITORING) { id } }`, vars: () => ({ id: incidentId }), expect: adminOnly },
+  updateOperator: {
+    doc: `mutation ($id: ID!) { updateOperator(id: $id, input: { capacity: 3 }) { id } }`,
+    vars: () => ({ id: spare.id }),
+    expect: adminOnly,
+  },
+  updateTicket: {
+    doc: `mutation { updateTicket(id: "TK-48213", input: { note: "checked" }) { id } }`,
+    expect: operatorOnly,
+  },
+  setServiceStatus: {
+    doc: `mutation { setServiceStatus(serviceId: "portal", status: OPERATIONAL) { id } }`,
+    expect: adminOnly,
+  },
+  openIncident: {
+    doc: `mutation { openIncident(input: { serviceId: "portal", title: "Slow logins", status: INVESTIGATING }) { id } }`,
+    expect: adminOnly,
+  },
+  updateIncident: {
+    doc: `mutation ($id: ID!) { updateIncident(id: $id, status: MONITORING) { id } }`,
+    vars: () => ({ id: incidentId }),
+    expect: adminOnly,
+  },
   // Subscriptions (over WebSocket). A disabled operator's socket is refused at connection.
   conversationEvents: {
     doc: `subscription ($id: ID!) { conversationEvents(conversationId: $id, after: 0) { seq } }`,
@@ -131,7 +178,11 @@ before(async () => {
   tokens.admin = (await signInAs(t)).token;
   const disabled = await newOperator(t, "Disabled Operator");
   const me = await t.gql<{ me: { id: string } }>(`{ me { id } }`, {}, disabled.token);
-  await t.gql(`mutation ($id: ID!) { updateOperator(id: $id, input: { disabled: true }) { id } }`, { id: me.data!.me.id }, tokens.admin);
+  await t.gql(
+    `mutation ($id: ID!) { updateOperator(id: $id, input: { disabled: true }) { id } }`,
+    { id: me.data!.me.id },
+    tokens.admin,
+  );
   tokens.disabled = disabled.token;
   const password = "spare operator password";
   const email = `spare.${unique().slice(0, 6)}@tandem.local`;
@@ -154,10 +205,16 @@ after(() => t.close());
 
 test("every Query, Mutation and Subscription field has a row in the matrix", () => {
   const schema = buildSchema();
-  const fields = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) => Object.keys(type?.getFields() ?? {}));
+  const fields = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) =>
+    Object.keys(type?.getFields() ?? {}),
+  );
   const missing = fields.filter((f) => !rows[f]);
   assert.deepEqual(missing, [], `fields with no authorization row: ${missing.join(", ")}`);
-  assert.deepEqual(Object.keys(rows).filter((f) => !fields.includes(f)), [], "rows for fields that no longer exist");
+  assert.deepEqual(
+    Object.keys(rows).filter((f) => !fields.includes(f)),
+    [],
+    "rows for fields that no longer exist",
+  );
 });
 
 async function tokenFor(caller: Caller, row: Row): Promise<string | undefined> {
@@ -177,16 +234,25 @@ async function subscribeOnce(token: string | undefined, row: Row, variables: Rec
       next: (r) => (outcome ??= r.errors ? String(r.errors[0]?.extensions?.code) : "ok"),
       error: (e) => {
         const code = (e as { code?: number }).code;
-        outcome ??= code === 4403 || code === 4401 ? UA : Array.isArray(e) ? String((e[0] as { extensions?: { code?: string } }).extensions?.code) : String(e);
+        outcome ??=
+          code === 4403 || code === 4401
+            ? UA
+            : Array.isArray(e)
+              ? String((e[0] as { extensions?: { code?: string } }).extensions?.code)
+              : String(e);
       },
       complete: () => (outcome ??= "completed"),
     },
   );
   try {
-    return await eventually(async () => {
-      if (outcome === undefined && row.trigger) await row.trigger();
-      return outcome;
-    }, 10_000, "the subscription's first result");
+    return await eventually(
+      async () => {
+        if (outcome === undefined && row.trigger) await row.trigger();
+        return outcome;
+      },
+      10_000,
+      "the subscription's first result",
+    );
   } finally {
     stop();
   }
@@ -203,7 +269,8 @@ for (const [field, row] of Object.entries(rows)) {
       else {
         const r = await t.gql(row.doc, variables, token);
         outcome = r.errors ? String(r.errors[0]?.extensions?.code) : "ok";
-        if (outcome !== "ok") assert.equal(r.data?.[field as never] ?? null, null, `${field} as ${caller} returned data with its error`);
+        if (outcome !== "ok")
+          assert.equal(r.data?.[field as never] ?? null, null, `${field} as ${caller} returned data with its error`);
       }
       assert.equal(outcome, row.expect[i], `${field} as ${caller}`);
     }

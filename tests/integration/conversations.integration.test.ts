@@ -11,7 +11,10 @@ before(async () => {
 after(() => t.close());
 
 async function messageCount(conversationId: string) {
-  const [row] = await t.app.services.db.select({ n: count() }).from(messages).where(eq(messages.conversationId, conversationId));
+  const [row] = await t.app.services.db
+    .select({ n: count() })
+    .from(messages)
+    .where(eq(messages.conversationId, conversationId));
   return row!.n;
 }
 
@@ -47,13 +50,23 @@ describe("sendMessage", () => {
 });
 
 describe("bad input gets a typed error and changes nothing", () => {
-  const cases: Array<[string, string, (conv: { id: string; token: string }) => Promise<{ errors?: Array<{ extensions?: { code?: string } }> }>]> = [
+  const cases: Array<
+    [
+      string,
+      string,
+      (conv: { id: string; token: string }) => Promise<{ errors?: Array<{ extensions?: { code?: string } }> }>,
+    ]
+  > = [
     ["an empty message", "BAD_INPUT", (conv) => send(t, conv, "   ")],
     ["a message over 4,000 characters", "BAD_INPUT", (conv) => send(t, conv, "x".repeat(4001))],
     ["an id that is not an id", "BAD_INPUT", (conv) => send(t, { ...conv, id: "not-a-uuid" }, "Hi")],
     ["an unknown conversation", "NOT_FOUND", (conv) => send(t, { ...conv, id: crypto.randomUUID() }, "Hi")],
     ["a wrong token", "UNAUTHENTICATED", (conv) => send(t, { ...conv, token: "ct_wrong" }, "Hi")],
-    ["no token", "UNAUTHENTICATED", (conv) => t.gql(SEND, { input: { conversationId: conv.id, content: "Hi", clientMessageId: "x" } })],
+    [
+      "no token",
+      "UNAUTHENTICATED",
+      (conv) => t.gql(SEND, { input: { conversationId: conv.id, content: "Hi", clientMessageId: "x" } }),
+    ],
     ["an empty clientMessageId", "BAD_INPUT", (conv) => send(t, conv, "Hi", " ")],
   ];
   for (const [name, code, run] of cases) {
@@ -100,7 +113,9 @@ describe("bad input gets a typed error and changes nothing", () => {
     const res = await fetch(`${t.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", cookie: `tandem_ct=${conv.token}` },
-      body: new URLSearchParams({ query: `mutation { sendMessage(input: {conversationId: "${conv.id}", content: "hi", clientMessageId: "csrf"}) { duplicate } }` }),
+      body: new URLSearchParams({
+        query: `mutation { sendMessage(input: {conversationId: "${conv.id}", content: "hi", clientMessageId: "csrf"}) { duplicate } }`,
+      }),
     });
     assert.equal(res.status, 403);
     assert.equal(await messageCount(conv.id), 0);
@@ -125,7 +140,14 @@ describe("who may read what", () => {
       await send(t, conv, text);
       await t.app.services.runner.idle();
     }
-    type Page = { conversation: { messages: { edges: Array<{ cursor: string; node: { content: string; role: string } }>; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string; startCursor: string } } } };
+    type Page = {
+      conversation: {
+        messages: {
+          edges: Array<{ cursor: string; node: { content: string; role: string } }>;
+          pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string; startCursor: string };
+        };
+      };
+    };
     const firstPage = await t.gql<Page>(HISTORY, { id: conv.id, first: 4 }, conv.token);
     const page1 = firstPage.data!.conversation.messages;
     assert.equal(page1.edges.length, 4);
@@ -149,12 +171,22 @@ describe("who may read what", () => {
     const conv = await startConversation(t);
     await send(t, conv, "Hi");
     const reply = await eventually(async () => {
-      const r = await t.gql<{ conversation: { messages: { edges: Array<{ node: { role: string; status: string; authorName: string; usage: { inputTokens: number; outputTokens: number; model: string } | null } }> } } }>(
-        HISTORY,
-        { id: conv.id, last: 5 },
-        conv.token,
-      );
-      return r.data!.conversation.messages.edges.find((e) => e.node.role === "AGENT" && e.node.status === "COMPLETE")?.node;
+      const r = await t.gql<{
+        conversation: {
+          messages: {
+            edges: Array<{
+              node: {
+                role: string;
+                status: string;
+                authorName: string;
+                usage: { inputTokens: number; outputTokens: number; model: string } | null;
+              };
+            }>;
+          };
+        };
+      }>(HISTORY, { id: conv.id, last: 5 }, conv.token);
+      return r.data!.conversation.messages.edges.find((e) => e.node.role === "AGENT" && e.node.status === "COMPLETE")
+        ?.node;
     });
     assert.equal(reply.authorName, "Triage");
     assert.ok(reply.usage && reply.usage.outputTokens > 0 && reply.usage.inputTokens > 0);

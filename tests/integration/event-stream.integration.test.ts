@@ -13,7 +13,8 @@ before(async () => {
 after(() => t.close());
 
 const lastSeqOf = async (id: string) =>
-  (await t.app.services.db.select({ s: conversations.lastSeq }).from(conversations).where(eq(conversations.id, id)))[0]!.s;
+  (await t.app.services.db.select({ s: conversations.lastSeq }).from(conversations).where(eq(conversations.id, id)))[0]!
+    .s;
 
 test("replay then live: no gap and no duplicate while writes race the subscription", async () => {
   const conv = await startConversation(t);
@@ -38,13 +39,17 @@ test("a late joiner gets a snapshot of the partial reply, then the rest", async 
   const conv = await startConversation(t);
   await send(t, conv, "Hi there, I have a question about my invoice and a refund");
   // Wait until the reply has persisted some partial text, i.e. we really join mid-reply.
-  const streaming = await eventually(async () => {
-    const [m] = await t.app.services.db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.conversationId, conv.id), eq(messages.role, "agent"), eq(messages.status, "streaming")));
-    return m && m.content.length > 0 ? m : undefined;
-  }, 10_000, "a partially persisted reply");
+  const streaming = await eventually(
+    async () => {
+      const [m] = await t.app.services.db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.conversationId, conv.id), eq(messages.role, "agent"), eq(messages.status, "streaming")));
+      return m && m.content.length > 0 ? m : undefined;
+    },
+    10_000,
+    "a partially persisted reply",
+  );
 
   const sub = collect(t.ws(conv.token), conv.id, 0);
   await eventually(() => sub.events.find((e) => e.type === "MESSAGE_COMPLETED"), 15_000, "completion");
@@ -57,7 +62,10 @@ test("a late joiner gets a snapshot of the partial reply, then the rest", async 
   const [stored] = await t.app.services.db.select().from(messages).where(eq(messages.id, streaming.id));
   assert.equal(stored!.status, "complete");
   // Deltas from before the completion event must assemble into exactly the stored text.
-  const beforeCompletion = sub.events.slice(0, sub.events.findIndex((e) => e.type === "MESSAGE_COMPLETED"));
+  const beforeCompletion = sub.events.slice(
+    0,
+    sub.events.findIndex((e) => e.type === "MESSAGE_COMPLETED"),
+  );
   const assembled = assemble(beforeCompletion).messages.find((m) => m.id === streaming.id);
   assert.equal(assembled?.content, stored!.content);
 });

@@ -5,7 +5,11 @@ import { startTestApp, type TestApp } from "../support/app.ts";
 import { openChat, textOf } from "../support/chat.ts";
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from "../support/fake-openai.ts";
 
-const systemOf = (req: ChatRequest) => req.messages.filter((m) => m.role === "system").map((m) => m.content).join("\n");
+const systemOf = (req: ChatRequest) =>
+  req.messages
+    .filter((m) => m.role === "system")
+    .map((m) => m.content)
+    .join("\n");
 
 let fake: FakeOpenAI;
 let t: TestApp;
@@ -14,8 +18,10 @@ before(async () => {
   fake = await startFakeOpenAI((req) => {
     const system = systemOf(req);
     const last = req.messages.at(-1)!;
-    if (/Current agent: triage/.test(system)) return { tool: "transfer_to_billing", args: { reason: "double charge on invoice INV-1042" } };
-    if (last.role === "tool") return { text: "I can see invoice INV-1042 was paid twice. A colleague will verify the refund." };
+    if (/Current agent: triage/.test(system))
+      return { tool: "transfer_to_billing", args: { reason: "double charge on invoice INV-1042" } };
+    if (last.role === "tool")
+      return { text: "I can see invoice INV-1042 was paid twice. A colleague will verify the refund." };
     return { tool: "lookup_account", args: {} };
   });
   t = await startTestApp({ OPENAI_BASE_URL: fake.url, AI_MODEL: "gpt-4o-mini", OPENAI_API_KEY: "test-key" });
@@ -38,12 +44,20 @@ test("through an OpenAI-compatible server, the same handoff and tool flow comple
 
   // The billing agent saw the history, its own instructions, the transfer, and the real tool result.
   const billingCalls = fake.requests.filter(
-    (r) => /Current agent: billing/.test(systemOf(r)) && r.messages.some((m) => m.role === "user" && m.content === text),
+    (r) =>
+      /Current agent: billing/.test(systemOf(r)) && r.messages.some((m) => m.role === "user" && m.content === text),
   );
   assert.equal(billingCalls.length, 2);
   assert.match(systemOf(billingCalls[0]!), /Notice: Transferred to Billing: double charge/);
   assert.deepEqual(billingCalls[0]!.tools?.map((x) => x.function.name).sort(), [
-    "create_ticket", "escalate_to_human", "get_ticket_status", "lookup_account", "search_knowledge", "transfer_to_triage", "update_case", "update_ticket",
+    "create_ticket",
+    "escalate_to_human",
+    "get_ticket_status",
+    "lookup_account",
+    "search_knowledge",
+    "transfer_to_triage",
+    "update_case",
+    "update_ticket",
   ]);
   const toolMessage = billingCalls[1]!.messages.find((m) => m.role === "tool");
   assert.match(String(toolMessage?.content), /PAY-70421/);
@@ -63,7 +77,9 @@ test("a 5xx from the model server is retried", async () => {
   let calls = 0;
   const text = `hi (${crypto.randomUUID().slice(0, 8)})`;
   const ours = (req: ChatRequest) => req.messages.some((m) => m.role === "user" && m.content === text);
-  const flaky = await startFakeOpenAI((req) => (ours(req) && ++calls === 1 ? { status: 503 } : { text: "Hello! How can I help?" }));
+  const flaky = await startFakeOpenAI((req) =>
+    ours(req) && ++calls === 1 ? { status: 503 } : { text: "Hello! How can I help?" },
+  );
   const app = await startTestApp({ OPENAI_BASE_URL: flaky.url, AI_MODEL: "local-model", AI_RETRY_BASE_MS: "5" });
   try {
     const chat = await openChat(app);

@@ -38,26 +38,33 @@ test("a flood of messages into one conversation is cut off with RATE_LIMITED", a
   }
 });
 
-test("with Redis, instances share one bucket: more instances do not multiply a client's allowance", { skip: process.env.REDIS_URL ? false : "needs REDIS_URL" }, async () => {
-  const env = { REDIS_URL: process.env.REDIS_URL! };
-  const a = await startTestApp(env, { realRateLimits: true, noRefill: true });
-  const b = await startTestApp(env, { realRateLimits: true, noRefill: true });
-  const email = `flood-${crypto.randomUUID()}@tandem.local`;
-  try {
-    assert.equal(a.app.services.rateLimits.kind, "redis");
-    const capacity = a.app.services.config.limits.rate.signIn.capacity;
-    const codes: string[] = [];
-    for (let i = 0; i < capacity + 3; i++) {
-      const r = await (i % 2 === 0 ? a : b).gql(`mutation { signIn(email: "${email}", password: "not the password") { token } }`, {});
-      codes.push(String(r.errors?.[0]?.extensions?.code));
+test(
+  "with Redis, instances share one bucket: more instances do not multiply a client's allowance",
+  { skip: process.env.REDIS_URL ? false : "needs REDIS_URL" },
+  async () => {
+    const env = { REDIS_URL: process.env.REDIS_URL! };
+    const a = await startTestApp(env, { realRateLimits: true, noRefill: true });
+    const b = await startTestApp(env, { realRateLimits: true, noRefill: true });
+    const email = `flood-${crypto.randomUUID()}@tandem.local`;
+    try {
+      assert.equal(a.app.services.rateLimits.kind, "redis");
+      const capacity = a.app.services.config.limits.rate.signIn.capacity;
+      const codes: string[] = [];
+      for (let i = 0; i < capacity + 3; i++) {
+        const r = await (i % 2 === 0 ? a : b).gql(
+          `mutation { signIn(email: "${email}", password: "not the password") { token } }`,
+          {},
+        );
+        codes.push(String(r.errors?.[0]?.extensions?.code));
+      }
+      assert.deepEqual(codes, [...Array(capacity).fill("UNAUTHENTICATED"), ...Array(3).fill("RATE_LIMITED")]);
+    } finally {
+      const redis = new Redis(process.env.REDIS_URL!);
+      const keys = await redis.keys(`${RATE_LIMIT_KEY_PREFIX}signIn:*${email}`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+      await a.close();
+      await b.close();
     }
-    assert.deepEqual(codes, [...Array(capacity).fill("UNAUTHENTICATED"), ...Array(3).fill("RATE_LIMITED")]);
-  } finally {
-    const redis = new Redis(process.env.REDIS_URL!);
-    const keys = await redis.keys(`${RATE_LIMIT_KEY_PREFIX}signIn:*${email}`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-    await a.close();
-    await b.close();
-  }
-});
+  },
+);

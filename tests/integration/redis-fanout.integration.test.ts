@@ -26,7 +26,10 @@ test("a message sent through instance A streams to a subscriber on instance B", 
   // Let the subscription register before sending, so the test sees live deltas rather than a replay.
   await new Promise((r) => setTimeout(r, 200));
   await send(a, conv, "Hello from instance A");
-  const done = await eventually(() => sub.events.find((e) => e.type === "MESSAGE_COMPLETED" && e.message?.role === "AGENT"), 15_000);
+  const done = await eventually(
+    () => sub.events.find((e) => e.type === "MESSAGE_COMPLETED" && e.message?.role === "AGENT"),
+    15_000,
+  );
   sub.stop();
   const created = sub.events.find((e) => e.type === "MESSAGE_CREATED" && e.message?.role === "CUSTOMER");
   assert.equal(created?.message?.content, "Hello from instance A");

@@ -45,16 +45,25 @@ async function startServer(port: number): Promise<ChildProcess> {
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     },
   });
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
-    return ok ? true : undefined;
-  }, 60_000, "the server to start");
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+      const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      return ok ? true : undefined;
+    },
+    60_000,
+    "the server to start",
+  );
   return child;
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once("exit", (code) => r(code)));
+  return child.exitCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((r) => child.once("exit", (code) => r(code)));
 }
 
 async function gql<T>(port: number, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
@@ -70,7 +79,12 @@ async function gql<T>(port: number, query: string, variables: Record<string, unk
 
 type Row = { role: string; status: string; content: string };
 async function history(port: number, id: string, token: string): Promise<Row[]> {
-  const data = await gql<{ conversation: { messages: { edges: Array<{ node: Row }> } } }>(port, HISTORY, { id, last: 50 }, token);
+  const data = await gql<{ conversation: { messages: { edges: Array<{ node: Row }> } } }>(
+    port,
+    HISTORY,
+    { id, last: 50 },
+    token,
+  );
   return data.conversation.messages.edges.map((e) => e.node);
 }
 
@@ -79,29 +93,52 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
     const port = await freePort();
     let server = await startServer(port);
     try {
-      const { startConversation: started } = await gql<{ startConversation: { token: string; conversation: { id: string } } }>(port, START, { name: "Restart" });
+      const { startConversation: started } = await gql<{
+        startConversation: { token: string; conversation: { id: string } };
+      }>(port, START, { name: "Restart" });
       const { token } = started;
       const id = started.conversation.id;
-      await gql(port, SEND, { input: { conversationId: id, content: "My laptop will not boot at all", clientMessageId: "r1" } }, token);
+      await gql(
+        port,
+        SEND,
+        { input: { conversationId: id, content: "My laptop will not boot at all", clientMessageId: "r1" } },
+        token,
+      );
       // Kill it only once partial text has been persisted: the reply is genuinely mid-stream.
-      await eventually(async () => {
-        const rows = await history(port, id, token);
-        return rows.some((r) => r.role === "AGENT" && r.status === "STREAMING" && r.content.length > 0) ? true : undefined;
-      }, 15_000, "a reply in mid-stream");
+      await eventually(
+        async () => {
+          const rows = await history(port, id, token);
+          return rows.some((r) => r.role === "AGENT" && r.status === "STREAMING" && r.content.length > 0)
+            ? true
+            : undefined;
+        },
+        15_000,
+        "a reply in mid-stream",
+      );
       server.kill(signal);
       const code = await exited(server);
       if (signal === "SIGTERM") assert.equal(code, 0, "graceful shutdown exits cleanly");
 
       server = await startServer(port);
-      const settled = await eventually(async () => {
-        const rows = await history(port, id, token);
-        const done = rows.at(-1)?.role === "AGENT" && rows.at(-1)?.status === "COMPLETE";
-        return done ? rows : undefined;
-      }, 30_000, "the conversation to settle");
+      const settled = await eventually(
+        async () => {
+          const rows = await history(port, id, token);
+          const done = rows.at(-1)?.role === "AGENT" && rows.at(-1)?.status === "COMPLETE";
+          return done ? rows : undefined;
+        },
+        30_000,
+        "the conversation to settle",
+      );
       // Triage hands the laptop to Technical Support, whose reply is the one cut off.
       assert.deepEqual(
         settled.map((r) => [r.role, r.status]),
-        [["CUSTOMER", "COMPLETE"], ["SYSTEM", "COMPLETE"], ["AGENT", "FAILED"], ["SYSTEM", "COMPLETE"], ["AGENT", "COMPLETE"]],
+        [
+          ["CUSTOMER", "COMPLETE"],
+          ["SYSTEM", "COMPLETE"],
+          ["AGENT", "FAILED"],
+          ["SYSTEM", "COMPLETE"],
+          ["AGENT", "COMPLETE"],
+        ],
       );
       assert.equal(settled[3]!.content, INTERRUPTED_NOTICE);
       assert.ok(settled[2]!.content.length > 0, "the partial text is kept, marked failed");

@@ -17,7 +17,13 @@ const SET = `mutation ($id: ID!, $status: ServiceStatus!) { setServiceStatus(ser
 const OPEN = `mutation ($input: OpenIncidentInput!) { openIncident(input: $input) { id title status resolvedAt service { name } } }`;
 const UPDATE = `mutation ($id: ID!, $status: IncidentStatus!) { updateIncident(id: $id, status: $status) { id status resolvedAt } }`;
 
-type Status = { systemStatus: { allOperational: boolean; services: Array<{ id: string; status: string }>; openIncidents: Array<{ id: string; title: string; status: string }> } };
+type Status = {
+  systemStatus: {
+    allOperational: boolean;
+    services: Array<{ id: string; status: string }>;
+    openIncidents: Array<{ id: string; title: string; status: string }>;
+  };
+};
 
 const rowCounts = async () => ({
   incidents: (await t.app.services.db.select().from(incidents)).length,
@@ -34,7 +40,9 @@ describe("who may read and change the system status", () => {
 
   test("every status field is covered here", () => {
     // Every root field, read from the schema itself, so a new field cannot skip the check.
-    const rootFields = [...statusTypeDefs.matchAll(/extend type \w+ \{([^}]*)\}/g)].flatMap((block) => [...block[1]!.matchAll(/^\s+(\w+)[(:]/gm)].map((f) => f[1]!));
+    const rootFields = [...statusTypeDefs.matchAll(/extend type \w+ \{([^}]*)\}/g)].flatMap((block) =>
+      [...block[1]!.matchAll(/^\s+(\w+)[(:]/gm)].map((f) => f[1]!),
+    );
     assert.deepEqual(new Set(rootFields), new Set(Object.keys(calls)));
   });
 
@@ -71,20 +79,35 @@ describe("admins change the status and the agents report it", () => {
     await new Promise((r) => setTimeout(r, 200));
 
     assert.equal((await t.gql(SET, { id: "payments", status: "OUTAGE" }, admin.token)).errors, undefined);
-    const opened = await t.gql<{ openIncident: { id: string; status: string; resolvedAt: string | null; service: { name: string } } }>(
+    const opened = await t.gql<{
+      openIncident: { id: string; status: string; resolvedAt: string | null; service: { name: string } };
+    }>(
       OPEN,
       { input: { serviceId: "payments", title: "  Card payments failing at checkout ", status: "INVESTIGATING" } },
       admin.token,
     );
     assert.equal(opened.errors, undefined, JSON.stringify(opened.errors));
     const incident = opened.data!.openIncident;
-    assert.deepEqual({ ...incident, id: undefined }, { id: undefined, status: "INVESTIGATING", resolvedAt: null, service: { name: "Payments" }, title: "Card payments failing at checkout" });
+    assert.deepEqual(
+      { ...incident, id: undefined },
+      {
+        id: undefined,
+        status: "INVESTIGATING",
+        resolvedAt: null,
+        service: { name: "Payments" },
+        title: "Card payments failing at checkout",
+      },
+    );
 
     const during = textOf(await (await openChat(t)).say("Is the service down?"));
     assert.match(during, /Payments is down/);
     assert.match(during, /Card payments failing at checkout \(investigating\)/);
 
-    const resolved = await t.gql<{ updateIncident: { status: string; resolvedAt: string | null } }>(UPDATE, { id: incident.id, status: "RESOLVED" }, admin.token);
+    const resolved = await t.gql<{ updateIncident: { status: string; resolvedAt: string | null } }>(
+      UPDATE,
+      { id: incident.id, status: "RESOLVED" },
+      admin.token,
+    );
     assert.equal(resolved.data?.updateIncident.status, "RESOLVED");
     assert.ok(resolved.data?.updateIncident.resolvedAt);
     await t.gql(SET, { id: "payments", status: "OPERATIONAL" }, admin.token);
@@ -96,12 +119,20 @@ describe("admins change the status and the agents report it", () => {
 
     await new Promise((r) => setTimeout(r, 200));
     stop();
-    assert.equal(seen.filter((type) => type === "STATUS_CHANGED").length, 4, `every change nudged the operator screens: ${seen}`);
+    assert.equal(
+      seen.filter((type) => type === "STATUS_CHANGED").length,
+      4,
+      `every change nudged the operator screens: ${seen}`,
+    );
   });
 
   test("an incident on a service that is still up is reported without calling the service down", async () => {
     const admin = await signInAs(t);
-    const opened = await t.gql<{ openIncident: { id: string } }>(OPEN, { input: { serviceId: "portal", title: "Slow sign-in for some users", status: "MONITORING" } }, admin.token);
+    const opened = await t.gql<{ openIncident: { id: string } }>(
+      OPEN,
+      { input: { serviceId: "portal", title: "Slow sign-in for some users", status: "MONITORING" } },
+      admin.token,
+    );
     const reply = textOf(await (await openChat(t)).say("Is the service down?"));
     assert.match(reply, /Slow sign-in for some users \(monitoring\)/);
     assert.doesNotMatch(reply, /Customer portal is/);
@@ -112,7 +143,11 @@ describe("admins change the status and the agents report it", () => {
 describe("bad status input gets a typed error and changes nothing", () => {
   test("unknown service or incident, empty title, a closed incident, and a value outside the enum", async () => {
     const admin = await signInAs(t);
-    const opened = await t.gql<{ openIncident: { id: string } }>(OPEN, { input: { serviceId: "activation", title: "Activation emails delayed", status: "IDENTIFIED" } }, admin.token);
+    const opened = await t.gql<{ openIncident: { id: string } }>(
+      OPEN,
+      { input: { serviceId: "activation", title: "Activation emails delayed", status: "IDENTIFIED" } },
+      admin.token,
+    );
     await t.gql(UPDATE, { id: opened.data!.openIncident.id, status: "RESOLVED" }, admin.token);
     const before = await rowCounts();
 

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { ToolSet } from "ai";
 import { and, eq } from "drizzle-orm";
-import { conversationEvents, conversations, escalations, operators, ticketAudit, tickets } from "../../drizzle/schema.ts";
+import {
+  conversationEvents,
+  conversations,
+  escalations,
+  operators,
+  ticketAudit,
+  tickets,
+} from "../../drizzle/schema.ts";
 import { seedCustomers } from "../../drizzle/seed-data.ts";
 import { agents, type AgentDefinition } from "../../server/ai/agents.ts";
 import { buildTools } from "../../server/ai/tools/index.ts";
@@ -28,16 +35,32 @@ async function toolsFor(agent: AgentDefinition, email: string | null = ada.email
     agent,
   });
   const run = async (name: string, input: Record<string, unknown>) =>
-    (await set[name]!.execute!(input as never, { toolCallId: "test", messages: [] } as never)) as Record<string, unknown>;
+    (await set[name]!.execute!(input as never, { toolCallId: "test", messages: [] } as never)) as Record<
+      string,
+      unknown
+    >;
   return { conversationId: conversation.id, run, names: Object.keys(set).sort() };
 }
 
 describe("tools", () => {
   test("each agent holds its tools and only its handoffs", async () => {
     assert.deepEqual((await toolsFor(agents.triage)).names, [
-      "check_system_status", "create_ticket", "escalate_to_human", "get_ticket_status", "search_knowledge", "transfer_to_billing", "transfer_to_sales", "transfer_to_technical", "update_case",
+      "check_system_status",
+      "create_ticket",
+      "escalate_to_human",
+      "get_ticket_status",
+      "search_knowledge",
+      "transfer_to_billing",
+      "transfer_to_sales",
+      "transfer_to_technical",
+      "update_case",
     ]);
-    assert.deepEqual((await toolsFor(agents.sales)).names, ["escalate_to_human", "lookup_account", "search_knowledge", "transfer_to_triage"]);
+    assert.deepEqual((await toolsFor(agents.sales)).names, [
+      "escalate_to_human",
+      "lookup_account",
+      "search_knowledge",
+      "transfer_to_triage",
+    ]);
   });
 
   test("lookup_account returns the linked account with its duplicate charge, and nobody else's", async () => {
@@ -45,17 +68,28 @@ describe("tools", () => {
     const account = await run("lookup_account", {});
     assert.equal(account.email, ada.email);
     assert.equal(account.plan, "Business");
-    assert.deepEqual(account.duplicateCharges, [{ invoiceId: "INV-1042", amount: "€89.00", payments: ["PAY-70421", "PAY-70422"] }]);
-    assert.match(String((await run("lookup_account", { email: grace.email })).error), /only look up the account linked/);
+    assert.deepEqual(account.duplicateCharges, [
+      { invoiceId: "INV-1042", amount: "€89.00", payments: ["PAY-70421", "PAY-70422"] },
+    ]);
+    assert.match(
+      String((await run("lookup_account", { email: grace.email })).error),
+      /only look up the account linked/,
+    );
     const unlinked = await toolsFor(agents.billing, null);
-    assert.match(String((await unlinked.run("lookup_account", { email: ada.email })).error), /No customer account is linked/);
+    assert.match(
+      String((await unlinked.run("lookup_account", { email: ada.email })).error),
+      /No customer account is linked/,
+    );
   });
 
   test("check_system_status reads services and open incidents", async () => {
     const { run } = await toolsFor(agents.technical);
     const status = await run("check_system_status", {});
     assert.equal(status.allOperational, false);
-    assert.deepEqual((status.incidents as Array<{ title: string }>).map((i) => i.title), ["Delayed backups in the EU region"]);
+    assert.deepEqual(
+      (status.incidents as Array<{ title: string }>).map((i) => i.title),
+      ["Delayed backups in the EU region"],
+    );
   });
 
   test("search_knowledge ranks the right article first and returns its url", async () => {
@@ -67,7 +101,9 @@ describe("tools", () => {
       ["difference between pro and business", "plan-comparison"],
     ];
     for (const [query, slug] of cases) {
-      const { articles } = (await run("search_knowledge", { query })) as { articles: Array<{ slug: string; url: string }> };
+      const { articles } = (await run("search_knowledge", { query })) as {
+        articles: Array<{ slug: string; url: string }>;
+      };
       assert.equal(articles[0]?.slug, slug, query);
       assert.equal(articles[0]?.url, `/help/${slug}`);
     }
@@ -77,25 +113,53 @@ describe("tools", () => {
 
   test("the case workflow gates create_ticket; tickets get random TK- ids and an audit row", async () => {
     const { run, conversationId } = await toolsFor(agents.technical);
-    assert.match(String((await run("create_ticket", { description: "Screen broken", department: "Technical Support", priority: "high" })).error), /not confirmed/);
+    assert.match(
+      String(
+        (
+          await run("create_ticket", {
+            description: "Screen broken",
+            department: "Technical Support",
+            priority: "high",
+          })
+        ).error,
+      ),
+      /not confirmed/,
+    );
     const started = await run("update_case", { reason: "Screen broken", priority: "high", device: "Aero 14" });
     assert.equal(started.step, "details");
     assert.deepEqual(started.missing, ["since", "tried"]);
     const confirm = await run("update_case", { since: "Monday", tried: "restarting" });
     assert.equal(confirm.step, "confirm");
     assert.match(String(confirm.summary), /Screen broken.*Aero 14.*Monday.*restarting/);
-    assert.match(String((await run("create_ticket", { description: "x", department: "Technical Support", priority: "high" })).error), /not confirmed/);
+    assert.match(
+      String(
+        (await run("create_ticket", { description: "x", department: "Technical Support", priority: "high" })).error,
+      ),
+      /not confirmed/,
+    );
     assert.equal((await run("update_case", { confirmed: true })).step, "ticket");
-    const created = await run("create_ticket", { description: "Needs repair", department: "Technical Support", priority: "high" });
+    const created = await run("create_ticket", {
+      description: "Needs repair",
+      department: "Technical Support",
+      priority: "high",
+    });
     assert.match(String(created.ticketId), /^TK-\d{5,6}$/);
-    const [row] = await t.app.services.db.select().from(tickets).where(eq(tickets.id, String(created.ticketId)));
+    const [row] = await t.app.services.db
+      .select()
+      .from(tickets)
+      .where(eq(tickets.id, String(created.ticketId)));
     assert.equal(row!.conversationId, conversationId);
     assert.equal(row!.customerId, ada.id);
     const audit = await t.app.services.db.select().from(ticketAudit).where(eq(ticketAudit.ticketId, row!.id));
     assert.equal(audit.length, 1);
     assert.equal(audit[0]!.action, "created");
     // Confirming again creates nothing new: the case is done.
-    assert.match(String((await run("create_ticket", { description: "again", department: "Technical Support", priority: "high" })).error), /not confirmed/);
+    assert.match(
+      String(
+        (await run("create_ticket", { description: "again", department: "Technical Support", priority: "high" })).error,
+      ),
+      /not confirmed/,
+    );
   });
 
   test("ticket ids are not sequential", async () => {
@@ -104,7 +168,13 @@ describe("tools", () => {
       const { run } = await toolsFor(agents.technical);
       await run("update_case", { reason: `Case ${i}`, device: "laptop", since: "today", tried: "nothing" });
       await run("update_case", { confirmed: true });
-      ids.push(Number(String((await run("create_ticket", { description: "d", department: "technical", priority: "low" })).ticketId).slice(3)));
+      ids.push(
+        Number(
+          String(
+            (await run("create_ticket", { description: "d", department: "technical", priority: "low" })).ticketId,
+          ).slice(3),
+        ),
+      );
     }
     const steps = ids.slice(1).map((id, i) => id - ids[i]!);
     assert.ok(!steps.every((s) => s === 1), `ids ${ids.join(", ")} look sequential`);
@@ -117,7 +187,10 @@ describe("tools", () => {
     assert.equal(status.ticketId, "TK-48213");
     assert.equal(status.status, "in_progress");
     assert.match(String((await run("get_ticket_status", { ticket_id: "TK-73051" })).error), /No ticket TK-73051/);
-    assert.match(String((await run("update_ticket", { ticket_id: "TK-73051", note: "hijack" })).error), /No ticket TK-73051/);
+    assert.match(
+      String((await run("update_ticket", { ticket_id: "TK-73051", note: "hijack" })).error),
+      /No ticket TK-73051/,
+    );
     const noted = await run("update_ticket", { ticket_id: "TK-48213", note: "Customer says it is worse" });
     assert.equal(noted.noted, true);
     const [last] = await t.app.services.db
@@ -136,15 +209,26 @@ describe("tools", () => {
     // Nobody online (the database may be shared with other test files that signed operators in).
     await t.app.services.db.update(operators).set({ availability: "offline" });
     const { run, conversationId } = await toolsFor(agents.billing);
-    const result = await run("escalate_to_human", { reason: "Refund needs verification", summary: "Duplicate charge", priority: "high" });
+    const result = await run("escalate_to_human", {
+      reason: "Refund needs verification",
+      summary: "Duplicate charge",
+      priority: "high",
+    });
     assert.equal(result.escalated, true);
-    const [esc] = await t.app.services.db.select().from(escalations).where(eq(escalations.conversationId, conversationId));
+    const [esc] = await t.app.services.db
+      .select()
+      .from(escalations)
+      .where(eq(escalations.conversationId, conversationId));
     assert.equal(esc!.status, "pending");
     assert.equal(esc!.agent, "billing");
     const [conv] = await t.app.services.db.select().from(conversations).where(eq(conversations.id, conversationId));
     assert.equal(conv!.status, "waiting_human");
     const types = (
-      await t.app.services.db.select().from(conversationEvents).where(eq(conversationEvents.conversationId, conversationId)).orderBy(conversationEvents.seq)
+      await t.app.services.db
+        .select()
+        .from(conversationEvents)
+        .where(eq(conversationEvents.conversationId, conversationId))
+        .orderBy(conversationEvents.seq)
     ).map((e) => e.type);
     // With no operator online the customer is also told, and a ticket keeps the request safe.
     assert.deepEqual(types, ["escalation", "status_changed", "message_created", "message_created"]);

@@ -18,7 +18,17 @@ import { writeWithEvents } from "../../server/conversations/log.ts";
 import { action as chatAction } from "../../app/routes/_index.tsx";
 import { action as loginAction } from "../../app/routes/dashboard.login.tsx";
 import type { AppLoadContext } from "../../server/remix-context.ts";
-import { HISTORY, START_WITH_INPUT, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD, eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
+import {
+  HISTORY,
+  START_WITH_INPUT,
+  TEST_ADMIN_EMAIL,
+  TEST_ADMIN_PASSWORD,
+  eventually,
+  send,
+  startConversation,
+  startTestApp,
+  type TestApp,
+} from "../support/app.ts";
 import { newOperator, signInAs } from "../support/operators.ts";
 import { startFakeOpenAI } from "../support/fake-openai.ts";
 
@@ -33,6 +43,14 @@ after(() => Promise.all(apps.map((t) => t.close())));
 const CREATE_OPERATOR = `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`;
 const ME = `{ me { id role } }`;
 
+/** Resolves with the promise's value, or fails after `ms`, so a rule that does not hold fails fast instead of hanging. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)),
+  ]);
+}
+
 /** A raw graphql-transport-ws socket, for what a well-behaved client library would not do. */
 async function rawSocket(url: string, token?: string, headers: Record<string, string> = {}) {
   const ws = new WebSocket(url, "graphql-transport-ws", { headers });
@@ -45,7 +63,11 @@ async function rawSocket(url: string, token?: string, headers: Record<string, st
     ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
   });
   ws.send(JSON.stringify({ type: "connection_init", payload: token ? { token } : {} }));
-  await eventually(() => (received.some((m) => m.type === "connection_ack") ? true : undefined), 5000, "connection_ack");
+  await eventually(
+    () => (received.some((m) => m.type === "connection_ack") ? true : undefined),
+    5000,
+    "connection_ack",
+  );
   return { ws, received, closed };
 }
 
@@ -56,9 +78,15 @@ describe("sessions on open sockets", () => {
     const other = await newOperator(t, "Second Admin", "ADMIN");
     const otherId = (await t.gql<{ me: { id: string } }>(ME, {}, other.token)).data!.me.id;
     const socket = await rawSocket(t.wsUrl, other.token);
-    socket.ws.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { inboxEvents { type } }" } }));
-    await t.gql(`mutation ($id: ID!) { updateOperator(id: $id, input: { disabled: true }) { id } }`, { id: otherId }, admin.token);
-    assert.equal(await socket.closed, 4403);
+    socket.ws.send(
+      JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { inboxEvents { type } }" } }),
+    );
+    await t.gql(
+      `mutation ($id: ID!) { updateOperator(id: $id, input: { disabled: true }) { id } }`,
+      { id: otherId },
+      admin.token,
+    );
+    assert.equal(await within(socket.closed, 5000, "the socket to close"), 4403);
   });
 
   test("a demoted admin's next operation on an already open socket is refused", async () => {
@@ -66,37 +94,64 @@ describe("sessions on open sockets", () => {
     const admin = await signInAs(t);
     const other = await newOperator(t, "Demoted Admin", "ADMIN");
     const otherId = (await t.gql<{ me: { id: string } }>(ME, {}, other.token)).data!.me.id;
-    const client = createClient({ url: t.wsUrl, webSocketImpl: WebSocket, connectionParams: { token: other.token }, retryAttempts: 0, lazy: false });
+    const client = createClient({
+      url: t.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { token: other.token },
+      retryAttempts: 0,
+      lazy: false,
+    });
     const ok = await client.iterate({ query: ME }).next();
     assert.equal((ok.value as { data: { me: { role: string } } }).data.me.role, "ADMIN");
-    await t.gql(`mutation ($id: ID!) { updateOperator(id: $id, input: { role: OPERATOR }) { id } }`, { id: otherId }, admin.token);
+    await t.gql(
+      `mutation ($id: ID!) { updateOperator(id: $id, input: { role: OPERATOR }) { id } }`,
+      { id: otherId },
+      admin.token,
+    );
     const attempt = await client
-      .iterate({ query: CREATE_OPERATOR, variables: { input: { email: "sneaky@tandem.local", name: "Sneaky", role: "ADMIN", password: "a long enough password" } } })
+      .iterate({
+        query: CREATE_OPERATOR,
+        variables: {
+          input: { email: "sneaky@tandem.local", name: "Sneaky", role: "ADMIN", password: "a long enough password" },
+        },
+      })
       .next()
-      .then((r) => r.value as { errors?: Array<{ extensions?: { code?: string } }> }, (e: unknown) => ({ closed: e }));
+      .then(
+        (r) => r.value as { errors?: Array<{ extensions?: { code?: string } }> },
+        (e: unknown) => ({ closed: e }),
+      );
     assert.ok(!("data" in (attempt as object)) || (attempt as { errors?: unknown[] }).errors, JSON.stringify(attempt));
-    const [created] = await t.app.services.db.select().from(operators).where(eq(operators.email, "sneaky@tandem.local"));
+    const [created] = await t.app.services.db
+      .select()
+      .from(operators)
+      .where(eq(operators.email, "sneaky@tandem.local"));
     assert.equal(created, undefined, "no admin was created over the old socket");
     await client.dispose();
   });
 
-  test("signing out closes that operator's sockets on another instance (shared bus)", { skip: !(process.env.DATABASE_URL && process.env.REDIS_URL) && "needs DATABASE_URL and REDIS_URL" }, async () => {
-    const a = await app({ REDIS_URL: process.env.REDIS_URL! });
-    const b = await app({ REDIS_URL: process.env.REDIS_URL! });
-    const op = await newOperator(a, "Two Instances");
-    const socket = await rawSocket(b.wsUrl, op.token);
-    socket.ws.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { inboxEvents { type } }" } }));
-    const started = Date.now();
-    await a.gql(`mutation { signOut }`, {}, op.token);
-    assert.equal(await socket.closed, 4403);
-    assert.ok(Date.now() - started < 2000, `closed within about a second (${Date.now() - started} ms)`);
-  });
+  test(
+    "signing out closes that operator's sockets on another instance (shared bus)",
+    { skip: !(process.env.DATABASE_URL && process.env.REDIS_URL) && "needs DATABASE_URL and REDIS_URL" },
+    async () => {
+      const a = await app({ REDIS_URL: process.env.REDIS_URL! });
+      const b = await app({ REDIS_URL: process.env.REDIS_URL! });
+      const op = await newOperator(a, "Two Instances");
+      const socket = await rawSocket(b.wsUrl, op.token);
+      socket.ws.send(
+        JSON.stringify({ id: "1", type: "subscribe", payload: { query: "subscription { inboxEvents { type } }" } }),
+      );
+      const started = Date.now();
+      await a.gql(`mutation { signOut }`, {}, op.token);
+      assert.equal(await within(socket.closed, 5000, "the socket on the other instance to close"), 4403);
+      assert.ok(Date.now() - started < 2000, `closed within about a second (${Date.now() - started} ms)`);
+    },
+  );
 
   test("an operator session that expires closes its socket", async () => {
     const t = await app({ OPERATOR_SESSION_TTL_HOURS: "0.0003" }); // about a second
     const op = await signInAs(t);
     const socket = await rawSocket(t.wsUrl, op.token);
-    assert.equal(await socket.closed, 4403);
+    assert.equal(await within(socket.closed, 10_000, "the expired session's socket to close"), 4403);
   });
 });
 
@@ -107,9 +162,17 @@ describe("customer tokens", () => {
     await send(t, conv, "hello");
     await t.app.services.runner.idle();
     const admin = await signInAs(t);
-    await t.gql(`mutation ($id: ID!) { resolveConversation(conversationId: $id) { id } }`, { id: conv.id }, admin.token);
+    await t.gql(
+      `mutation ($id: ID!) { resolveConversation(conversationId: $id) { id } }`,
+      { id: conv.id },
+      admin.token,
+    );
     assert.ok((await t.gql(HISTORY, { id: conv.id, last: 10 }, conv.token)).data);
-    const rated = await t.gql<{ rateConversation: { id: string } }>(`mutation ($input: RateConversationInput!) { rateConversation(input: $input) { id } }`, { input: { conversationId: conv.id, score: 4, comment: "quick" } }, conv.token);
+    const rated = await t.gql<{ rateConversation: { id: string } }>(
+      `mutation ($input: RateConversationInput!) { rateConversation(input: $input) { id } }`,
+      { input: { conversationId: conv.id, score: 4, comment: "quick" } },
+      conv.token,
+    );
     assert.equal(rated.data?.rateConversation.id, conv.id);
     assert.equal((await send(t, conv, "one more thing")).errors?.[0]?.extensions?.code, "CONFLICT");
     const typing = await t.gql(`mutation ($id: ID!) { setTyping(conversationId: $id) }`, { id: conv.id }, conv.token);
@@ -119,28 +182,56 @@ describe("customer tokens", () => {
   test("customer tokens stop working after CUSTOMER_TOKEN_TTL_DAYS", async () => {
     const t = await app({ CUSTOMER_TOKEN_TTL_DAYS: "0.00001" }); // under a second
     const conv = await startConversation(t);
-    await eventually(async () => ((await t.gql(HISTORY, { id: conv.id }, conv.token)).errors?.[0]?.extensions?.code === "UNAUTHENTICATED" ? true : undefined), 5000, "the token to expire");
+    await eventually(
+      async () =>
+        (await t.gql(HISTORY, { id: conv.id }, conv.token)).errors?.[0]?.extensions?.code === "UNAUTHENTICATED"
+          ? true
+          : undefined,
+      5000,
+      "the token to expire",
+    );
   });
 
   test("identity signatures carry an expiry; an expired or malformed one is refused", async () => {
     const t = await app();
     const secret = t.app.services.config.identity.secret!;
     const now = Math.floor(Date.now() / 1000);
-    const start = (input: Record<string, unknown>) => t.gql<{ startConversation: { conversation: { customerLinked: boolean } } }>(START_WITH_INPUT, { input });
-    const valid = await start({ customerEmail: "Ada@Example.com", identityExpiresAt: now + 600, identitySignature: signIdentity(secret, "ada@example.com", now + 600) });
+    const start = (input: Record<string, unknown>) =>
+      t.gql<{ startConversation: { conversation: { customerLinked: boolean } } }>(START_WITH_INPUT, { input });
+    const valid = await start({
+      customerEmail: "Ada@Example.com",
+      identityExpiresAt: now + 600,
+      identitySignature: signIdentity(secret, "ada@example.com", now + 600),
+    });
     assert.equal(valid.data?.startConversation.conversation.customerLinked, true);
-    const expired = await start({ customerEmail: "ada@example.com", identityExpiresAt: now - 1, identitySignature: signIdentity(secret, "ada@example.com", now - 1) });
+    const expired = await start({
+      customerEmail: "ada@example.com",
+      identityExpiresAt: now - 1,
+      identitySignature: signIdentity(secret, "ada@example.com", now - 1),
+    });
     assert.equal(expired.errors?.[0]?.extensions?.code, "BAD_INPUT");
-    const oldScheme = await start({ customerEmail: "ada@example.com", identityExpiresAt: now + 600, identitySignature: "zz" });
+    const oldScheme = await start({
+      customerEmail: "ada@example.com",
+      identityExpiresAt: now + 600,
+      identitySignature: "zz",
+    });
     assert.equal(oldScheme.errors?.[0]?.extensions?.code, "BAD_INPUT");
-    const otherExpiry = await start({ customerEmail: "ada@example.com", identityExpiresAt: now + 700, identitySignature: signIdentity(secret, "ada@example.com", now + 600) });
+    const otherExpiry = await start({
+      customerEmail: "ada@example.com",
+      identityExpiresAt: now + 700,
+      identitySignature: signIdentity(secret, "ada@example.com", now + 600),
+    });
     assert.equal(otherExpiry.errors?.[0]?.extensions?.code, "BAD_INPUT");
   });
 
   test("the README's test vector", () => {
     const vector = "68b2a1fa75d02e1903e3ccada9e0050f2598bcc86e360fa89fb7105b43081af2";
     assert.equal(signIdentity("test-identity-secret-0123456789", "ada@example.com", 1798761600), vector);
-    assert.equal(signIdentity("test-identity-secret-0123456789", " ADA@example.com ", 1798761600), vector, "the email is trimmed and lower-cased");
+    assert.equal(
+      signIdentity("test-identity-secret-0123456789", " ADA@example.com ", 1798761600),
+      vector,
+      "the email is trimmed and lower-cased",
+    );
   });
 });
 
@@ -148,10 +239,25 @@ describe("limits in the domain, whatever the transport", () => {
   test("the no-JavaScript chat form is held to the message limit, and answers 429 with Retry-After", async () => {
     const t = await app({ RATE_LIMIT_SEND_MESSAGE: "2/1h" }, { realRateLimits: true });
     const conv = await startConversation(t);
-    const context = { services: t.app.services, requestId: "test", clientIp: "192.0.2.10", protocol: "http", cspNonce: "" } as AppLoadContext;
+    const context = {
+      services: t.app.services,
+      requestId: "test",
+      clientIp: "192.0.2.10",
+      protocol: "http",
+      cspNonce: "",
+    } as AppLoadContext;
     const post = (content: string) =>
       chatAction({
-        request: new Request("http://localhost/", { method: "POST", headers: { cookie: `tandem_ct=${conv.token}` }, body: new URLSearchParams({ intent: "send", conversationId: conv.id, content, clientMessageId: crypto.randomUUID() }) }),
+        request: new Request("http://localhost/", {
+          method: "POST",
+          headers: { cookie: `tandem_ct=${conv.token}` },
+          body: new URLSearchParams({
+            intent: "send",
+            conversationId: conv.id,
+            content,
+            clientMessageId: crypto.randomUUID(),
+          }),
+        }),
         context,
         params: {},
       }) as Promise<Response>;
@@ -164,9 +270,22 @@ describe("limits in the domain, whatever the transport", () => {
 
   test("the sign-in form answers 429 with Retry-After, not 500", async () => {
     const t = await app({ RATE_LIMIT_SIGN_IN: "2/1h" }, { realRateLimits: true });
-    const context = { services: t.app.services, requestId: "test", clientIp: "192.0.2.20", protocol: "http", cspNonce: "" } as AppLoadContext;
+    const context = {
+      services: t.app.services,
+      requestId: "test",
+      clientIp: "192.0.2.20",
+      protocol: "http",
+      cspNonce: "",
+    } as AppLoadContext;
     const attempt = () =>
-      loginAction({ request: new Request("http://localhost/dashboard/login", { method: "POST", body: new URLSearchParams({ email: "nobody@tandem.local", password: "wrong password!" }) }), context, params: {} }) as Promise<Response>;
+      loginAction({
+        request: new Request("http://localhost/dashboard/login", {
+          method: "POST",
+          body: new URLSearchParams({ email: "nobody@tandem.local", password: "wrong password!" }),
+        }),
+        context,
+        params: {},
+      }) as Promise<Response>;
     assert.equal((await attempt()).status, 401);
     assert.equal((await attempt()).status, 401);
     const third = await attempt();
@@ -188,18 +307,39 @@ describe("limits in the domain, whatever the transport", () => {
     const t = await app({ RATE_LIMIT_SIGN_IN_ADDRESS: "6/1h", RATE_LIMIT_SIGN_IN: "3/1h" }, { realRateLimits: true });
     const deps = t.app.services.operatorDeps;
     const { signIn } = await import("../../server/operators/service.ts");
-    const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: { code?: string }) => e.code);
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => "ok",
+        (e: { code?: string }) => e.code,
+      );
     // Spraying from one address: different emails, one address budget.
-    for (let i = 0; i < 6; i++) assert.equal(await codeOf(signIn(deps, { email: `user${i}@x.io`, password: "guess" }, { clientIp: "198.51.100.1" })), "UNAUTHENTICATED");
-    assert.equal(await codeOf(signIn(deps, { email: "user9@x.io", password: "guess" }, { clientIp: "198.51.100.1" })), "RATE_LIMITED");
+    for (let i = 0; i < 6; i++)
+      assert.equal(
+        await codeOf(signIn(deps, { email: `user${i}@x.io`, password: "guess" }, { clientIp: "198.51.100.1" })),
+        "UNAUTHENTICATED",
+      );
+    assert.equal(
+      await codeOf(signIn(deps, { email: "user9@x.io", password: "guess" }, { clientIp: "198.51.100.1" })),
+      "RATE_LIMITED",
+    );
     // Guessing the admin's password from many addresses slows the account down but never locks it.
-    for (let i = 0; i < 8; i++) await codeOf(signIn(deps, { email: TEST_ADMIN_EMAIL, password: "guess" }, { clientIp: `203.0.113.${i}` }));
-    assert.equal(await codeOf(signIn(deps, { email: TEST_ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD }, { clientIp: "192.0.2.99" })), "ok");
+    for (let i = 0; i < 8; i++)
+      await codeOf(signIn(deps, { email: TEST_ADMIN_EMAIL, password: "guess" }, { clientIp: `203.0.113.${i}` }));
+    assert.equal(
+      await codeOf(
+        signIn(deps, { email: TEST_ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD }, { clientIp: "192.0.2.99" }),
+      ),
+      "ok",
+    );
   });
 
   test("password hashes run at most MAX_CONCURRENT_PASSWORD_HASHES at once", async () => {
     const t = await app({ MAX_CONCURRENT_PASSWORD_HASHES: "2" });
-    await Promise.all(Array.from({ length: 8 }, () => t.gql(`mutation { signIn(email: "x@y.io", password: "wrong password") { token } }`)));
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        t.gql(`mutation { signIn(email: "x@y.io", password: "wrong password") { token } }`),
+      ),
+    );
     assert.ok(hashingStats().peak <= 2, `peak ${hashingStats().peak}`);
     assert.equal(hashingStats().running, 0);
   });
@@ -217,7 +357,16 @@ describe("limits in the domain, whatever the transport", () => {
     const conv = await startConversation(t);
     const socket = await rawSocket(t.wsUrl, conv.token);
     for (let i = 0; i < 200; i++) {
-      socket.ws.send(JSON.stringify({ id: `s${i}`, type: "subscribe", payload: { query: `subscription ($id: ID!) { conversationEvents(conversationId: $id) { seq } }`, variables: { id: conv.id } } }));
+      socket.ws.send(
+        JSON.stringify({
+          id: `s${i}`,
+          type: "subscribe",
+          payload: {
+            query: `subscription ($id: ID!) { conversationEvents(conversationId: $id) { seq } }`,
+            variables: { id: conv.id },
+          },
+        }),
+      );
     }
     const refused = () => new Set(socket.received.filter((m) => m.type === "error").map((m) => m.id)).size;
     await eventually(() => (refused() >= 180 ? true : undefined), 10_000, "refusals");
@@ -234,7 +383,10 @@ describe("clients behind a real reverse proxy", () => {
     const server = createServer((req, res) => {
       const upstream = httpRequest(
         `${target}${req.url}`,
-        { method: req.method, headers: { ...req.headers, "x-forwarded-for": req.socket.remoteAddress!, "x-forwarded-proto": "https" } },
+        {
+          method: req.method,
+          headers: { ...req.headers, "x-forwarded-for": req.socket.remoteAddress!, "x-forwarded-proto": "https" },
+        },
         (up) => {
           res.writeHead(up.statusCode!, up.headers);
           up.pipe(res);
@@ -249,10 +401,18 @@ describe("clients behind a real reverse proxy", () => {
   const startFrom = (proxyUrl: string, localAddress: string) =>
     new Promise<number>((resolve, reject) => {
       const body = JSON.stringify({ query: "mutation { startConversation { token } }" });
-      const req = httpRequest(`${proxyUrl}/graphql`, { method: "POST", localAddress, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = httpRequest(
+        `${proxyUrl}/graphql`,
+        {
+          method: "POST",
+          localAddress,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on("error", reject);
       req.end(body);
     });
@@ -264,7 +424,11 @@ describe("clients behind a real reverse proxy", () => {
       assert.equal(await startFrom(proxy.url, "127.0.0.2"), 200);
       assert.equal(await startFrom(proxy.url, "127.0.0.2"), 200);
       assert.equal(await startFrom(proxy.url, "127.0.0.2"), 429);
-      assert.equal(await startFrom(proxy.url, "127.0.0.3"), 200, "another customer behind the same proxy is not blocked");
+      assert.equal(
+        await startFrom(proxy.url, "127.0.0.3"),
+        200,
+        "another customer behind the same proxy is not blocked",
+      );
     } finally {
       proxy.server.close();
     }
@@ -286,11 +450,18 @@ describe("clients behind a real reverse proxy", () => {
 describe("origins and headers", () => {
   test("CORS answers only the app's own origin and CORS_ORIGINS; a cookie socket from another origin is refused", async () => {
     const t = await app({ CORS_ORIGINS: "https://partner.example" });
-    const preflight = (origin: string) => fetch(`${t.url}/graphql`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
+    const preflight = (origin: string) =>
+      fetch(`${t.url}/graphql`, { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } });
     assert.equal((await preflight("https://evil.example")).headers.get("access-control-allow-origin"), null);
-    assert.equal((await preflight("https://partner.example")).headers.get("access-control-allow-origin"), "https://partner.example");
+    assert.equal(
+      (await preflight("https://partner.example")).headers.get("access-control-allow-origin"),
+      "https://partner.example",
+    );
     const conv = await startConversation(t);
-    await assert.rejects(rawSocket(t.wsUrl, undefined, { origin: "https://evil.example", cookie: `tandem_ct=${conv.token}` }), /HTTP 403/);
+    await assert.rejects(
+      rawSocket(t.wsUrl, undefined, { origin: "https://evil.example", cookie: `tandem_ct=${conv.token}` }),
+      /HTTP 403/,
+    );
     await rawSocket(t.wsUrl, undefined, { origin: t.url, cookie: `tandem_ct=${conv.token}` });
   });
 
@@ -307,7 +478,12 @@ describe("origins and headers", () => {
   test("with introspection off, it is off over WebSocket too", async () => {
     const t = await app({ GRAPHQL_INTROSPECTION: "false" });
     const client = createClient({ url: t.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
-    const r = (await client.iterate({ query: "{ __schema { types { name } } }" }).next().catch((e: unknown) => ({ value: { errors: e } }))).value as { data?: unknown; errors?: unknown };
+    const r = (
+      await client
+        .iterate({ query: "{ __schema { types { name } } }" })
+        .next()
+        .catch((e: unknown) => ({ value: { errors: e } }))
+    ).value as { data?: unknown; errors?: unknown };
     assert.ok(!r.data, JSON.stringify(r));
     await client.dispose();
   });
@@ -316,13 +492,23 @@ describe("origins and headers", () => {
     const t = await app({ NODE_ENV: "production", COOKIE_SECURE: "false" });
     assert.equal(t.app.services.config.seedDemo, false);
     const seeded = await t.app.services.db.execute(`select count(*)::int as n from customers` as never);
-    assert.equal(Number((seeded as unknown as { rows?: Array<{ n: number }> }).rows?.[0]?.n ?? (seeded as unknown as Array<{ n: number }>)[0]?.n), 0);
+    assert.equal(
+      Number(
+        (seeded as unknown as { rows?: Array<{ n: number }> }).rows?.[0]?.n ??
+          (seeded as unknown as Array<{ n: number }>)[0]?.n,
+      ),
+      0,
+    );
     assert.deepEqual(await (await fetch(`${t.url}/health/ready`)).json(), { status: "ready" });
   });
 
   test("bodies over MAX_BODY_BYTES are refused with 413 before anything reads them", async () => {
     const t = await app();
-    const res = await fetch(`${t.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }", variables: { x: "a".repeat(70_000) } }) });
+    const res = await fetch(`${t.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ __typename }", variables: { x: "a".repeat(70_000) } }),
+    });
     assert.equal(res.status, 413);
   });
 });
@@ -331,8 +517,12 @@ describe("bad input gets a clear error and changes nothing", () => {
   test("NUL, other control characters and bidi overrides are BAD_INPUT in any text input", async () => {
     const t = await app();
     const conv = await startConversation(t);
-    for (const content of ["a\u0000b", "bell\u0007", "evil\u202Etxt.exe"]) assert.equal((await send(t, conv, content)).errors?.[0]?.extensions?.code, "BAD_INPUT");
-    assert.equal((await t.gql(START_WITH_INPUT, { input: { customerName: "Eve\u202E" } })).errors?.[0]?.extensions?.code, "BAD_INPUT");
+    for (const content of ["a\u0000b", "bell\u0007", "evil\u202Etxt.exe"])
+      assert.equal((await send(t, conv, content)).errors?.[0]?.extensions?.code, "BAD_INPUT");
+    assert.equal(
+      (await t.gql(START_WITH_INPUT, { input: { customerName: "Eve\u202E" } })).errors?.[0]?.extensions?.code,
+      "BAD_INPUT",
+    );
     const rows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id));
     assert.equal(rows.length, 0);
     assert.ok((await send(t, conv, "line one\nline two\twith a tab")).data);
@@ -340,7 +530,9 @@ describe("bad input gets a clear error and changes nothing", () => {
 
   test("an oversized email is refused before it is hashed or kept", async () => {
     const t = await app();
-    const r = await t.gql(`mutation ($e: String!) { signIn(email: $e, password: "x") { token } }`, { e: `${"a".repeat(9000)}@x.io` });
+    const r = await t.gql(`mutation ($e: String!) { signIn(email: $e, password: "x") { token } }`, {
+      e: `${"a".repeat(9000)}@x.io`,
+    });
     assert.equal(r.errors?.[0]?.extensions?.code, "BAD_INPUT");
   });
 
@@ -348,9 +540,17 @@ describe("bad input gets a clear error and changes nothing", () => {
     const t = await app();
     const admin = await signInAs(t);
     const conv = await startConversation(t);
-    await t.gql(`mutation ($id: ID!) { takeOverConversation(conversationId: $id) { id } }`, { id: conv.id }, admin.token);
+    await t.gql(
+      `mutation ($id: ID!) { takeOverConversation(conversationId: $id) { id } }`,
+      { id: conv.id },
+      admin.token,
+    );
     for (const agent of ["constructor", "__proto__", "toString", "nobody"]) {
-      const r = await t.gql(`mutation ($input: HandBackInput!) { handBackToAgent(input: $input) { id } }`, { input: { conversationId: conv.id, agent, note: "" } }, admin.token);
+      const r = await t.gql(
+        `mutation ($input: HandBackInput!) { handBackToAgent(input: $input) { id } }`,
+        { input: { conversationId: conv.id, agent, note: "" } },
+        admin.token,
+      );
       assert.equal(r.errors?.[0]?.extensions?.code, "BAD_INPUT", agent);
     }
   });
@@ -358,19 +558,32 @@ describe("bad input gets a clear error and changes nothing", () => {
   test("the cost limit allows the documented page sizes, and its refusal carries a code", async () => {
     const t = await app();
     const conv = await startConversation(t);
-    const node = "id conversationId seq role authorType author authorName content status clientMessageId usage { inputTokens outputTokens model costUsd } createdAt completedAt";
+    const node =
+      "id conversationId seq role authorType author authorName content status clientMessageId usage { inputTokens outputTokens model costUsd } createdAt completedAt";
     const page = await t.gql(
       `query ($id: ID!) { conversation(id: $id) { id messages(first: 200) { edges { cursor node { ${node} } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`,
       { id: conv.id },
       conv.token,
     );
     assert.ok(page.data, JSON.stringify(page.errors));
-    const tooMany = await t.gql(`query ($id: ID!) { conversation(id: $id) { messages(first: 201) { edges { cursor } } } }`, { id: conv.id }, conv.token);
+    const tooMany = await t.gql(
+      `query ($id: ID!) { conversation(id: $id) { messages(first: 201) { edges { cursor } } } }`,
+      { id: conv.id },
+      conv.token,
+    );
     assert.equal(tooMany.errors?.[0]?.extensions?.code, "BAD_INPUT");
     const nested = `messages(first: 200) { edges { node { ${node} } } }`;
-    const costly = await t.gql(`query ($id: ID!) { ${Array.from({ length: 3 }, (_, i) => `c${i}: conversation(id: $id) { ${nested} }`).join(" ")} }`, { id: conv.id }, conv.token);
+    const costly = await t.gql(
+      `query ($id: ID!) { ${Array.from({ length: 3 }, (_, i) => `c${i}: conversation(id: $id) { ${nested} }`).join(" ")} }`,
+      { id: conv.id },
+      conv.token,
+    );
     assert.equal(costly.errors?.[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED", JSON.stringify(costly.errors));
-    const aliases = await t.gql(`query ($id: ID!) { ${Array.from({ length: 20 }, (_, i) => `a${i}: conversation(id: $id) { id }`).join(" ")} }`, { id: conv.id }, conv.token);
+    const aliases = await t.gql(
+      `query ($id: ID!) { ${Array.from({ length: 20 }, (_, i) => `a${i}: conversation(id: $id) { id }`).join(" ")} }`,
+      { id: conv.id },
+      conv.token,
+    );
     assert.equal(aliases.errors?.[0]?.extensions?.code, "GRAPHQL_VALIDATION_FAILED", JSON.stringify(aliases.errors));
   });
 });
@@ -392,12 +605,18 @@ describe("writes and events", () => {
     await assert.rejects(
       writeWithEvents(t.app.services.db, t.app.services.bus, async (tx, batch) => {
         await batch.append(tx, conv.id, "status_changed", { status: "open" });
-        batch.publishAfterCommit("inbox", "all", { type: "conversation_changed", reason: "test", at: new Date().toISOString() });
+        batch.publishAfterCommit("inbox", "all", {
+          type: "conversation_changed",
+          reason: "test",
+          at: new Date().toISOString(),
+        });
         throw new Error("roll back");
       }),
       /roll back/,
     );
-    await writeWithEvents(t.app.services.db, t.app.services.bus, (tx, batch) => batch.append(tx, conv.id, "status_changed", { status: "open" }));
+    await writeWithEvents(t.app.services.db, t.app.services.bus, (tx, batch) =>
+      batch.append(tx, conv.id, "status_changed", { status: "open" }),
+    );
     await eventually(() => (seen.length > 0 ? true : undefined), 5000, "the committed event");
     assert.equal((seen[0] as { seq: number }).seq, 1, "only the committed write was published, with the first seq");
     await live.return();
@@ -411,8 +630,10 @@ describe("writes and events", () => {
     for (const file of globSync("{server,app,drizzle}/**/*.{ts,tsx}")) {
       if (file.endsWith(".test.ts")) continue;
       const text = await readFile(file, "utf8");
-      if (/\.(update|insert|delete)\(conversations\)/.test(text) && !file.endsWith("conversations/transitions.ts")) offenders.push(file);
-      if (/\.(update|insert|delete)\(escalations\)/.test(text) && !file.endsWith("escalations/lifecycle.ts")) offenders.push(file);
+      if (/\.(update|insert|delete)\(conversations\)/.test(text) && !file.endsWith("conversations/transitions.ts"))
+        offenders.push(file);
+      if (/\.(update|insert|delete)\(escalations\)/.test(text) && !file.endsWith("escalations/lifecycle.ts"))
+        offenders.push(file);
     }
     assert.deepEqual(offenders, []);
   });
@@ -428,8 +649,12 @@ describe("the AI cannot be talked around the rules", () => {
       await t.app.services.runner.idle();
       const rows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id));
       assert.ok(!rows.some((m) => m.content.includes("real person")), JSON.stringify(rows.map((m) => m.content)));
-      assert.ok(rows.some((m) => m.role === "agent" && m.status === "complete" && /AI assistant, not a person/.test(m.content)));
-      const api = await t.gql<{ conversation: { messages: { edges: Array<{ node: { authorType: string; role: string } }> } } }>(
+      assert.ok(
+        rows.some((m) => m.role === "agent" && m.status === "complete" && /AI assistant, not a person/.test(m.content)),
+      );
+      const api = await t.gql<{
+        conversation: { messages: { edges: Array<{ node: { authorType: string; role: string } }> } };
+      }>(
         `query ($id: ID!) { conversation(id: $id) { messages(last: 20) { edges { node { role authorType } } } } }`,
         { id: conv.id },
         conv.token,
@@ -453,14 +678,27 @@ describe("no secrets or personal data in logs", () => {
     });
     const fake = await startFakeOpenAI(() => ({ status: 500 }));
     const config = { logLevel: "debug" as const, env: "test" as const };
-    const t = await app({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: "test-key", AI_MAX_RETRIES: "0", LOG_LEVEL: "debug" }, { logger: createLogger(config, sink) });
+    const t = await app(
+      { OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: "test-key", AI_MAX_RETRIES: "0", LOG_LEVEL: "debug" },
+      { logger: createLogger(config, sink) },
+    );
     try {
       const secret = t.app.services.config.identity.secret!;
       const exp = Math.floor(Date.now() / 1000) + 600;
-      const started = await t.gql<{ startConversation: { token: string; conversation: { id: string } } }>(START_WITH_INPUT, {
-        input: { customerEmail: "ada@example.com", identityExpiresAt: exp, identitySignature: signIdentity(secret, "ada@example.com", exp) },
-      });
-      const conv = { id: started.data!.startConversation.conversation.id, token: started.data!.startConversation.token };
+      const started = await t.gql<{ startConversation: { token: string; conversation: { id: string } } }>(
+        START_WITH_INPUT,
+        {
+          input: {
+            customerEmail: "ada@example.com",
+            identityExpiresAt: exp,
+            identitySignature: signIdentity(secret, "ada@example.com", exp),
+          },
+        },
+      );
+      const conv = {
+        id: started.data!.startConversation.conversation.id,
+        token: started.data!.startConversation.token,
+      };
       await send(t, conv, "My card 4242 4242 4242 4242 was charged twice");
       await t.app.services.runner.idle();
       await send(t, conv, "nul \u0000 byte");
@@ -468,7 +706,15 @@ describe("no secrets or personal data in logs", () => {
       const [admin] = await t.app.services.db.select().from(operators).limit(1);
       const log = lines.join("");
       assert.ok(log.includes("AI reply failed"), "the failure was logged");
-      for (const secretText of ["ada@example.com", "Ada Lovelace", "4242 4242", "charged twice", "hunter2", admin!.passwordHash, TEST_ADMIN_PASSWORD]) {
+      for (const secretText of [
+        "ada@example.com",
+        "Ada Lovelace",
+        "4242 4242",
+        "charged twice",
+        "hunter2",
+        admin!.passwordHash,
+        TEST_ADMIN_PASSWORD,
+      ]) {
         assert.ok(!log.includes(secretText), `the log contains ${secretText}`);
       }
     } finally {
@@ -482,9 +728,16 @@ describe("passwords", () => {
     const t = await app();
     const { scrypt, randomBytes } = await import("node:crypto");
     const salt = randomBytes(16);
-    const key = await new Promise<Buffer>((resolve, reject) => scrypt("an old long password", salt, 32, { N: 2 ** 14, r: 8, p: 1 }, (e, k) => (e ? reject(e) : resolve(k))));
+    const key = await new Promise<Buffer>((resolve, reject) =>
+      scrypt("an old long password", salt, 32, { N: 2 ** 14, r: 8, p: 1 }, (e, k) => (e ? reject(e) : resolve(k))),
+    );
     const email = `old.${crypto.randomUUID().slice(0, 6)}@tandem.local`;
-    await t.app.services.db.insert(operators).values({ email, name: "Old Hash", role: "operator", passwordHash: `scrypt$16384$8$1$${salt.toString("base64url")}$${key.toString("base64url")}` });
+    await t.app.services.db.insert(operators).values({
+      email,
+      name: "Old Hash",
+      role: "operator",
+      passwordHash: `scrypt$16384$8$1$${salt.toString("base64url")}$${key.toString("base64url")}`,
+    });
     await signInAs(t, email, "an old long password");
     const [row] = await t.app.services.db.select().from(operators).where(eq(operators.email, email));
     assert.match(row!.passwordHash, /^scrypt\$131072\$8\$1\$/);
@@ -495,10 +748,18 @@ describe("passwords", () => {
     const t = await app();
     const admin = await signInAs(t);
     const email = `change.${crypto.randomUUID().slice(0, 6)}@tandem.local`;
-    await t.gql(CREATE_OPERATOR, { input: { email, name: "Changer", role: "OPERATOR", password: "first long password" } }, admin.token);
+    await t.gql(
+      CREATE_OPERATOR,
+      { input: { email, name: "Changer", role: "OPERATOR", password: "first long password" } },
+      admin.token,
+    );
     const one = await signInAs(t, email, "first long password");
     const two = await signInAs(t, email, "first long password");
-    const changed = await t.gql(`mutation { changePassword(currentPassword: "first long password", newPassword: "second long password") { id } }`, {}, one.token);
+    const changed = await t.gql(
+      `mutation { changePassword(currentPassword: "first long password", newPassword: "second long password") { id } }`,
+      {},
+      one.token,
+    );
     assert.ok(changed.data, JSON.stringify(changed.errors));
     assert.ok((await t.gql(ME, {}, one.token)).data, "the session that changed it goes on");
     assert.equal((await t.gql(ME, {}, two.token)).errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
@@ -510,15 +771,30 @@ describe("passwords", () => {
     const t = await app();
     const admin = await signInAs(t);
     const email = `reset.${crypto.randomUUID().slice(0, 6)}@tandem.local`;
-    const created = await t.gql<{ createOperator: { id: string } }>(CREATE_OPERATOR, { input: { email, name: "Resettee", role: "OPERATOR", password: "their own password" } }, admin.token);
+    const created = await t.gql<{ createOperator: { id: string } }>(
+      CREATE_OPERATOR,
+      { input: { email, name: "Resettee", role: "OPERATOR", password: "their own password" } },
+      admin.token,
+    );
     const before = await signInAs(t, email, "their own password");
-    const reset = await t.gql(`mutation ($id: ID!) { resetOperatorPassword(operatorId: $id, newPassword: "temporary password 1") { id } }`, { id: created.data!.createOperator.id }, admin.token);
+    const reset = await t.gql(
+      `mutation ($id: ID!) { resetOperatorPassword(operatorId: $id, newPassword: "temporary password 1") { id } }`,
+      { id: created.data!.createOperator.id },
+      admin.token,
+    );
     assert.ok(reset.data, JSON.stringify(reset.errors));
     assert.equal((await t.gql(ME, {}, before.token)).errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
     const after = await signInAs(t, email, "temporary password 1");
-    assert.equal((await t.gql(`{ inbox { escalations { id } } }`, {}, after.token)).errors?.[0]?.extensions?.code, "FORBIDDEN");
+    assert.equal(
+      (await t.gql(`{ inbox { escalations { id } } }`, {}, after.token)).errors?.[0]?.extensions?.code,
+      "FORBIDDEN",
+    );
     assert.ok((await t.gql(`{ me { mustChangePassword } }`, {}, after.token)).data);
-    await t.gql(`mutation { changePassword(currentPassword: "temporary password 1", newPassword: "my own new password") { id } }`, {}, after.token);
+    await t.gql(
+      `mutation { changePassword(currentPassword: "temporary password 1", newPassword: "my own new password") { id } }`,
+      {},
+      after.token,
+    );
     assert.ok((await t.gql(`{ inbox { escalations { id } } }`, {}, after.token)).data);
   });
 
@@ -535,7 +811,10 @@ describe("passwords", () => {
       },
     });
     try {
-      const t = await app({ DATA_DIR: dir, ADMIN_PASSWORD: "", LOG_LEVEL: "info" }, { logger: createLogger({ logLevel: "info", env: "test" }, sink) });
+      const t = await app(
+        { DATA_DIR: dir, ADMIN_PASSWORD: "", LOG_LEVEL: "info" },
+        { logger: createLogger({ logLevel: "info", env: "test" }, sink) },
+      );
       if (process.env.DATABASE_URL) return; // A shared database already has its admin: nothing is generated.
       const file = path.join(dir, "initial-admin-password");
       const password = (await readFile(file, "utf8")).trim();
@@ -557,11 +836,19 @@ describe("replies that are stopped", () => {
     const admin = await signInAs(t);
     const conv = await startConversation(t);
     await send(t, conv, "Does my protection plan cover water damage and theft and accidental drops?");
-    const streaming = await eventually(async () => {
-      const rows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id));
-      return rows.find((m) => m.status === "streaming" && m.content.length > 0);
-    }, 10_000, "a reply with some text persisted");
-    await t.gql(`mutation ($id: ID!) { resolveConversation(conversationId: $id) { id } }`, { id: conv.id }, admin.token);
+    const streaming = await eventually(
+      async () => {
+        const rows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id));
+        return rows.find((m) => m.status === "streaming" && m.content.length > 0);
+      },
+      10_000,
+      "a reply with some text persisted",
+    );
+    await t.gql(
+      `mutation ($id: ID!) { resolveConversation(conversationId: $id) { id } }`,
+      { id: conv.id },
+      admin.token,
+    );
     await t.app.services.runner.idle();
     const [row] = await t.app.services.db.select().from(messages).where(eq(messages.id, streaming.id));
     assert.equal(row!.status, "discarded");
@@ -574,11 +861,25 @@ describe("the case workflow's confirmation", () => {
     let step = 0;
     const fake = await startFakeOpenAI((req) => {
       const lastTool = [...req.messages].reverse().find((m) => m.role === "tool");
-      if (req.messages.at(-1)?.role === "tool") return { text: lastTool?.content?.includes("error") ? "I need you to confirm first." : "Done." };
+      if (req.messages.at(-1)?.role === "tool")
+        return { text: lastTool?.content?.includes("error") ? "I need you to confirm first." : "Done." };
       step++;
-      if (step === 1) return { tool: "update_case", args: { reason: "Laptop will not boot", device: "Aero 14", since: "yesterday", tried: "restarted it", priority: "urgent" } };
+      if (step === 1)
+        return {
+          tool: "update_case",
+          args: {
+            reason: "Laptop will not boot",
+            device: "Aero 14",
+            since: "yesterday",
+            tried: "restarted it",
+            priority: "urgent",
+          },
+        };
       if (step === 2) return { tool: "update_case", args: { confirmed: true } };
-      return { tool: "create_ticket", args: { description: "Laptop will not boot", department: "technical", priority: "urgent" } };
+      return {
+        tool: "create_ticket",
+        args: { description: "Laptop will not boot", department: "technical", priority: "urgent" },
+      };
     });
     const t = await app({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: "test-key" });
     try {

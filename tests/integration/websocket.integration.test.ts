@@ -20,7 +20,10 @@ test("a subscription receives the reply as deltas, then its completion", async (
   const conv = await startConversation(t);
   const sub = collect(t.ws(conv.token), conv.id, 0);
   await send(t, conv, "Hello");
-  const completed = await eventually(() => sub.events.find((e) => e.type === "MESSAGE_COMPLETED" && e.message?.role === "AGENT"), 15_000);
+  const completed = await eventually(
+    () => sub.events.find((e) => e.type === "MESSAGE_COMPLETED" && e.message?.role === "AGENT"),
+    15_000,
+  );
   sub.stop();
   const deltas = sub.events.filter((e) => e.type === "MESSAGE_DELTA");
   assert.ok(deltas.length > 5, `expected many deltas, got ${deltas.length}`);
@@ -39,21 +42,37 @@ test("killing the socket mid-stream and resuming with `after` gives the server's
   const client1 = t.ws(conv.token);
   const first = collect(client1, conv.id, 0);
   await send(t, conv, "My laptop will not boot after the update");
-  await eventually(() => (first.events.filter((e) => e.type === "MESSAGE_DELTA").length >= 3 ? true : undefined), 10_000);
+  await eventually(
+    () => (first.events.filter((e) => e.type === "MESSAGE_DELTA").length >= 3 ? true : undefined),
+    10_000,
+  );
   client1.terminate();
   await first.done;
   const held = assemble(first.events);
-  assert.ok(held.messages.some((m) => m.status === "STREAMING"), "the socket died while a reply was streaming");
+  assert.ok(
+    held.messages.some((m) => m.status === "STREAMING"),
+    "the socket died while a reply was streaming",
+  );
 
   // Another message while we are away, then reconnect with the highest seq we hold.
   await send(t, conv, "Also the fan is loud");
   const second = collect(t.ws(conv.token), conv.id, held.lastSeq);
   await t.app.services.runner.idle();
-  const serverRows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id)).orderBy(asc(messages.seq));
-  await eventually(() => {
-    const now = assemble(second.events, held);
-    return now.messages.length === serverRows.length && now.messages.every((m) => m.status !== "STREAMING") ? true : undefined;
-  }, 15_000, "the resumed transcript to settle");
+  const serverRows = await t.app.services.db
+    .select()
+    .from(messages)
+    .where(eq(messages.conversationId, conv.id))
+    .orderBy(asc(messages.seq));
+  await eventually(
+    () => {
+      const now = assemble(second.events, held);
+      return now.messages.length === serverRows.length && now.messages.every((m) => m.status !== "STREAMING")
+        ? true
+        : undefined;
+    },
+    15_000,
+    "the resumed transcript to settle",
+  );
   second.stop();
 
   const resumed = assemble(second.events, held);

@@ -97,29 +97,74 @@ export async function startTestApp(
 
 export const START = /* GraphQL */ `
   mutation Start($name: String) {
-    startConversation(input: { customerName: $name }) { token conversation { id lastSeq status } }
+    startConversation(input: { customerName: $name }) {
+      token
+      conversation {
+        id
+        lastSeq
+        status
+      }
+    }
   }
 `;
 
 export const START_WITH_INPUT = /* GraphQL */ `
   mutation StartWith($input: StartConversationInput) {
-    startConversation(input: $input) { token conversation { id lastSeq status customerLinked } }
+    startConversation(input: $input) {
+      token
+      conversation {
+        id
+        lastSeq
+        status
+        customerLinked
+      }
+    }
   }
 `;
 
 export const SEND = /* GraphQL */ `
   mutation Send($input: SendMessageInput!) {
-    sendMessage(input: $input) { duplicate message { id seq role content clientMessageId status } }
+    sendMessage(input: $input) {
+      duplicate
+      message {
+        id
+        seq
+        role
+        content
+        clientMessageId
+        status
+      }
+    }
   }
 `;
 
 export const EVENTS = /* GraphQL */ `
   subscription Events($conversationId: ID!, $after: Int) {
     conversationEvents(conversationId: $conversationId, after: $after) {
-      seq type status note agent
-      typing { role name }
-      delta { messageId offset text }
-      message { id seq role authorName content status clientMessageId createdAt }
+      seq
+      type
+      status
+      note
+      agent
+      typing {
+        role
+        name
+      }
+      delta {
+        messageId
+        offset
+        text
+      }
+      message {
+        id
+        seq
+        role
+        authorName
+        content
+        status
+        clientMessageId
+        createdAt
+      }
     }
   }
 `;
@@ -127,10 +172,32 @@ export const EVENTS = /* GraphQL */ `
 export const HISTORY = /* GraphQL */ `
   query History($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
     conversation(id: $id) {
-      id lastSeq status
+      id
+      lastSeq
+      status
       messages(first: $first, after: $after, last: $last, before: $before) {
-        edges { cursor node { id seq role content status authorName usage { inputTokens outputTokens model } } }
-        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges {
+          cursor
+          node {
+            id
+            seq
+            role
+            content
+            status
+            authorName
+            usage {
+              inputTokens
+              outputTokens
+              model
+            }
+          }
+        }
+        pageInfo {
+          hasNextPage
+          hasPreviousPage
+          startCursor
+          endCursor
+        }
       }
     }
   }
@@ -142,7 +209,12 @@ export async function startConversation(t: TestApp, name = "Test customer") {
   return { token: r.data.startConversation.token, id: r.data.startConversation.conversation.id };
 }
 
-export async function send(t: TestApp, conv: { id: string; token: string }, content: string, clientMessageId: string = crypto.randomUUID()) {
+export async function send(
+  t: TestApp,
+  conv: { id: string; token: string },
+  content: string,
+  clientMessageId: string = crypto.randomUUID(),
+) {
   return t.gql<{ sendMessage: { duplicate: boolean; message: { id: string; seq: number; content: string } } }>(
     SEND,
     { input: { conversationId: conv.id, content, clientMessageId } },
@@ -151,7 +223,11 @@ export async function send(t: TestApp, conv: { id: string; token: string }, cont
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 10_000, what = "condition"): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  ms = 10_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();

@@ -11,7 +11,9 @@ export async function openChat(t: TestApp, email: string | null = "ada@example.c
   const services = t.app.services;
   const secret = services.config.identity.secret!;
   const identityExpiresAt = Math.floor(Date.now() / 1000) + 3600;
-  const identity = email ? { customerEmail: email, identityExpiresAt, identitySignature: signIdentity(secret, email, identityExpiresAt) } : {};
+  const identity = email
+    ? { customerEmail: email, identityExpiresAt, identitySignature: signIdentity(secret, email, identityExpiresAt) }
+    : {};
   const started = await t.gql<{ startConversation: { token: string; conversation: { id: string } } }>(
     START_WITH_INPUT,
     { input: { customerName: "Test customer", ...identity } },
@@ -27,11 +29,20 @@ export async function openChat(t: TestApp, email: string | null = "ada@example.c
       const r = await send(t, { id, token }, text);
       if (r.errors) throw new Error(JSON.stringify(r.errors));
       await services.runner.idle();
-      const rows = await services.db.select().from(messages).where(and(eq(messages.conversationId, id), gt(messages.seq, seen))).orderBy(asc(messages.seq));
+      const rows = await services.db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.conversationId, id), gt(messages.seq, seen)))
+        .orderBy(asc(messages.seq));
       seen = rows.at(-1)?.seq ?? seen;
       return rows.filter((r) => r.role !== "customer");
     },
-    events: () => services.db.select().from(conversationEvents).where(eq(conversationEvents.conversationId, id)).orderBy(asc(conversationEvents.seq)),
+    events: () =>
+      services.db
+        .select()
+        .from(conversationEvents)
+        .where(eq(conversationEvents.conversationId, id))
+        .orderBy(asc(conversationEvents.seq)),
     conversation: async () => (await services.db.select().from(conversations).where(eq(conversations.id, id)))[0]!,
     tickets: () => services.db.select().from(tickets).where(eq(tickets.conversationId, id)),
     escalations: () => services.db.select().from(escalations).where(eq(escalations.conversationId, id)),

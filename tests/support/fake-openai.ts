@@ -33,22 +33,40 @@ export async function startFakeOpenAI(script: (req: ChatRequest, index: number) 
       requests.push(request);
       const step = script(request, requests.length - 1);
       if ("status" in step) {
-        res.writeHead(step.status, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "scripted failure" } }));
+        res
+          .writeHead(step.status, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: { message: "scripted failure" } }));
         return;
       }
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-      const base = { id: `chatcmpl-${requests.length}`, object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: request.model };
+      const base = {
+        id: `chatcmpl-${requests.length}`,
+        object: "chat.completion.chunk",
+        created: Math.floor(Date.now() / 1000),
+        model: request.model,
+      };
       const send = (chunk: object) => res.write(`data: ${JSON.stringify({ ...base, ...chunk })}\n\n`);
       if ("text" in step) {
         send({ choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] });
-        for (const piece of step.text.match(/\S+\s*/g) ?? []) send({ choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
+        for (const piece of step.text.match(/\S+\s*/g) ?? [])
+          send({ choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
         send({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
       } else {
         send({
           choices: [
             {
               index: 0,
-              delta: { role: "assistant", tool_calls: [{ index: 0, id: `call_${requests.length}`, type: "function", function: { name: step.tool, arguments: JSON.stringify(step.args) } }] },
+              delta: {
+                role: "assistant",
+                tool_calls: [
+                  {
+                    index: 0,
+                    id: `call_${requests.length}`,
+                    type: "function",
+                    function: { name: step.tool, arguments: JSON.stringify(step.args) },
+                  },
+                ],
+              },
               finish_reason: null,
             },
           ],

@@ -1,11 +1,31 @@
 import type { TestApp } from "./app.ts";
 import { TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD } from "./app.ts";
 
-const SIGN_IN = /* GraphQL */ `mutation SignIn($email: String!, $password: String!) { signIn(email: $email, password: $password) { token operator { id name role } } }`;
-const CREATE = /* GraphQL */ `mutation Create($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`;
+const SIGN_IN = /* GraphQL */ `
+  mutation SignIn($email: String!, $password: String!) {
+    signIn(email: $email, password: $password) {
+      token
+      operator {
+        id
+        name
+        role
+      }
+    }
+  }
+`;
+const CREATE = /* GraphQL */ `
+  mutation Create($input: CreateOperatorInput!) {
+    createOperator(input: $input) {
+      id
+    }
+  }
+`;
 
 export async function signInAs(t: TestApp, email = TEST_ADMIN_EMAIL, password = TEST_ADMIN_PASSWORD) {
-  const r = await t.gql<{ signIn: { token: string; operator: { id: string; name: string } } }>(SIGN_IN, { email, password });
+  const r = await t.gql<{ signIn: { token: string; operator: { id: string; name: string } } }>(SIGN_IN, {
+    email,
+    password,
+  });
   if (!r.data) throw new Error(JSON.stringify(r.errors));
   return r.data.signIn;
 }

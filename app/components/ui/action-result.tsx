@@ -1,5 +1,11 @@
 /** What a form action said: an error as an alert, a success as a status line. */
-export function ActionResult({ result, className = "" }: { result: { ok?: string; error?: string } | undefined; className?: string }) {
+export function ActionResult({
+  result,
+  className = "",
+}: {
+  result: { ok?: string; error?: string } | undefined;
+  className?: string;
+}) {
   if (result?.error) {
     return (
       <p role="alert" className={`rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 ${className}`}>

@@ -19,7 +19,12 @@ export function SelectField({
       <label htmlFor={id} className="block text-xs font-medium text-slate-600">
         {label}
       </label>
-      <select id={id} name={name} defaultValue={defaultValue} className="rounded-md border border-slate-300 px-2 py-1.5">
+      <select
+        id={id}
+        name={name}
+        defaultValue={defaultValue}
+        className="rounded-md border border-slate-300 px-2 py-1.5"
+      >
         {any ? <option value="">{any}</option> : null}
         {options.map((o) => (
           <option key={o.value} value={o.value}>

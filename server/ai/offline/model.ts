@@ -65,7 +65,10 @@ export class OfflineLanguageModel implements LanguageModelV4 {
     const toolNames = (options.tools ?? []).map((t) => t.name);
     const decision = decide(readSituation(options.prompt, toolNames));
     if (decision.kind === "tool" && !toolNames.includes(decision.name)) {
-      return { kind: "text", text: "I'm not able to do that from here, but I can bring in a member of our team if you'd like." };
+      return {
+        kind: "text",
+        text: "I'm not able to do that from here, but I can bring in a member of our team if you'd like.",
+      };
     }
     return decision;
   }
@@ -79,7 +82,8 @@ export class OfflineLanguageModel implements LanguageModelV4 {
         : [{ type: "tool-call", toolCallId: id, toolName: decision.name, input: JSON.stringify(decision.input) }];
     return {
       content,
-      finishReason: decision.kind === "text" ? { unified: "stop", raw: "stop" } : { unified: "tool-calls", raw: "tool_calls" },
+      finishReason:
+        decision.kind === "text" ? { unified: "stop", raw: "stop" } : { unified: "tool-calls", raw: "tool_calls" },
       usage: usageFor(options.prompt, decision.kind === "text" ? decision.text : JSON.stringify(decision.input)),
       warnings: [],
     };
@@ -97,7 +101,12 @@ export class OfflineLanguageModel implements LanguageModelV4 {
       async start(controller) {
         try {
           controller.enqueue({ type: "stream-start", warnings: [] });
-          controller.enqueue({ type: "response-metadata", id: `offline-${Date.now()}`, modelId: OFFLINE_MODEL_ID, timestamp: new Date() });
+          controller.enqueue({
+            type: "response-metadata",
+            id: `offline-${Date.now()}`,
+            modelId: OFFLINE_MODEL_ID,
+            timestamp: new Date(),
+          });
           controller.enqueue({ type: "text-start", id: "t0" });
           for (const delta of chunks) {
             await sleep(delayMs, signal);
@@ -115,7 +124,10 @@ export class OfflineLanguageModel implements LanguageModelV4 {
   }
 }
 
-function toolCallStream(options: LanguageModelV4CallOptions, decision: Extract<Decision, { kind: "tool" }>): ReadableStream<LanguageModelV4StreamPart> {
+function toolCallStream(
+  options: LanguageModelV4CallOptions,
+  decision: Extract<Decision, { kind: "tool" }>,
+): ReadableStream<LanguageModelV4StreamPart> {
   const input = JSON.stringify(decision.input);
   const id = `call_${Math.random().toString(36).slice(2, 10)}`;
   const parts: LanguageModelV4StreamPart[] = [
@@ -125,7 +137,11 @@ function toolCallStream(options: LanguageModelV4CallOptions, decision: Extract<D
     { type: "tool-input-delta", id, delta: input },
     { type: "tool-input-end", id },
     { type: "tool-call", toolCallId: id, toolName: decision.name, input },
-    { type: "finish", usage: usageFor(options.prompt, input), finishReason: { unified: "tool-calls", raw: "tool_calls" } },
+    {
+      type: "finish",
+      usage: usageFor(options.prompt, input),
+      finishReason: { unified: "tool-calls", raw: "tool_calls" },
+    },
   ];
   return new ReadableStream({
     start(controller) {

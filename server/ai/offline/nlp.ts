@@ -16,7 +16,37 @@ const its = nlp.its;
 
 export type Topic = "technical" | "billing" | "sales" | "knowledge" | "offtopic";
 
-const STOP = new Set(["a", "an", "the", "my", "i", "is", "it", "to", "of", "and", "or", "me", "you", "your", "on", "in", "for", "this", "that", "do", "does", "be", "with", "can", "what", "how", "was", "am", "are"]);
+const STOP = new Set([
+  "a",
+  "an",
+  "the",
+  "my",
+  "i",
+  "is",
+  "it",
+  "to",
+  "of",
+  "and",
+  "or",
+  "me",
+  "you",
+  "your",
+  "on",
+  "in",
+  "for",
+  "this",
+  "that",
+  "do",
+  "does",
+  "be",
+  "with",
+  "can",
+  "what",
+  "how",
+  "was",
+  "am",
+  "are",
+]);
 
 function prepare(text: string): string[] {
   return nlp
@@ -50,7 +80,8 @@ export interface Entities {
   durations: string[];
 }
 
-const DEVICE = /\b(?:(?:northwind\s+)?(?:aero|volt|slate|pulse)\s*\d{1,2}\b[\w ]{0,12}?|(?:gaming |work |new |old )?(?:laptop|notebook|computer|pc|macbook|tablet|phone|smartphone|monitor|screen|keyboard|mouse|printer|router|headphones|earbuds|dock|docking station|charger|webcam|speaker|watch))\b/gi;
+const DEVICE =
+  /\b(?:(?:northwind\s+)?(?:aero|volt|slate|pulse)\s*\d{1,2}\b[\w ]{0,12}?|(?:gaming |work |new |old )?(?:laptop|notebook|computer|pc|macbook|tablet|phone|smartphone|monitor|screen|keyboard|mouse|printer|router|headphones|earbuds|dock|docking station|charger|webcam|speaker|watch))\b/gi;
 
 export function extractEntities(text: string): Entities {
   const doc = nlp.readDoc(text);
@@ -59,7 +90,9 @@ export function extractEntities(text: string): Entities {
   return {
     ticketIds: [...new Set((text.match(/\bTK-\d{5,6}\b/gi) ?? []).map((t) => t.toUpperCase()))],
     emails: ents.filter((e) => e.type === "EMAIL").map((e) => e.value),
-    amounts: [...new Set([...ents.filter((e) => e.type === "MONEY").map((e) => e.value), ...(text.match(amountRegex) ?? [])])],
+    amounts: [
+      ...new Set([...ents.filter((e) => e.type === "MONEY").map((e) => e.value), ...(text.match(amountRegex) ?? [])]),
+    ],
     invoices: [...new Set((text.match(/\bINV-\d{3,6}\b/gi) ?? []).map((t) => t.toUpperCase()))],
     devices: [...new Set((text.match(DEVICE) ?? []).map((d) => d.trim().toLowerCase()))],
     durations: ents.filter((e) => e.type === "DURATION" || e.type === "DATE" || e.type === "TIME").map((e) => e.value),

@@ -4,7 +4,13 @@ type Out = Record<string, unknown>;
 const say = (text: string): Decision => ({ kind: "text", text });
 
 const stem = (w: string) => w.toLowerCase().replace(/(ing|ed|es|s)$/, "");
-const words = (t: string) => new Set(t.toLowerCase().match(/[a-z]{3,}/g)?.map(stem) ?? []);
+const words = (t: string) =>
+  new Set(
+    t
+      .toLowerCase()
+      .match(/[a-z]{3,}/g)
+      ?.map(stem) ?? [],
+  );
 
 /** The sentences of an article that best answer the question, in the article's own order. */
 export function bestSentences(body: string, question: string, count = 2): string {
@@ -12,7 +18,10 @@ export function bestSentences(body: string, question: string, count = 2): string
   const q = words(question);
   const scored = sentences.map((text, i) => ({ text, i, score: [...words(text)].filter((w) => q.has(w)).length }));
   const best = [...scored].sort((a, b) => b.score - a.score || a.i - b.i).slice(0, count);
-  return best.sort((a, b) => a.i - b.i).map((x) => x.text).join(" ");
+  return best
+    .sort((a, b) => a.i - b.i)
+    .map((x) => x.text)
+    .join(" ");
 }
 
 /** Turns the latest tool result into the reply, or into the next tool call of a chain. */
@@ -21,7 +30,9 @@ export function phraseToolResult(s: Situation): Decision {
   const o = (output ?? {}) as Out;
   if (typeof o.error === "string") {
     if (toolName === "lookup_account") {
-      return say(`${o.error} I can't see account details here, so I'd rather not guess. If you'd like, I can bring in a member of our billing team, who can verify who you are.`);
+      return say(
+        `${o.error} I can't see account details here, so I'd rather not guess. If you'd like, I can bring in a member of our billing team, who can verify who you are.`,
+      );
     }
     return say(`${o.error}`);
   }
@@ -31,15 +42,24 @@ export function phraseToolResult(s: Situation): Decision {
     case "check_system_status": {
       const incidents = (o.incidents as Array<{ service: string; title: string; status: string }>) ?? [];
       const services = (o.services as Array<{ id: string; name: string; status: string }>) ?? [];
-      if (o.allOperational && incidents.length === 0) return say("I've checked: all Northwind services are running normally right now. If something isn't working for you, tell me what you see and I'll help.");
-      const affected = services.filter((x) => x.status !== "operational").map((x) => `${x.name} is ${x.status === "outage" ? "down" : "degraded"}`);
+      if (o.allOperational && incidents.length === 0)
+        return say(
+          "I've checked: all Northwind services are running normally right now. If something isn't working for you, tell me what you see and I'll help.",
+        );
+      const affected = services
+        .filter((x) => x.status !== "operational")
+        .map((x) => `${x.name} is ${x.status === "outage" ? "down" : "degraded"}`);
       const notes = incidents.map((i) => `${i.title} (${i.status})`);
       const state = affected.length > 0 ? `${affected.join("; ")}.` : "every service is up.";
       const open = notes.length > 0 ? ` Open incident${notes.length > 1 ? "s" : ""}: ${notes.join("; ")}.` : "";
-      return say(`I've checked our systems: ${state}${open}${affected.length > 0 ? " Everything else is operational." : ""} Our engineers are on it; no action is needed from you.`);
+      return say(
+        `I've checked our systems: ${state}${open}${affected.length > 0 ? " Everything else is operational." : ""} Our engineers are on it; no action is needed from you.`,
+      );
     }
     case "get_ticket_status":
-      return say(`Ticket ${o.ticketId} ("${o.subject}") is ${String(o.status).replace(/_/g, " ")}, with ${o.priority} priority in ${o.department}. It was last updated on ${o.updatedAt}.`);
+      return say(
+        `Ticket ${o.ticketId} ("${o.subject}") is ${String(o.status).replace(/_/g, " ")}, with ${o.priority} priority in ${o.department}. It was last updated on ${o.updatedAt}.`,
+      );
     case "lookup_account":
       return s.agent === "sales" ? phraseUpgrade(o) : phraseBilling(o);
     case "update_case":
@@ -66,13 +86,19 @@ function phraseKnowledge(s: Situation, o: Out): Decision {
   const articles = (o.articles as Array<{ title: string; url: string; excerpt: string; slug: string }>) ?? [];
   const top = articles[0];
   if (!top) {
-    return say("I couldn't find a help article about that. Could you tell me a bit more, or would you like me to bring in a member of our team?");
+    return say(
+      "I couldn't find a help article about that. Could you tell me a bit more, or would you like me to bring in a member of our team?",
+    );
   }
   const cite = `Source: [${top.title}](${top.url})`;
   if (s.agent === "technical") {
     const steps = top.excerpt.match(/\d\. [^.]+\./g);
-    const intro = s.latest.entities.devices[0] ? `Sorry to hear your ${s.latest.entities.devices[0]} is giving you trouble. ` : "Sorry to hear that. ";
-    const body = steps?.length ? `Let's try these steps:\n${steps.join("\n")}` : bestSentences(top.excerpt, s.latest.text, 3);
+    const intro = s.latest.entities.devices[0]
+      ? `Sorry to hear your ${s.latest.entities.devices[0]} is giving you trouble. `
+      : "Sorry to hear that. ";
+    const body = steps?.length
+      ? `Let's try these steps:\n${steps.join("\n")}`
+      : bestSentences(top.excerpt, s.latest.text, 3);
     return say(`${intro}${body}\n\nIf none of this helps, tell me and I'll open a ticket for a repair.\n${cite}`);
   }
   return say(`${bestSentences(top.excerpt, s.latest.text, s.agent === "sales" ? 4 : 2)}\n\n${cite}`);
@@ -80,7 +106,8 @@ function phraseKnowledge(s: Situation, o: Out): Decision {
 
 function phraseBilling(o: Out): Decision {
   const dup = (o.duplicateCharges as Array<{ invoiceId: string; amount: string; payments: string[] }>) ?? [];
-  const payments = (o.payments as Array<{ id: string; invoiceId: string; amount: string; method: string; paidAt: string }>) ?? [];
+  const payments =
+    (o.payments as Array<{ id: string; invoiceId: string; amount: string; method: string; paidAt: string }>) ?? [];
   if (dup[0]) {
     const d = dup[0];
     const paid = payments.find((p) => p.invoiceId === d.invoiceId);
@@ -89,11 +116,14 @@ function phraseBilling(o: Out): Decision {
         "Refunding the duplicate needs a quick verification by a person on our billing team, so I can't issue it myself. Shall I open a case for it?",
     );
   }
-  const invoices = (o.invoices as Array<{ id: string; description: string; amount: string; status: string; issuedAt: string }>) ?? [];
+  const invoices =
+    (o.invoices as Array<{ id: string; description: string; amount: string; status: string; issuedAt: string }>) ?? [];
   const latest = invoices[0];
   return say(
     `Thanks, ${o.name}. You're on the ${o.plan} plan. ` +
-      (latest ? `Your latest invoice is ${latest.id} for ${latest.amount} (${latest.description}), issued ${latest.issuedAt}, and it is ${latest.status}. ` : "") +
+      (latest
+        ? `Your latest invoice is ${latest.id} for ${latest.amount} (${latest.description}), issued ${latest.issuedAt}, and it is ${latest.status}. `
+        : "") +
       "I don't see any duplicate charges. What would you like to check?",
   );
 }
@@ -111,7 +141,11 @@ function phraseUpgrade(o: Out): Decision {
 function phraseCase(s: Situation, o: Out): Decision {
   switch (o.step) {
     case "ticket":
-      return { kind: "tool", name: "create_ticket", input: { description: String(o.summary), department: String(o.department), priority: String(o.priority) } };
+      return {
+        kind: "tool",
+        name: "create_ticket",
+        input: { description: String(o.summary), department: String(o.department), priority: String(o.priority) },
+      };
     case "confirm":
       return say(`Here's what I have: ${o.summary}. Shall I create the ticket? Please answer yes or no.`);
     case "cancelled":
@@ -123,7 +157,8 @@ function phraseCase(s: Situation, o: Out): Decision {
           ? "I'm really sorry this has dragged on. I'll open a high-priority case and get a person on it. "
           : "I'll open a case so this gets followed up. "
         : "Thanks. ";
-      if (!o.nextQuestion) return say("No problem. What should I change: the device or order, when it started, or what you've tried?");
+      if (!o.nextQuestion)
+        return say("No problem. What should I change: the device or order, when it started, or what you've tried?");
       return say(`${opener}${o.nextQuestion}`);
     }
     default:

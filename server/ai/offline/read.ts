@@ -33,25 +33,46 @@ const rules: Array<[Intent, RegExp]> = [
     "injection",
     /\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|guidelines|previous)\b|\b(system prompt|your prompt|your instructions|developer mode|jailbreak|you are now|pretend (to be|you are)|act as (an? )?(admin|developer|system))\b|\breveal\b.{0,30}\b(prompt|instructions|configuration)\b/i,
   ],
-  ["human", /\b(talk|speak|chat|connect me|put me through)\b.{0,25}\b(person|human|someone|somebody|agent|representative|manager|supervisor|real)\b|\b(real|live) (person|human|agent)\b|\bhuman (agent|support|being)\b|\boperator\b/i],
+  [
+    "human",
+    /\b(talk|speak|chat|connect me|put me through)\b.{0,25}\b(person|human|someone|somebody|agent|representative|manager|supervisor|real)\b|\b(real|live) (person|human|agent)\b|\bhuman (agent|support|being)\b|\boperator\b/i,
+  ],
   [
     "authority",
     /\bshould i (accept|take|sign|sue|invest|sell|buy the)\b|\b(legal advice|lawyer|lawsuit|sue you|contract terms)\b|\b\d{1,3}(,\d{3})+\s*(euros?|eur|dollars?|usd|€|\$)|[€$]\s?\d{1,3}(,\d{3})+\b.*\b(offer|deal|settle)/i,
   ],
   ["cancel", /^\s*(never ?mind|forget it|cancel( that| it)?|stop|don'?t bother|no need)\b/i],
-  ["not_helped", /\b(didn'?t|did not|doesn'?t|does not|hasn'?t|has not|won'?t|wasn'?t)\s+(help|work|fix)\w*|\b(no luck|not helping|nothing (worked|works|helped)|still (the same|broken|doesn'?t work|won'?t (boot|start|turn on)))\b/i],
-  ["ticket_status", /\bTK-\d{5,6}\b|\b(status|update|progress|news) (of|on|about) (my |that |the |this |our )?(ticket|case|request|repair)\b|\b(my|that|the) ticket\b.{0,20}\b(status|update|progress|going|now)\b|\bmy ticket\b/i],
-  ["service_status", /\b(is|are) (the |your |our )?(cloud )?(service|services|system|systems|site|website|portal|backups?|activation|payments?|everything|anything)\b.{0,15}\b(down|up|working|broken|offline|out)\b|\b(outage|status page|service status|system status)\b|\bis (it|anything) down\b/i],
-  ["greeting", /^\s*(hi|hello|hey|good (morning|afternoon|evening)|hiya|greetings)( there| team| all| tandem)?[\s!.,]*$/i],
+  [
+    "not_helped",
+    /\b(didn'?t|did not|doesn'?t|does not|hasn'?t|has not|won'?t|wasn'?t)\s+(help|work|fix)\w*|\b(no luck|not helping|nothing (worked|works|helped)|still (the same|broken|doesn'?t work|won'?t (boot|start|turn on)))\b/i,
+  ],
+  [
+    "ticket_status",
+    /\bTK-\d{5,6}\b|\b(status|update|progress|news) (of|on|about) (my |that |the |this |our )?(ticket|case|request|repair)\b|\b(my|that|the) ticket\b.{0,20}\b(status|update|progress|going|now)\b|\bmy ticket\b/i,
+  ],
+  [
+    "service_status",
+    /\b(is|are) (the |your |our )?(cloud )?(service|services|system|systems|site|website|portal|backups?|activation|payments?|everything|anything)\b.{0,15}\b(down|up|working|broken|offline|out)\b|\b(outage|status page|service status|system status)\b|\bis (it|anything) down\b/i,
+  ],
+  [
+    "greeting",
+    /^\s*(hi|hello|hey|good (morning|afternoon|evening)|hiya|greetings)( there| team| all| tandem)?[\s!.,]*$/i,
+  ],
   ["thanks", /^\s*(thanks|thank you|thx|cheers|great,? thanks|perfect,? thanks)\b[^?]*$/i],
-  ["affirm", /^\s*(yes|yeah|yep|yup|sure|correct|that'?s (right|correct)|right|ok(ay)?|please do|go ahead|confirm(ed)?|sounds good|do it)\b[\s!.,]*(please|thanks|thank you)?[\s!.]*$/i],
+  [
+    "affirm",
+    /^\s*(yes|yeah|yep|yup|sure|correct|that'?s (right|correct)|right|ok(ay)?|please do|go ahead|confirm(ed)?|sounds good|do it)\b[\s!.,]*(please|thanks|thank you)?[\s!.]*$/i,
+  ],
   ["deny", /^\s*(no|nope|nah|not quite|that'?s (wrong|not right|incorrect)|wrong)\b/i],
 ];
 
 const keywords: Array<[Intent, RegExp]> = [
   ["billing", /\b(invoices?|bill(s|ing|ed)?|charge[sd]?|refunds?|payments?|paid|receipts?)\b/i],
   ["knowledge", /\b(warranty|return policy|returns?|covered|coverage|protection plan)\b/i],
-  ["technical", /\b(boot|crash\w*|error|wi-?fi|battery|broken|frozen|freez\w*|not working|won'?t (start|turn on|work|charge))\b/i],
+  [
+    "technical",
+    /\b(boot|crash\w*|error|wi-?fi|battery|broken|frozen|freez\w*|not working|won'?t (start|turn on|work|charge))\b/i,
+  ],
   ["sales", /\b(price|pricing|upgrade|plans?|discount|buy|purchase|quote)\b/i],
 ];
 
@@ -59,7 +80,8 @@ function keywordTopic(text: string): Intent | null {
   return keywords.find(([, re]) => re.test(text))?.[0] ?? null;
 }
 
-const FRUSTRATION = /\b(frustrat\w*|fed up|unacceptable|ridiculous|furious|angry|annoyed|terrible|awful|worst|useless|for weeks|for months|third time|again and again|still not (fixed|resolved)|sick of|complain\w*)\b/i;
+const FRUSTRATION =
+  /\b(frustrat\w*|fed up|unacceptable|ridiculous|furious|angry|annoyed|terrible|awful|worst|useless|for weeks|for months|third time|again and again|still not (fixed|resolved)|sick of|complain\w*)\b/i;
 
 /**
  * How much of one message the model reads. Intent shows in the first lines of a message; a
@@ -84,7 +106,7 @@ function analyse(full: string): Reading {
   const entities = extractEntities(text);
   const sentiment = sentimentOf(text);
   const { topic, confidence } = classifyTopic(text);
-  const frustrated = FRUSTRATION.test(text) || sentiment <= -0.5 && /!/.test(text);
+  const frustrated = FRUSTRATION.test(text) || (sentiment <= -0.5 && /!/.test(text));
   let intent: Intent = "unknown";
   for (const [name, pattern] of rules) {
     if (pattern.test(text)) {
@@ -113,7 +135,10 @@ export function readCaseDetails(full: string, entities: Entities): { device?: st
     );
   if (since) out.since = since[0];
   else if (entities.durations[0]) out.since = entities.durations[0];
-  const tried = /\b(?:i(?:'ve| have)? (?:already )?)?(tried|restarted|rebooted|reinstalled|reset|updated|charged|unplugged|replaced|cleaned|removed|held|pressed|called|checked)\b[^.!?]{0,80}/i.exec(text);
+  const tried =
+    /\b(?:i(?:'ve| have)? (?:already )?)?(tried|restarted|rebooted|reinstalled|reset|updated|charged|unplugged|replaced|cleaned|removed|held|pressed|called|checked)\b[^.!?]{0,80}/i.exec(
+      text,
+    );
   if (tried) out.tried = tried[0].trim();
   else if (/\b(nothing|haven'?t tried|not yet)\b/i.test(text)) out.tried = "nothing yet";
   return out;

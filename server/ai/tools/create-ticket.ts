@@ -29,12 +29,19 @@ export const createTicketTool = (ctx: ToolContext) =>
     }),
     execute: async ({ description, department, priority }) =>
       writeWithEvents(ctx.db, ctx.bus, async (tx, batch) => {
-        const [row] = await tx.select().from(conversations).where(eq(conversations.id, ctx.conversationId)).for("update");
+        const [row] = await tx
+          .select()
+          .from(conversations)
+          .where(eq(conversations.id, ctx.conversationId))
+          .for("update");
         const state = readCase(row?.workflow);
         // Checked again from the stored messages: only the customer's own "yes" after the summary opens the way.
-        const confirmed = !!state && customerConfirmed(state, await customerRepliesAfter(tx, ctx.conversationId, state.summaryAtSeq));
+        const confirmed =
+          !!state && customerConfirmed(state, await customerRepliesAfter(tx, ctx.conversationId, state.summaryAtSeq));
         if (!state || state.step !== "confirm" || !confirmed) {
-          return { error: "The customer has not confirmed the case summary yet. Summarise it and ask them to confirm first." };
+          return {
+            error: "The customer has not confirmed the case summary yet. Summarise it and ask them to confirm first.",
+          };
         }
         const ticket = await createTicket(tx, {
           customerId: ctx.customerId,
@@ -57,7 +64,16 @@ export const createTicketTool = (ctx: ToolContext) =>
           });
           escalated = true;
         }
-        await setWorkflow(tx, ctx.conversationId, { ...(row!.workflow ?? {}), case: { ...state, step: "done", ticketId: ticket.id, confirmed: true } });
-        return { ticketId: ticket.id, department: departmentLabels[ticket.department], priority: ticket.priority, status: ticket.status, escalated };
+        await setWorkflow(tx, ctx.conversationId, {
+          ...(row!.workflow ?? {}),
+          case: { ...state, step: "done", ticketId: ticket.id, confirmed: true },
+        });
+        return {
+          ticketId: ticket.id,
+          department: departmentLabels[ticket.department],
+          priority: ticket.priority,
+          status: ticket.status,
+          escalated,
+        };
       }),
   });

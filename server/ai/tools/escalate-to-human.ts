@@ -16,8 +16,19 @@ export const escalateToHuman = (ctx: ToolContext) =>
     }),
     execute: async ({ reason, summary, priority }) => {
       const escalation = await writeWithEvents(ctx.db, ctx.bus, (tx, batch) =>
-        escalateConversation(tx, batch, { conversationId: ctx.conversationId, reason, summary, priority, agent: ctx.agent.key }),
+        escalateConversation(tx, batch, {
+          conversationId: ctx.conversationId,
+          reason,
+          summary,
+          priority,
+          agent: ctx.agent.key,
+        }),
       );
-      return { escalated: true, escalationId: escalation.id, priority, next: "A member of the support team will join this chat." };
+      return {
+        escalated: true,
+        escalationId: escalation.id,
+        priority,
+        next: "A member of the support team will join this chat.",
+      };
     },
   });

@@ -15,7 +15,10 @@ export const lookupAccount = (ctx: ToolContext) =>
       if (!ctx.customerId) return { error: "No customer account is linked to this conversation." };
       const account = await getAccountSummary(ctx.db, ctx.customerId);
       if (!account) return { error: "No customer account is linked to this conversation." };
-      if ((email && email.trim().toLowerCase() !== account.customer.email) || (customer_id && customer_id.trim() !== account.customer.id)) {
+      if (
+        (email && email.trim().toLowerCase() !== account.customer.email) ||
+        (customer_id && customer_id.trim() !== account.customer.id)
+      ) {
         return { error: "I can only look up the account linked to this conversation." };
       }
       return {
@@ -25,9 +28,26 @@ export const lookupAccount = (ctx: ToolContext) =>
         plan: account.customer.plan,
         status: account.customer.status,
         protectionPlan: account.customer.protectionPlan,
-        invoices: account.invoices.map((i) => ({ id: i.id, description: i.description, amount: formatMoney(i.amountCents, i.currency), status: i.status, issuedAt: i.issuedAt.toISOString().slice(0, 10) })),
-        payments: account.payments.map((p) => ({ id: p.id, invoiceId: p.invoiceId, amount: formatMoney(p.amountCents, p.currency), method: p.method, status: p.status, paidAt: p.paidAt.toISOString().slice(0, 10) })),
-        duplicateCharges: account.duplicateCharges.map((d) => ({ invoiceId: d.invoiceId, amount: formatMoney(d.amountCents, d.currency), payments: d.payments })),
+        invoices: account.invoices.map((i) => ({
+          id: i.id,
+          description: i.description,
+          amount: formatMoney(i.amountCents, i.currency),
+          status: i.status,
+          issuedAt: i.issuedAt.toISOString().slice(0, 10),
+        })),
+        payments: account.payments.map((p) => ({
+          id: p.id,
+          invoiceId: p.invoiceId,
+          amount: formatMoney(p.amountCents, p.currency),
+          method: p.method,
+          status: p.status,
+          paidAt: p.paidAt.toISOString().slice(0, 10),
+        })),
+        duplicateCharges: account.duplicateCharges.map((d) => ({
+          invoiceId: d.invoiceId,
+          amount: formatMoney(d.amountCents, d.currency),
+          payments: d.payments,
+        })),
       };
     },
   });

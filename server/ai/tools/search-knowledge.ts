@@ -5,8 +5,7 @@ import type { ToolContext } from "./context.ts";
 
 export const searchKnowledgeTool = (ctx: ToolContext) =>
   tool({
-    description:
-      "Search the help centre. Answer only from the returned articles and cite them as [Title](url).",
+    description: "Search the help centre. Answer only from the returned articles and cite them as [Title](url).",
     inputSchema: z.object({ query: z.string().min(2).max(300) }),
     execute: async ({ query }) => {
       const articles = await searchKnowledge(ctx.db, query);

@@ -18,7 +18,10 @@ export const transferTo = (ctx: ToolContext, target: AgentDefinition) =>
       await writeWithEvents(ctx.db, ctx.bus, async (tx, batch) => {
         await setCurrentAgent(tx, ctx.conversationId, target.key);
         await batch.append(tx, ctx.conversationId, "handoff", { from: ctx.agent.key, agent: target.key, note: reason });
-        await insertMessage(tx, batch, ctx.conversationId, { role: "system", content: `Transferred to ${target.name}: ${reason}` });
+        await insertMessage(tx, batch, ctx.conversationId, {
+          role: "system",
+          content: `Transferred to ${target.name}: ${reason}`,
+        });
       });
       return { transferred: true, to: target.key, reason };
     },

@@ -5,7 +5,15 @@ import { and, asc, gt } from "drizzle-orm";
 import { conversations, departments, messages, priorities } from "../../../drizzle/schema.ts";
 import type { Queryable } from "../../db/client.ts";
 import { setWorkflow } from "../../conversations/transitions.ts";
-import { customerConfirmed, detailQuestions, missingDetails, nextStep, readCase, summarise, type CaseState } from "../case.ts";
+import {
+  customerConfirmed,
+  detailQuestions,
+  missingDetails,
+  nextStep,
+  readCase,
+  summarise,
+  type CaseState,
+} from "../case.ts";
 import type { ToolContext } from "./context.ts";
 
 /** Records what the customer said for the escalation workflow and returns the next step. */
@@ -26,7 +34,11 @@ export const updateCase = (ctx: ToolContext) =>
     }),
     execute: async (input) =>
       ctx.db.transaction(async (tx) => {
-        const [row] = await tx.select().from(conversations).where(eq(conversations.id, ctx.conversationId)).for("update");
+        const [row] = await tx
+          .select()
+          .from(conversations)
+          .where(eq(conversations.id, ctx.conversationId))
+          .for("update");
         const existing = readCase(row?.workflow);
         const fresh = !existing || existing.step === "done" || existing.step === "cancelled";
         if (fresh && !input.reason) return { error: "Start a case with the reason first." };
@@ -34,7 +46,7 @@ export const updateCase = (ctx: ToolContext) =>
           ? {
               step: "details",
               reason: input.reason!,
-              department: input.department ?? (ctx.agent.department ?? "technical"),
+              department: input.department ?? ctx.agent.department ?? "technical",
               priority: input.priority ?? "medium",
               escalate: input.escalate ?? false,
               details: {},
@@ -51,13 +63,21 @@ export const updateCase = (ctx: ToolContext) =>
         else if (input.confirmed === false) state = { ...state, step: corrected ? nextStep(state) : "details" };
         else state = { ...state, step: nextStep(state) };
         // The summary is (re)put to the customer whenever the case arrives at confirmation or its details change there.
-        if (state.step === "confirm" && (existing?.step !== "confirm" || corrected || fresh)) state.summaryAtSeq = row!.lastSeq;
+        if (state.step === "confirm" && (existing?.step !== "confirm" || corrected || fresh))
+          state.summaryAtSeq = row!.lastSeq;
         // Confirmation is the server's finding from the customer's own reply, whatever the model says.
-        const confirmed = input.confirmed === true && customerConfirmed(state, await customerRepliesAfter(tx, ctx.conversationId, state.summaryAtSeq));
+        const confirmed =
+          input.confirmed === true &&
+          customerConfirmed(state, await customerRepliesAfter(tx, ctx.conversationId, state.summaryAtSeq));
         await setWorkflow(tx, ctx.conversationId, { ...(row?.workflow ?? {}), case: { ...state, confirmed } });
         const missing = missingDetails(state);
         if (input.confirmed === true && !confirmed && state.step === "confirm") {
-          return { step: "confirm", error: "The customer has not confirmed this summary in their own words yet. Show them the summary and ask them to confirm.", summary: summarise(state) };
+          return {
+            step: "confirm",
+            error:
+              "The customer has not confirmed this summary in their own words yet. Show them the summary and ask them to confirm.",
+            summary: summarise(state),
+          };
         }
         return {
           step: confirmed ? "ticket" : state.step,

@@ -17,7 +17,8 @@ export const updateTicket = (ctx: ToolContext) =>
         const updated = await changeTicket(ctx.db, ticket, { actor: `agent:${ctx.agent.key}`, note });
         return { ticketId: updated.id, status: updated.status, noted: true };
       } catch (error) {
-        if (error instanceof AppError && error.code === "NOT_FOUND") return { error: `No ticket ${ticket_id.toUpperCase()} was found for this account.` };
+        if (error instanceof AppError && error.code === "NOT_FOUND")
+          return { error: `No ticket ${ticket_id.toUpperCase()} was found for this account.` };
         throw error;
       }
     },

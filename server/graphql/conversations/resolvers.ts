@@ -15,7 +15,6 @@ import { badInput } from "../../errors.ts";
 import type { GraphQLContext } from "../context.ts";
 import { upper } from "../enum-case.ts";
 
-
 function encodeCursor(seq: number): string {
   return Buffer.from(`seq:${seq}`).toString("base64url");
 }
@@ -47,8 +46,11 @@ export const conversationResolvers = {
       await announceTyping(ctx.services.conversationDeps, ctx.actor, args.conversationId);
       return true;
     },
-    rateConversation: (_: unknown, args: { input: { conversationId: string; score: number; comment?: string | null } }, ctx: GraphQLContext) =>
-      rateConversation(ctx.services.conversationDeps, ctx.actor, args.input),
+    rateConversation: (
+      _: unknown,
+      args: { input: { conversationId: string; score: number; comment?: string | null } },
+      ctx: GraphQLContext,
+    ) => rateConversation(ctx.services.conversationDeps, ctx.actor, args.input),
     sendMessage: async (
       _: unknown,
       args: { input: { conversationId: string; content: string; clientMessageId: string } },
@@ -100,7 +102,8 @@ export const conversationResolvers = {
     type: (e: ConversationEvent) => upper(e.type),
     message: (e: ConversationEvent) => (e.seq !== null && "message" in e.payload ? e.payload.message : null),
     delta: (e: ConversationEvent) => (e.type === "message_delta" || e.type === "message_snapshot" ? e.payload : null),
-    typing: (e: ConversationEvent) => (e.type === "typing" ? { role: upper(e.payload.role), name: e.payload.name } : null),
+    typing: (e: ConversationEvent) =>
+      e.type === "typing" ? { role: upper(e.payload.role), name: e.payload.name } : null,
     status: (e: ConversationEvent) =>
       e.seq !== null && typeof e.payload.status === "string" ? upper(e.payload.status) : null,
     agent: (e: ConversationEvent) => (e.seq !== null && typeof e.payload.agent === "string" ? e.payload.agent : null),
@@ -112,6 +115,8 @@ export const conversationResolvers = {
     },
     tool: (e: ConversationEvent) => (e.type === "tool_result" ? String(e.payload.tool) : null),
     toolOutput: (e: ConversationEvent, _: unknown, ctx: GraphQLContext) =>
-      e.type === "tool_result" && ctx.actor.kind === "operator" ? JSON.stringify(e.payload.output).slice(0, 4000) : null,
+      e.type === "tool_result" && ctx.actor.kind === "operator"
+        ? JSON.stringify(e.payload.output).slice(0, 4000)
+        : null,
   },
 };

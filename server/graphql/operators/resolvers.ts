@@ -30,9 +30,9 @@ import { eq } from "drizzle-orm";
 import { operators } from "../../../drizzle/schema.ts";
 import { notFound } from "../../errors.ts";
 
-
 /** The operator session token this request presented (bearer or cookie). */
-const sessionToken = (ctx: GraphQLContext) => ctx.credentials.bearer ?? readCookie(ctx.credentials.cookieHeader, OPERATOR_COOKIE);
+const sessionToken = (ctx: GraphQLContext) =>
+  ctx.credentials.bearer ?? readCookie(ctx.credentials.cookieHeader, OPERATOR_COOKIE);
 
 /** What an Escalation field resolves from: the row, its conversation, and the customer's email if linked. */
 type EscalationParent = { escalation: Escalation; conversation: Conversation; customerEmail: string | null };
@@ -71,19 +71,33 @@ export const operatorResolvers = {
     },
     takeOverConversation: (_: unknown, args: { conversationId: string }, ctx: GraphQLContext) =>
       takeOverConversation(ctx.services.conversationDeps, ctx.actor, args.conversationId),
-    sendOperatorMessage: async (_: unknown, args: { input: { conversationId: string; content: string; clientMessageId: string } }, ctx: GraphQLContext) => {
+    sendOperatorMessage: async (
+      _: unknown,
+      args: { input: { conversationId: string; content: string; clientMessageId: string } },
+      ctx: GraphQLContext,
+    ) => {
       const { message, duplicate } = await sendOperatorMessage(ctx.services.conversationDeps, ctx.actor, args.input);
       return { message: toMessageView(message), duplicate };
     },
-    handBackToAgent: (_: unknown, args: { input: { conversationId: string; agent: string; note: string } }, ctx: GraphQLContext) =>
-      handBackToAgent(ctx.services.conversationDeps, ctx.actor, args.input),
+    handBackToAgent: (
+      _: unknown,
+      args: { input: { conversationId: string; agent: string; note: string } },
+      ctx: GraphQLContext,
+    ) => handBackToAgent(ctx.services.conversationDeps, ctx.actor, args.input),
     resolveConversation: (_: unknown, args: { conversationId: string }, ctx: GraphQLContext) =>
       resolveConversation(ctx.services.conversationDeps, ctx.actor, args.conversationId),
     setAvailability: (_: unknown, args: { availability: "ONLINE" | "AWAY" | "OFFLINE" }, ctx: GraphQLContext) =>
       setAvailability(ctx.services, ctx.actor, lower(args.availability)),
-    createOperator: (_: unknown, args: { input: { email: string; name: string; role: "OPERATOR" | "ADMIN"; password: string } }, ctx: GraphQLContext) =>
-      createOperator(ctx.services.db, ctx.actor, { ...args.input, role: lower(args.input.role) }),
-    updateOperator: (_: unknown, args: { id: string; input: { role?: "OPERATOR" | "ADMIN"; disabled?: boolean; capacity?: number } }, ctx: GraphQLContext) =>
+    createOperator: (
+      _: unknown,
+      args: { input: { email: string; name: string; role: "OPERATOR" | "ADMIN"; password: string } },
+      ctx: GraphQLContext,
+    ) => createOperator(ctx.services.db, ctx.actor, { ...args.input, role: lower(args.input.role) }),
+    updateOperator: (
+      _: unknown,
+      args: { id: string; input: { role?: "OPERATOR" | "ADMIN"; disabled?: boolean; capacity?: number } },
+      ctx: GraphQLContext,
+    ) =>
       updateOperator(ctx.services, ctx.actor, args.id, {
         ...(args.input.role ? { role: lower(args.input.role) } : {}),
         ...(args.input.disabled !== undefined && args.input.disabled !== null ? { disabled: args.input.disabled } : {}),
@@ -123,6 +137,7 @@ export const operatorResolvers = {
       return row ?? null;
     },
     createdAt: (r: EscalationParent) => r.escalation.createdAt.toISOString(),
-    waitingSeconds: (r: EscalationParent) => Math.max(0, Math.round((Date.now() - r.escalation.createdAt.getTime()) / 1000)),
+    waitingSeconds: (r: EscalationParent) =>
+      Math.max(0, Math.round((Date.now() - r.escalation.createdAt.getTime()) / 1000)),
   },
 };

@@ -18,8 +18,11 @@ export const statusResolvers = {
   Mutation: {
     setServiceStatus: (_: unknown, args: { serviceId: string; status: string }, ctx: GraphQLContext) =>
       setServiceStatus(deps(ctx), ctx.actor, args.serviceId, lower(args.status)),
-    openIncident: (_: unknown, args: { input: { serviceId: string; title: string; status: string } }, ctx: GraphQLContext) =>
-      openIncident(deps(ctx), ctx.actor, { ...args.input, status: lower(args.input.status) }),
+    openIncident: (
+      _: unknown,
+      args: { input: { serviceId: string; title: string; status: string } },
+      ctx: GraphQLContext,
+    ) => openIncident(deps(ctx), ctx.actor, { ...args.input, status: lower(args.input.status) }),
     updateIncident: (_: unknown, args: { id: string; status: string }, ctx: GraphQLContext) =>
       updateIncident(deps(ctx), ctx.actor, args.id, lower(args.status)),
   },

@@ -9,17 +9,26 @@ const lower = <T extends string>(s: string | null | undefined) => (s ? (s.toLowe
 
 export const ticketResolvers = {
   Query: {
-    tickets: (_: unknown, args: { filter?: { status?: string; department?: string; priority?: string; search?: string } | null }, ctx: GraphQLContext) =>
+    tickets: (
+      _: unknown,
+      args: { filter?: { status?: string; department?: string; priority?: string; search?: string } | null },
+      ctx: GraphQLContext,
+    ) =>
       listTickets(ctx.services.db, ctx.actor, {
         status: lower<TicketStatus>(args.filter?.status),
         department: lower(args.filter?.department),
         priority: lower<Priority>(args.filter?.priority),
         search: args.filter?.search ?? undefined,
       }),
-    ticket: (_: unknown, args: { id: string }, ctx: GraphQLContext) => getTicketForOperator(ctx.services.db, ctx.actor, args.id),
+    ticket: (_: unknown, args: { id: string }, ctx: GraphQLContext) =>
+      getTicketForOperator(ctx.services.db, ctx.actor, args.id),
   },
   Mutation: {
-    updateTicket: (_: unknown, args: { id: string; input: { status?: string | null; priority?: string | null; note?: string | null } }, ctx: GraphQLContext) =>
+    updateTicket: (
+      _: unknown,
+      args: { id: string; input: { status?: string | null; priority?: string | null; note?: string | null } },
+      ctx: GraphQLContext,
+    ) =>
       updateTicketAsOperator(ctx.services, ctx.actor, args.id, {
         status: lower<TicketStatus>(args.input.status),
         priority: lower<Priority>(args.input.priority),
