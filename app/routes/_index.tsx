@@ -17,6 +17,8 @@ import {
   useTypingIndicator,
 } from "~/lib/use-conversation-stream.ts";
 
+export { keepRetryAfter as headers } from "~/lib/retry-after.ts";
+
 export const meta: MetaFunction = () => [{ title: "Tandem support" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -5,6 +5,7 @@ import { getAccountSummary, formatMoney } from "#server/accounts/service.ts";
 import { agents } from "#server/ai/agents.ts";
 import {
   handBackToAgent,
+  listHandBackNotes,
   resolveConversation,
   sendOperatorMessage,
   takeOverConversation,
@@ -52,6 +53,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       duplicates: account.duplicateCharges.map((d) => d.invoiceId),
     },
     tickets: customerTickets.map((t) => ({ id: t.id, subject: t.subject, status: t.status, priority: t.priority })),
+    notes: await listHandBackNotes(context.services, actor, conversation.id),
     agents: Object.values(agents).map((a) => ({ key: a.key, name: a.name })),
   };
 }
@@ -174,6 +176,24 @@ export default function ConversationView() {
             <p className="mt-1 text-sm text-slate-600">No verified account is linked.</p>
           )}
         </section>
+        {data.notes.length ? (
+          <section aria-labelledby="notes-heading" className="rounded-lg border border-amber-300 bg-amber-50 p-4">
+            <h2 id="notes-heading" className="font-semibold">
+              Notes for the agent
+            </h2>
+            <p className="text-xs text-amber-900">
+              Only your team and the AI agent see these; the customer never does.
+            </p>
+            <ul className="mt-2 space-y-2 text-sm">
+              {data.notes.map((n) => (
+                <li key={n.seq}>
+                  <span className="font-medium">{n.by}</span> to {n.agent}:{" "}
+                  <span className="whitespace-pre-wrap break-words">{n.note}</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : null}
         <section className="rounded-lg border border-slate-200 bg-white p-4">
           <h2 className="font-semibold">Tickets</h2>
           {data.tickets.length === 0 ? <p className="mt-1 text-sm text-slate-600">None.</p> : null}

@@ -7,6 +7,8 @@ import { runAction } from "~/lib/action-error.server.ts";
 import { operatorCookie } from "~/lib/operator.server.ts";
 import { ActionResult } from "~/components/ui/action-result.tsx";
 
+export { keepRetryAfter as headers } from "~/lib/retry-after.ts";
+
 export const meta: MetaFunction = () => [{ title: "Sign in · Tandem" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, ne, sql } from "drizzle-orm";
 import {
+  conversationEvents,
   conversations,
   customers,
   escalations,
@@ -230,4 +231,25 @@ export async function resolveConversation(
     });
     return lockConversation(tx, existing.id);
   });
+}
+
+/** The notes operators left for the agent when handing back, newest first: for the team only. */
+export async function listHandBackNotes(deps: Pick<ConversationDeps, "db">, actor: Actor, conversationId: unknown) {
+  requireOperator(actor);
+  const conversation = await getConversation(deps.db, actor, conversationId);
+  const rows = await deps.db
+    .select()
+    .from(conversationEvents)
+    .where(and(eq(conversationEvents.conversationId, conversation.id), eq(conversationEvents.type, "handoff")))
+    .orderBy(desc(conversationEvents.seq))
+    .limit(20);
+  return rows
+    .filter((r) => typeof r.payload.operatorNote === "string" && r.payload.operatorNote)
+    .map((r) => ({
+      seq: r.seq,
+      by: String(r.payload.operatorName ?? "An operator"),
+      agent: String(r.payload.agent),
+      note: String(r.payload.operatorNote),
+      at: r.createdAt.toISOString(),
+    }));
 }

@@ -118,13 +118,18 @@ test("two operators and a customer: escalate, claim, reply, hand back; XSS does 
   expect(await op1.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
   expect(await customer.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
 
-  // Hand back to Billing with a note; the agent's next reply shows it read it.
+  // Hand back to Billing with a note: the agent reads it, the team sees it, the customer never does.
+  const note = "INTERNAL: possible fraud, do not refund INV-1042";
   await op1.getByLabel("Hand back to").selectOption("billing");
-  await op1.getByLabel("Note for the agent").fill("Customer wants the INV-1042 refund status");
+  await op1.getByLabel("Note for the agent").fill(note);
   await op1.getByRole("button", { name: "Hand back" }).click();
   const billing = customer.locator('[data-role="agent"][data-status="complete"]').last();
   await expect(billing).toContainText("Billing (AI)");
-  await expect(billing).toContainText("Customer wants the INV-1042 refund status");
+  await expect(billing).toContainText("read their notes");
+  await expect(op1.getByRole("region", { name: "Notes for the agent" })).toContainText(note);
+  await customer.reload();
+  await expect(customer.getByRole("log")).toBeVisible();
+  expect(await customer.content()).not.toContain("possible fraud");
 
   // Tickets: filter, open one, change its status; the audit trail shows it. Both pages pass axe.
   await op1.getByRole("link", { name: "Tickets" }).click();
