@@ -131,6 +131,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       const actual = typeof address === "object" && address ? address.port : port;
       const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${actual}`;
       log.info({ url }, "Tandem is listening");
+      if (config.env === "production" && config.cookies.secure && !["127.0.0.1", "localhost", "::1"].includes(host)) {
+        // Browsers drop Secure cookies over plain HTTP: without TLS in front, every sign-in would seem to fail.
+        log.warn(
+          "operator sign-in needs HTTPS in production (session cookies are Secure): serve Tandem behind TLS and set TRUST_PROXY for the proxy, or set COOKIE_SECURE=false on a plain-HTTP network",
+        );
+      }
       for (const ready of onListening.splice(0)) await ready();
       await services.runner.sweepOrphans();
       await services.runner.resumePendingTurns();
