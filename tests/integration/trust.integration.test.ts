@@ -896,3 +896,36 @@ describe("the case workflow's confirmation", () => {
     }
   });
 });
+
+describe("the operator cookie", () => {
+  const signInForm = (t: TestApp, protocol: string) =>
+    loginAction({
+      request: new Request("http://localhost/dashboard/login", {
+        method: "POST",
+        body: new URLSearchParams({ email: TEST_ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD }),
+      }),
+      context: {
+        services: t.app.services,
+        requestId: "test",
+        clientIp: "192.0.2.30",
+        protocol,
+        cspNonce: "",
+      } as AppLoadContext,
+      params: {},
+    }) as Promise<Response>;
+
+  test("is HttpOnly and SameSite=Strict", async () => {
+    const t = await app();
+    const res = await signInForm(t, "http");
+    assert.equal(res.status, 302);
+    assert.match(res.headers.get("set-cookie") ?? "", /tandem_op=os_[^;]+;.*HttpOnly;.*SameSite=Strict/);
+  });
+
+  test("a Secure cookie over plain HTTP is not silently dropped: the sign-in page says why", async () => {
+    const t = await app({ COOKIE_SECURE: "true" });
+    const res = await signInForm(t, "http");
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: string }).error, /HTTPS/);
+    assert.equal((await signInForm(t, "https")).status, 302);
+  });
+});
