@@ -114,7 +114,11 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
 function withInputCode(error: GraphQLError): GraphQLError {
   if (error.extensions.code) return error;
   // Armor's limits (cost, depth, aliases, tokens) refuse while parsing, with no code of their own.
-  const code = error.message.startsWith('Variable "$') ? "BAD_USER_INPUT" : "GRAPHQL_VALIDATION_FAILED";
+  const code = error.message.startsWith('Variable "$')
+    ? "BAD_USER_INPUT"
+    : error.message.includes("CSRF")
+      ? "FORBIDDEN"
+      : "GRAPHQL_VALIDATION_FAILED";
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,

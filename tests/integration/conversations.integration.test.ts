@@ -118,6 +118,10 @@ describe("bad input gets a typed error and changes nothing", () => {
       }),
     });
     assert.equal(res.status, 403);
+    assert.equal(
+      ((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code,
+      "FORBIDDEN",
+    );
     assert.equal(await messageCount(conv.id), 0);
   });
 });
