@@ -48,7 +48,10 @@ test("through an OpenAI-compatible server, the same handoff and tool flow comple
       /Current agent: billing/.test(systemOf(r)) && r.messages.some((m) => m.role === "user" && m.content === text),
   );
   assert.equal(billingCalls.length, 2);
-  assert.match(systemOf(billingCalls[0]!), /Notice: Transferred to Billing: double charge/);
+  // The model-written transfer reason is shown as a notice, never inside the facts Tandem vouches for.
+  const [facts, notices] = systemOf(billingCalls[0]!).split("Recent notices shown in the chat");
+  assert.match(notices ?? "", /Transferred to Billing: double charge/);
+  assert.doesNotMatch(facts!.split("Conversation facts")[1]!, /double charge/);
   assert.deepEqual(billingCalls[0]!.tools?.map((x) => x.function.name).sort(), [
     "create_ticket",
     "escalate_to_human",

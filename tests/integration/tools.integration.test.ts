@@ -14,6 +14,8 @@ import { seedCustomers } from "../../drizzle/seed-data.ts";
 import { agents, type AgentDefinition } from "../../server/ai/agents.ts";
 import { buildTools } from "../../server/ai/tools/index.ts";
 
+import { writeWithEvents } from "../../server/conversations/log.ts";
+import { insertMessage } from "../../server/conversations/messages.ts";
 import { startLinkedConversation, startTestApp, type TestApp } from "../support/app.ts";
 
 let t: TestApp;
@@ -23,6 +25,13 @@ before(async () => {
 after(() => t.close());
 
 const [ada, grace] = seedCustomers;
+
+/** Stores a customer message without starting the AI's turn (the test plays the model itself). */
+async function customerSays(conversationId: string, content: string) {
+  await writeWithEvents(t.app.services.db, t.app.services.bus, (tx, batch) =>
+    insertMessage(tx, batch, conversationId, { role: "customer", content }),
+  );
+}
 
 /** The tools of an agent bound to a fresh conversation, called the way the AI SDK calls them. */
 async function toolsFor(agent: AgentDefinition, email: string | null = ada.email) {
@@ -137,6 +146,9 @@ describe("tools", () => {
       ),
       /not confirmed/,
     );
+    // The model's say-so is not a confirmation: only the customer's own "yes" after the summary is.
+    assert.equal((await run("update_case", { confirmed: true })).step, "confirm");
+    await customerSays(conversationId, "Yes, that's right");
     assert.equal((await run("update_case", { confirmed: true })).step, "ticket");
     const created = await run("create_ticket", {
       description: "Needs repair",
@@ -165,8 +177,9 @@ describe("tools", () => {
   test("ticket ids are not sequential", async () => {
     const ids: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const { run } = await toolsFor(agents.technical);
+      const { run, conversationId } = await toolsFor(agents.technical);
       await run("update_case", { reason: `Case ${i}`, device: "laptop", since: "today", tried: "nothing" });
+      await customerSays(conversationId, "yes");
       await run("update_case", { confirmed: true });
       ids.push(
         Number(
