@@ -8,6 +8,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  real,
   text,
   timestamp,
   uniqueIndex,
@@ -56,6 +57,8 @@ export const conversations = pgTable(
     /** Highest event sequence number allocated for this conversation. */
     lastSeq: integer("last_seq").notNull().default(0),
     workflow: jsonb("workflow").$type<Record<string, unknown>>(),
+    /** Overrides the global autonomy mode for this conversation (null: the global mode applies). */
+    autonomyMode: text("autonomy_mode", { enum: ["manual", "semi_auto", "auto"] }),
     /** The customer's satisfaction rating (1–5) after the conversation was resolved. */
     csatScore: integer("csat_score"),
     csatComment: text("csat_comment"),
@@ -347,3 +350,88 @@ export const settings = pgTable("settings", {
 
 export type Operator = typeof operators.$inferSelect;
 export type OperatorSession = typeof operatorSessions.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------
+// Autonomy: the AI's consequential actions are decisions that run, wait for an operator, or stay
+// proposals, depending on the mode.
+
+export const autonomyModes = ["manual", "semi_auto", "auto"] as const;
+export type AutonomyMode = (typeof autonomyModes)[number];
+export const decisionStatuses = ["proposed", "approved", "rejected", "auto_approved", "executed", "failed", "expired"] as const;
+export type DecisionStatus = (typeof decisionStatuses)[number];
+
+export const decisions = pgTable(
+  "decisions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    agent: text("agent").notNull(),
+    action: text("action").notNull(),
+    arguments: jsonb("arguments").$type<Record<string, unknown>>().notNull(),
+    summary: text("summary").notNull(),
+    reasoning: text("reasoning").notNull(),
+    /** The model's own confidence, when it gave one. */
+    confidence: real("confidence"),
+    /** From the track record of this action in this context (posterior mean); autonomy is gated on it. */
+    calibratedConfidence: real("calibrated_confidence").notNull(),
+    context: jsonb("context").$type<Record<string, string>>().notNull(),
+    contextKey: text("context_key").notNull(),
+    status: text("status", { enum: decisionStatuses }).notNull().default("proposed"),
+    /** One live decision per real-world effect (e.g. one refund per payment). */
+    dedupeKey: text("dedupe_key").notNull(),
+    decidedBy: uuid("decided_by"),
+    decidedByName: text("decided_by_name"),
+    decidedAt: timestamp("decided_at", { withTimezone: true, mode: "date" }),
+    rejectionReason: text("rejection_reason"),
+    result: jsonb("result").$type<Record<string, unknown>>(),
+    error: text("error"),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    executedAt: timestamp("executed_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("decisions_live_effect_idx")
+      .on(t.dedupeKey)
+      .where(sql`${t.status} in ('proposed', 'approved', 'auto_approved', 'executed')`),
+    index("decisions_status_idx").on(t.status, t.createdAt),
+    index("decisions_conversation_idx").on(t.conversationId),
+  ],
+);
+
+/** The track record of an action in a context: a Beta posterior over "approved and not reversed". */
+export const decisionStats = pgTable(
+  "decision_stats",
+  {
+    action: text("action").notNull(),
+    contextKey: text("context_key").notNull(),
+    approved: integer("approved").notNull().default(0),
+    rejected: integer("rejected").notNull().default(0),
+    reversed: integer("reversed").notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.action, t.contextKey] })],
+);
+
+export const refunds = pgTable("refunds", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  /** Exactly one refund per decision, whatever the retries, instances or double clicks. */
+  decisionId: uuid("decision_id")
+    .notNull()
+    .unique()
+    .references(() => decisions.id),
+  paymentId: text("payment_id")
+    .notNull()
+    .references(() => payments.id),
+  customerId: uuid("customer_id")
+    .notNull()
+    .references(() => customers.id),
+  amountCents: integer("amount_cents").notNull(),
+  currency: text("currency").notNull(),
+  reason: text("reason").notNull(),
+  createdAt: createdAt(),
+});
+
+export type Decision = typeof decisions.$inferSelect;
+export type Refund = typeof refunds.$inferSelect;

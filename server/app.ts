@@ -17,6 +17,7 @@ import { healthRouter } from "./ops/health.ts";
 import { bodyLimit, clientAddress, clientProtocol, compileTrust, securityHeaders } from "./http/edge.ts";
 import { reassignStale } from "./escalations/assignment.ts";
 import { presenceWatcher } from "./operators/presence.ts";
+import { expireStaleProposals } from "./autonomy/decisions.ts";
 import type { AppLoadContext } from "./remix-context.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -114,6 +115,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const reassigner = setInterval(() => {
     void reassignStale(services).catch((err) => log.warn({ err }, "reassignment sweep failed"));
     void watchPresence().catch((err) => log.warn({ err }, "presence check failed"));
+    void expireStaleProposals(services).catch((err) => log.warn({ err }, "proposal expiry sweep failed"));
   }, 15_000);
   reassigner.unref();
   let closed: Promise<void> | null = null;

@@ -8,7 +8,8 @@ export type ToolName =
   | "update_ticket"
   | "search_knowledge"
   | "escalate_to_human"
-  | "update_case";
+  | "update_case"
+  | "refund_payment";
 
 /** Agents are data: who they are, what they are told, which tools they hold, whom they may hand off to. */
 export interface AgentDefinition {
@@ -68,8 +69,9 @@ export const agents: Record<AgentDefinition["key"], AgentDefinition> = {
     name: "Billing",
     department: "billing",
     handoffDescription: "payments, invoices, refunds and double charges.",
-    instructions: `You are the billing agent. Handle payments, invoices, plans on the bill, refunds and double charges. Look up the account before answering. Refunds and other changes to money need human verification: never promise one yourself; open a case and escalate. Hand back to triage for anything outside billing.\n${shared}`,
+    instructions: `You are the billing agent. Handle payments, invoices, plans on the bill, refunds and double charges. Look up the account before answering. Ask for refunds with refund_payment, with your reasoning from the facts you found; depending on the autonomy mode it runs or waits for a person, so never promise a refund before it has run. Hand back to triage for anything outside billing.\n${shared}`,
     tools: [
+      "refund_payment",
       "lookup_account",
       "search_knowledge",
       "update_case",

@@ -14,6 +14,7 @@ import type { Transaction } from "../db/client.ts";
 import { badInput, conflict, notFound } from "../errors.ts";
 import { cleanText, optionalText } from "../policy/input.ts";
 import { claim, claimPendingOf, resolveOpenOf } from "../escalations/lifecycle.ts";
+import { expireProposalsOf } from "../autonomy/decisions.ts";
 import { giveToAgent, giveToOperator, lockConversation, markResolved } from "./transitions.ts";
 import { agents } from "../ai/agents.ts";
 import { requireOperator, type OperatorActor } from "../operators/service.ts";
@@ -76,6 +77,7 @@ async function takeOwnership(
 ): Promise<void> {
   await giveToOperator(tx, conversation.id, op.operatorId);
   await discardStreaming(tx, batch, conversation.id);
+  await expireProposalsOf(tx, batch, conversation.id);
   await batch.append(tx, conversation.id, "operator_joined", { operatorId: op.operatorId, note: op.name });
   await batch.append(tx, conversation.id, "status_changed", { status: "with_human" });
   await insertMessage(tx, batch, conversation.id, {
@@ -223,6 +225,7 @@ export async function resolveConversation(
     }
     await markResolved(tx, existing.id);
     await discardStreaming(tx, batch, existing.id);
+    await expireProposalsOf(tx, batch, existing.id);
     await resolveOpenOf(tx, existing.id);
     await batch.append(tx, existing.id, "status_changed", { status: "resolved" });
     await insertMessage(tx, batch, existing.id, {

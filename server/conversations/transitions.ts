@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { conversations, type Conversation } from "../../drizzle/schema.ts";
+import { conversations, type AutonomyMode, type Conversation } from "../../drizzle/schema.ts";
 import type { Queryable, Transaction } from "../db/client.ts";
 import { notFound } from "../errors.ts";
 
@@ -109,6 +109,13 @@ export async function setRating(
     .set({ csatScore: rating.score, csatComment: rating.comment, ratedAt: new Date() })
     .where(eq(conversations.id, id))
     .returning();
+  if (!row) throw notFound("Conversation");
+  return row;
+}
+
+/** A per-conversation autonomy mode (null: the global mode applies again). */
+export async function setAutonomyOverride(db: Queryable, id: string, mode: AutonomyMode | null): Promise<Conversation> {
+  const [row] = await db.update(conversations).set({ autonomyMode: mode }).where(eq(conversations.id, id)).returning();
   if (!row) throw notFound("Conversation");
   return row;
 }

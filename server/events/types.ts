@@ -49,6 +49,16 @@ export interface SessionEvent {
   at: string;
 }
 
+/** A decision changed (proposed, decided, executed, expired) or an autonomy mode changed. */
+export interface DecisionEvent {
+  type: "decision_changed" | "mode_changed";
+  decisionId?: string;
+  conversationId?: string;
+  status?: string;
+  mode?: string;
+  at: string;
+}
+
 /** Every topic on the bus, declared once. The key is the topic prefix; the id completes it. */
 export interface Topics {
   conversation: ConversationEvent;
@@ -58,6 +68,8 @@ export interface Topics {
   ticket: InboxEvent;
   /** Revocations, id "all". */
   session: SessionEvent;
+  /** Decisions and autonomy modes, id "all": the decision queue on every operator screen. */
+  decision: DecisionEvent;
 }
 
 export type TopicName = keyof Topics;

@@ -1,5 +1,7 @@
 import { createSchema } from "graphql-yoga";
 import type { GraphQLContext } from "./context.ts";
+import { autonomyResolvers } from "./autonomy/resolvers.ts";
+import { autonomyTypeDefs } from "./autonomy/type-defs.ts";
 import { conversationResolvers } from "./conversations/resolvers.ts";
 import { conversationTypeDefs } from "./conversations/type-defs.ts";
 import { operatorResolvers } from "./operators/resolvers.ts";
@@ -12,7 +14,7 @@ import { ticketTypeDefs } from "./tickets/type-defs.ts";
 /** The executable schema. server/graphql/schema.graphql is its printed form; a test keeps them equal. */
 export function buildSchema() {
   return createSchema<GraphQLContext>({
-    typeDefs: [conversationTypeDefs, operatorTypeDefs, ticketTypeDefs, statusTypeDefs],
-    resolvers: [conversationResolvers, operatorResolvers, ticketResolvers, statusResolvers],
+    typeDefs: [conversationTypeDefs, operatorTypeDefs, ticketTypeDefs, statusTypeDefs, autonomyTypeDefs],
+    resolvers: [conversationResolvers, operatorResolvers, ticketResolvers, statusResolvers, autonomyResolvers],
   });
 }

@@ -6,10 +6,18 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { eq } from "drizzle-orm";
-import { escalations } from "../../drizzle/schema.ts";
+import { customers, escalations, payments } from "../../drizzle/schema.ts";
+import { requestAction } from "../../server/autonomy/decisions.ts";
 import { createTicket } from "../../server/tickets/service.ts";
 import { buildSchema } from "../../server/graphql/schema.ts";
-import { eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
+import {
+  eventually,
+  send,
+  startConversation,
+  startLinkedConversation,
+  startTestApp,
+  type TestApp,
+} from "../support/app.ts";
 import { newOperator, signInAs } from "../support/operators.ts";
 
 type Caller = "anonymous" | "customerA" | "customerB" | "operator" | "disabled" | "admin";
@@ -47,6 +55,27 @@ async function escalated() {
   await t.app.services.runner.idle();
   const [row] = await t.app.services.db.select().from(escalations).where(eq(escalations.conversationId, conv.id));
   return row!.id;
+}
+/** A matrix-only customer with a linked conversation; each call makes a new payment and a proposed refund of it. */
+let linked: { conversationId: string; customerId: string };
+async function freshDecision(): Promise<string> {
+  const paymentId = `PAY-M${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
+  await t.app.services.db.insert(payments).values({
+    id: paymentId,
+    customerId: linked.customerId,
+    amountCents: 1500,
+    method: "Test card",
+    status: "succeeded",
+    paidAt: new Date(),
+  });
+  const { decision } = await requestAction(t.app.services, {
+    conversationId: linked.conversationId,
+    agent: "billing",
+    action: "refund_payment",
+    args: { paymentId, reason: "matrix check" },
+    reasoning: "For the authorization matrix.",
+  });
+  return decision.id;
 }
 const freshConversation = async () => ({ id: (await startConversation(t)).id });
 const unique = () => crypto.randomUUID();
@@ -139,7 +168,8 @@ const rows: Record<string, Row> = {
     expect: adminOnly,
   },
   updateTicket: {
-    doc: `mutation { updateTicket(id: "TK-48213", input: { note: "checked" }) { id } }`,
+    doc: `mutation ($id: ID!) { updateTicket(id: $id, input: { note: "checked" }) { id } }`,
+    vars: () => ({ id: ticketId }),
     expect: operatorOnly,
   },
   setServiceStatus: {
@@ -155,6 +185,29 @@ const rows: Record<string, Row> = {
     doc: `mutation ($id: ID!) { updateIncident(id: $id, status: MONITORING) { id } }`,
     vars: () => ({ id: incidentId }),
     expect: adminOnly,
+  },
+  autonomy: { doc: `{ autonomy { mode } }`, expect: operatorOnly },
+  decisions: { doc: `{ decisions { id } }`, expect: operatorOnly },
+  decision: {
+    doc: `query ($id: ID!) { decision(id: $id) { id } }`,
+    vars: async () => ({ id: await freshDecision() }),
+    expect: operatorOnly,
+  },
+  setAutonomyMode: { doc: `mutation { setAutonomyMode(mode: SEMI_AUTO) { mode } }`, expect: adminOnly },
+  approveDecision: {
+    doc: `mutation ($id: ID!) { approveDecision(id: $id) { id } }`,
+    vars: async () => ({ id: await freshDecision() }),
+    expect: operatorOnly,
+  },
+  rejectDecision: {
+    doc: `mutation ($id: ID!) { rejectDecision(id: $id, reason: "no") { id } }`,
+    vars: async () => ({ id: await freshDecision() }),
+    expect: operatorOnly,
+  },
+  decisionEvents: {
+    doc: `subscription { decisionEvents { type } }`,
+    expect: operatorOnly,
+    trigger: () => t.gql(`mutation { setAutonomyMode(mode: SEMI_AUTO) { mode } }`, {}, tokens.admin),
   },
   // Subscriptions (over WebSocket). A disabled operator's socket is refused at connection.
   conversationEvents: {
@@ -218,6 +271,15 @@ before(async () => {
   );
   incidentId = opened.data!.openIncident.id;
   openedIncidents.push(incidentId);
+  const customerEmail = `matrix.${unique().slice(0, 8)}@example.com`;
+  const [customer] = await t.app.services.db
+    .insert(customers)
+    .values({ email: customerEmail, name: "Matrix Customer", plan: "Pro" })
+    .returning();
+  linked = {
+    conversationId: (await startLinkedConversation(t.app.services, customerEmail)).conversation.id,
+    customerId: customer!.id,
+  };
   ticketId = (
     await createTicket(t.app.services.db, {
       customerId: null,

@@ -57,6 +57,7 @@ test("through an OpenAI-compatible server, the same handoff and tool flow comple
     "escalate_to_human",
     "get_ticket_status",
     "lookup_account",
+    "refund_payment",
     "search_knowledge",
     "transfer_to_triage",
     "update_case",

@@ -10,6 +10,7 @@ import { searchKnowledgeTool } from "./search-knowledge.ts";
 import { transferTo, transferToolName } from "./transfer.ts";
 import { updateCase } from "./update-case.ts";
 import { updateTicket } from "./update-ticket.ts";
+import { refundPayment } from "./refund-payment.ts";
 
 const factories: Record<ToolName, (ctx: ToolContext) => ToolSet[string]> = {
   lookup_account: lookupAccount,
@@ -20,6 +21,7 @@ const factories: Record<ToolName, (ctx: ToolContext) => ToolSet[string]> = {
   search_knowledge: searchKnowledgeTool,
   escalate_to_human: escalateToHuman,
   update_case: updateCase,
+  refund_payment: refundPayment,
 };
 
 /** The tools an agent holds, bound to one conversation, plus one transfer tool per allowed handoff. */

@@ -1,0 +1,105 @@
+import { eq } from "drizzle-orm";
+import { autonomyModes, settings, type AutonomyMode, type Conversation } from "../../drizzle/schema.ts";
+import type { Actor } from "../auth/actor.ts";
+import type { Database, Queryable } from "../db/client.ts";
+import type { EventBus } from "../events/bus.ts";
+import { badInput } from "../errors.ts";
+import { requireAdmin, requireOperator } from "../operators/service.ts";
+import { getConversation } from "../conversations/service.ts";
+import { writeWithEvents } from "../conversations/log.ts";
+import { setAutonomyOverride } from "../conversations/transitions.ts";
+
+/** What an admin sets for one gated action. */
+export interface ActionPolicy {
+  /** Semi-Auto runs it without asking. */
+  preApproved: boolean;
+  /** Auto runs it up to this amount (cents); above it, it proposes. */
+  autoLimitCents: number;
+  /** Semi-Auto also runs it once the track record's lower bound is above this... */
+  threshold: number;
+  /** ...with at least this many decisions behind it. */
+  minDecisions: number;
+}
+
+export interface AutonomySettings {
+  mode: AutonomyMode;
+  /** A proposal nobody decides within this long expires. */
+  proposalTtlMinutes: number;
+  actions: Record<string, ActionPolicy>;
+  updatedBy?: string;
+}
+
+export const DEFAULT_AUTONOMY: AutonomySettings = {
+  mode: "semi_auto",
+  proposalTtlMinutes: 60,
+  actions: {
+    refund_payment: { preApproved: false, autoLimitCents: 10_000, threshold: 0.9, minDecisions: 30 },
+  },
+};
+
+export async function getAutonomySettings(db: Queryable): Promise<AutonomySettings> {
+  const [row] = await db.select().from(settings).where(eq(settings.key, "autonomy"));
+  const stored = (row?.value ?? {}) as Partial<AutonomySettings>;
+  return { ...DEFAULT_AUTONOMY, ...stored, actions: { ...DEFAULT_AUTONOMY.actions, ...(stored.actions ?? {}) } };
+}
+
+export async function saveAutonomySettings(
+  db: Queryable,
+  actor: Actor,
+  next: AutonomySettings,
+): Promise<AutonomySettings> {
+  const admin = requireAdmin(actor);
+  for (const [name, p] of Object.entries(next.actions)) {
+    if (!Number.isInteger(p.autoLimitCents) || p.autoLimitCents < 0)
+      throw badInput(`${name}: autoLimitCents is a whole number of 0 or more.`);
+    if (!(p.threshold >= 0 && p.threshold <= 1)) throw badInput(`${name}: threshold is between 0 and 1.`);
+    if (!Number.isInteger(p.minDecisions) || p.minDecisions < 0)
+      throw badInput(`${name}: minDecisions is a whole number of 0 or more.`);
+  }
+  const value = { ...next, updatedBy: admin.name };
+  await db
+    .insert(settings)
+    .values({ key: "autonomy", value })
+    .onConflictDoUpdate({ target: settings.key, set: { value, updatedAt: new Date() } });
+  return value;
+}
+
+/** The mode that applies to a conversation: its own override, else the global one. */
+export const effectiveMode = (
+  conversation: Pick<Conversation, "autonomyMode">,
+  global: AutonomySettings,
+): AutonomyMode => conversation.autonomyMode ?? global.mode;
+
+/**
+ * Sets the autonomy mode: for one conversation (any operator), or globally (admins). Takes effect
+ * at the AI's next step, is recorded, and every operator screen is told.
+ */
+export async function setAutonomyMode(
+  deps: { db: Database; bus: EventBus },
+  actor: Actor,
+  mode: AutonomyMode | null,
+  conversationId?: unknown,
+): Promise<{ mode: AutonomyMode; conversationId: string | null }> {
+  const op = requireOperator(actor);
+  if (mode !== null && !autonomyModes.includes(mode)) throw badInput("Unknown mode.", "mode");
+  if (conversationId === undefined || conversationId === null) {
+    if (mode === null) throw badInput("The global mode cannot be cleared.", "mode");
+    const current = await getAutonomySettings(deps.db);
+    await saveAutonomySettings(deps.db, actor, { ...current, mode });
+    deps.bus.publish("decision", "all", { type: "mode_changed", mode, at: new Date().toISOString() });
+    return { mode, conversationId: null };
+  }
+  const conversation = await getConversation(deps.db, actor, conversationId);
+  const updated = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
+    const row = await setAutonomyOverride(tx, conversation.id, mode);
+    await batch.append(tx, conversation.id, "decision", { kind: "mode", mode: mode ?? "global", by: op.name });
+    batch.publishAfterCommit("decision", "all", {
+      type: "mode_changed",
+      conversationId: conversation.id,
+      mode: mode ?? "global",
+      at: new Date().toISOString(),
+    });
+    return row;
+  });
+  return { mode: effectiveMode(updated, await getAutonomySettings(deps.db)), conversationId: conversation.id };
+}

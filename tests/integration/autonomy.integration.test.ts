@@ -1,0 +1,271 @@
+/**
+ * Autonomy, first step: the AI's refunds are decisions. In Semi-Auto they wait for an operator;
+ * in Auto they run within the admin's limit and are proposed above it. Approval runs the refund
+ * exactly once; rejection, takeover and expiry run nothing. The model is the OpenAI-compatible
+ * fake, scripted to ask for the refund; each test has its own customer and payments.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { and, asc, eq } from "drizzle-orm";
+import { customers, decisions, invoices, messages, payments, refunds } from "../../drizzle/schema.ts";
+import { expireStaleProposals } from "../../server/autonomy/decisions.ts";
+import { eventually, startLinkedConversation, startTestApp, type TestApp } from "../support/app.ts";
+import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.ts";
+import { newOperator, signInAs } from "../support/operators.ts";
+
+let t: TestApp;
+let fake: FakeOpenAI;
+/** The payment the scripted model asks to refund, per conversation. */
+const refundFor = new Map<string, string>();
+
+before(async () => {
+  fake = await startFakeOpenAI((req) => {
+    const last = req.messages.at(-1);
+    if (last?.role === "tool") return { text: "I've put that through for you; you'll see the outcome here." };
+    const tools = req.tools?.map((x) => x.function.name) ?? [];
+    if (tools.includes("transfer_to_billing"))
+      return { tool: "transfer_to_billing", args: { reason: "a payment question" } };
+    const conversation = [...refundFor.keys()].find((id) => req.messages.some((m) => m.content?.includes(id)));
+    const paymentId = conversation ? refundFor.get(conversation)! : "PAY-UNKNOWN";
+    return {
+      tool: "refund_payment",
+      args: {
+        paymentId,
+        reason: "duplicate payment",
+        reasoning: `The invoice was paid twice; ${paymentId} is the second payment.`,
+        confidence: 0.92,
+      },
+    };
+  });
+  t = await startTestApp({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: "test-key", OFFLINE_MODEL_DELAY_MS: "0" });
+});
+after(async () => {
+  await t.close();
+  await fake.close();
+});
+
+/** A customer of its own with an invoice paid twice; returns the linked conversation and the second payment. */
+async function doubleCharged(amountCents = 8900) {
+  const db = t.app.services.db;
+  const tag = crypto.randomUUID().slice(0, 8).toUpperCase();
+  const [customer] = await db
+    .insert(customers)
+    .values({ email: `auto.${tag.toLowerCase()}@example.com`, name: `Customer ${tag}`, plan: "Business" })
+    .returning();
+  await db.insert(invoices).values({
+    id: `INV-${tag}`,
+    customerId: customer!.id,
+    description: "Business plan",
+    amountCents,
+    status: "paid",
+    issuedAt: new Date(),
+  });
+  for (const n of [1, 2]) {
+    await db.insert(payments).values({
+      id: `PAY-${tag}${n}`,
+      customerId: customer!.id,
+      invoiceId: `INV-${tag}`,
+      amountCents,
+      method: "Visa ending 4242",
+      status: "succeeded",
+      paidAt: new Date(),
+    });
+  }
+  const { conversation, token } = await startLinkedConversation(t.app.services, customer!.email);
+  refundFor.set(conversation.id, `PAY-${tag}2`);
+  return { conversationId: conversation.id, token, paymentId: `PAY-${tag}2` };
+}
+
+/** The customer asks; the scripted model asks for the refund; returns the decision row. */
+async function customerAsks(c: { conversationId: string; token: string }) {
+  const r = await t.gql(
+    `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { duplicate } }`,
+    {
+      input: {
+        conversationId: c.conversationId,
+        content: `I was charged twice (${c.conversationId}), please refund`,
+        clientMessageId: crypto.randomUUID(),
+      },
+    },
+    c.token,
+  );
+  assert.ok(r.data, JSON.stringify(r.errors));
+  await t.app.services.runner.idle();
+  const [decision] = await t.app.services.db
+    .select()
+    .from(decisions)
+    .where(eq(decisions.conversationId, c.conversationId));
+  assert.ok(decision, "the refund became a decision");
+  return decision;
+}
+
+const customerLines = async (conversationId: string) =>
+  (
+    await t.app.services.db
+      .select()
+      .from(messages)
+      .where(eq(messages.conversationId, conversationId))
+      .orderBy(asc(messages.seq))
+  ).map((m) => m.content);
+const refundsOf = (paymentId: string) =>
+  t.app.services.db.select().from(refunds).where(eq(refunds.paymentId, paymentId));
+const APPROVE = `mutation ($id: ID!) { approveDecision(id: $id) { id status result } }`;
+const REJECT = `mutation ($id: ID!, $reason: String) { rejectDecision(id: $id, reason: $reason) { id status rejectionReason } }`;
+
+test("Semi-Auto: a double charge becomes a proposed refund with reasoning and confidence; an approval elsewhere runs it once", async () => {
+  const op = await newOperator(t, "Approver");
+  const events: Array<{ type: string; status?: string }> = [];
+  const watcher = t.ws(op.token);
+  const stop = watcher.subscribe<{ decisionEvents: { type: string; status?: string } }>(
+    { query: `subscription { decisionEvents { type status decisionId } }` },
+    { next: (r) => r.data && events.push(r.data.decisionEvents), error: () => {}, complete: () => {} },
+  );
+  await eventually(
+    async () => {
+      await t.gql(`mutation { setAutonomyMode(mode: SEMI_AUTO) { mode } }`, {}, (await signInAs(t)).token);
+      return events.some((e) => e.type === "MODE_CHANGED") ? true : undefined;
+    },
+    10_000,
+    "the operator's screen to be live",
+  );
+
+  const c = await doubleCharged();
+  const decision = await customerAsks(c);
+  assert.equal(decision.status, "proposed");
+  assert.equal(decision.action, "refund_payment");
+  assert.match(decision.summary, new RegExp(`Refund €89\\.00 for duplicate payment: payment ${c.paymentId}`));
+  assert.match(decision.reasoning, /paid twice/);
+  assert.equal(decision.confidence, 0.92);
+  assert.ok(decision.calibratedConfidence > 0 && decision.calibratedConfidence < 1);
+  await eventually(
+    () => (events.some((e) => e.type === "DECISION_CHANGED" && e.status === "PROPOSED") ? true : undefined),
+    5000,
+    "the proposal on the operator's screen",
+  );
+  assert.ok((await customerLines(c.conversationId)).some((l) => /A person from our team is checking this/.test(l)));
+  assert.equal((await refundsOf(c.paymentId)).length, 0, "nothing runs before approval");
+
+  const approved = await t.gql<{ approveDecision: { status: string } }>(APPROVE, { id: decision.id }, op.token);
+  assert.equal(approved.data?.approveDecision.status, "EXECUTED", JSON.stringify(approved.errors));
+  const again = await t.gql(APPROVE, { id: decision.id }, op.token);
+  assert.equal(again.errors?.[0]?.extensions?.code, "CONFLICT");
+  assert.equal((await refundsOf(c.paymentId)).length, 1);
+  const [payment] = await t.app.services.db.select().from(payments).where(eq(payments.id, c.paymentId));
+  assert.equal(payment!.status, "refunded");
+  assert.ok(
+    (await customerLines(c.conversationId)).some((l) =>
+      l.includes(`Your refund of €89.00 for payment ${c.paymentId} has been issued`),
+    ),
+  );
+  const shown = await t.gql<{ decision: { trackRecord: { approvals: number }; decidedBy: { name: string } } }>(
+    `query ($id: ID!) { decision(id: $id) { decidedBy { name } trackRecord { approvals } } }`,
+    { id: decision.id },
+    op.token,
+  );
+  assert.equal(shown.data!.decision.decidedBy.name, "Approver");
+  assert.ok(shown.data!.decision.trackRecord.approvals >= 1);
+  stop();
+});
+
+test("a rejection runs nothing and tells the customer a person will follow up", async () => {
+  const op = await newOperator(t, "Rejecter");
+  const c = await doubleCharged();
+  const decision = await customerAsks(c);
+  const rejected = await t.gql<{ rejectDecision: { status: string; rejectionReason: string } }>(
+    REJECT,
+    { id: decision.id, reason: "Already refunded by bank" },
+    op.token,
+  );
+  assert.equal(rejected.data?.rejectDecision.status, "REJECTED");
+  assert.equal(rejected.data?.rejectDecision.rejectionReason, "Already refunded by bank");
+  assert.equal((await refundsOf(c.paymentId)).length, 0);
+  assert.ok((await customerLines(c.conversationId)).some((l) => /will follow up with you here/.test(l)));
+});
+
+test("two operators approving at once: exactly one wins, the refund exists once", async () => {
+  const [a, b] = [await newOperator(t, "Racer A"), await newOperator(t, "Racer B")];
+  const c = await doubleCharged();
+  const decision = await customerAsks(c);
+  const results = await Promise.all([
+    t.gql(APPROVE, { id: decision.id }, a.token),
+    t.gql(APPROVE, { id: decision.id }, b.token),
+  ]);
+  assert.equal(results.filter((r) => r.data).length, 1, JSON.stringify(results));
+  assert.equal(results.filter((r) => r.errors?.[0]?.extensions?.code === "CONFLICT").length, 1);
+  assert.equal((await refundsOf(c.paymentId)).length, 1);
+});
+
+test("a takeover expires the proposal: a later approval runs nothing", async () => {
+  const op = await newOperator(t, "Taker");
+  const c = await doubleCharged();
+  const decision = await customerAsks(c);
+  await t.gql(
+    `mutation ($id: ID!) { takeOverConversation(conversationId: $id) { id } }`,
+    { id: c.conversationId },
+    op.token,
+  );
+  const [row] = await t.app.services.db.select().from(decisions).where(eq(decisions.id, decision.id));
+  assert.equal(row!.status, "expired");
+  assert.equal((await t.gql(APPROVE, { id: decision.id }, op.token)).errors?.[0]?.extensions?.code, "CONFLICT");
+  assert.equal((await refundsOf(c.paymentId)).length, 0);
+});
+
+test("a proposal nobody decides in time expires, and the customer is told", async () => {
+  const op = await newOperator(t, "Late");
+  const c = await doubleCharged();
+  const decision = await customerAsks(c);
+  assert.ok((await expireStaleProposals(t.app.services, new Date(Date.now() + 2 * 3600_000))) >= 1);
+  assert.equal((await t.gql(APPROVE, { id: decision.id }, op.token)).errors?.[0]?.extensions?.code, "CONFLICT");
+  assert.ok((await customerLines(c.conversationId)).some((l) => /taking longer than expected/.test(l)));
+});
+
+test("Auto for one conversation: a refund within the limit runs at once; above it, it is proposed", async () => {
+  const op = await newOperator(t, "Auto Setter");
+  const small = await doubleCharged(1500);
+  const set = await t.gql<{ setAutonomyMode: { mode: string } }>(
+    `mutation ($id: ID!) { setAutonomyMode(mode: AUTO, conversationId: $id) { mode } }`,
+    { id: small.conversationId },
+    op.token,
+  );
+  assert.equal(set.data?.setAutonomyMode.mode, "AUTO");
+  const ran = await customerAsks(small);
+  assert.equal(ran.status, "executed");
+  assert.equal(ran.decidedByName, "Tandem (autonomy policy)");
+  assert.equal((await refundsOf(small.paymentId)).length, 1);
+
+  const large = await doubleCharged(15_000);
+  await t.gql(
+    `mutation ($id: ID!) { setAutonomyMode(mode: AUTO, conversationId: $id) { mode } }`,
+    { id: large.conversationId },
+    op.token,
+  );
+  const proposed = await customerAsks(large);
+  assert.equal(proposed.status, "proposed", "€150 is over the €100 limit");
+  assert.equal((await refundsOf(large.paymentId)).length, 0);
+});
+
+test("Manual: the refund is only a proposal", async () => {
+  const op = await newOperator(t, "Manual Setter");
+  const c = await doubleCharged(1500);
+  await t.gql(
+    `mutation ($id: ID!) { setAutonomyMode(mode: MANUAL, conversationId: $id) { mode } }`,
+    { id: c.conversationId },
+    op.token,
+  );
+  const decision = await customerAsks(c);
+  assert.equal(decision.status, "proposed");
+  const listed = await t.gql<{ decisions: Array<{ id: string }> }>(
+    `query ($id: ID!) { decisions(filter: { conversationId: $id, status: PROPOSED }) { id } }`,
+    { id: c.conversationId },
+    op.token,
+  );
+  assert.deepEqual(
+    listed.data?.decisions.map((d) => d.id),
+    [decision.id],
+  );
+  const live = await t.app.services.db
+    .select()
+    .from(decisions)
+    .where(and(eq(decisions.conversationId, c.conversationId), eq(decisions.status, "executed")));
+  assert.equal(live.length, 0);
+});
