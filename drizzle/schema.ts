@@ -357,7 +357,15 @@ export type OperatorSession = typeof operatorSessions.$inferSelect;
 
 export const autonomyModes = ["manual", "semi_auto", "auto"] as const;
 export type AutonomyMode = (typeof autonomyModes)[number];
-export const decisionStatuses = ["proposed", "approved", "rejected", "auto_approved", "executed", "failed", "expired"] as const;
+export const decisionStatuses = [
+  "proposed",
+  "approved",
+  "rejected",
+  "auto_approved",
+  "executed",
+  "failed",
+  "expired",
+] as const;
 export type DecisionStatus = (typeof decisionStatuses)[number];
 
 export const decisions = pgTable(
