@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { eq } from "drizzle-orm";
-import { ticketAudit } from "../../drizzle/schema.ts";
+import { decisions, ticketAudit } from "../../drizzle/schema.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { openChat, textOf } from "../support/chat.ts";
 
@@ -45,21 +45,20 @@ describe("the agent team with the offline model", () => {
     assert.equal(c.currentAgent, "technical", "the current agent is stored on the conversation");
   });
 
-  test("charged twice: billing looks the account up and finds the duplicate, then escalates a confirmed case", async () => {
+  test("charged twice: billing finds the duplicate and asks for its refund, which waits for a person in Semi-Auto", async () => {
     const chat = await openChat(t);
     const reply = await chat.say("I was charged twice this month");
     assert.match(reply[0]!.content, /Transferred to Billing: double charge/);
-    assert.match(textOf(reply), /INV-1042.*paid twice.*PAY-70421 and PAY-70422/s);
-    assert.deepEqual(await chat.toolsCalled(), ["transfer_to_billing", "lookup_account"]);
-    await chat.say("yes");
-    const done = await chat.say("yes");
-    const [ticket] = await chat.tickets();
-    assert.equal(ticket?.department, "billing");
-    assert.equal(ticket?.priority, "high");
-    const [escalation] = await chat.escalations();
-    assert.equal(escalation?.ticketId, ticket?.id);
-    assert.equal((await chat.conversation()).status, "waiting_human");
-    assert.match(textOf(done), /asked a member of our team to join/);
+    assert.deepEqual(await chat.toolsCalled(), ["transfer_to_billing", "lookup_account", "refund_payment"]);
+    assert.match(
+      textOf(reply),
+      /found the duplicate charge and asked for the refund: Refund €89\.00 .*PAY-70422 on INV-1042/s,
+    );
+    assert.match(textOf(reply), /checks refunds before they go through/);
+    const [decision] = await t.app.services.db.select().from(decisions).where(eq(decisions.conversationId, chat.id));
+    assert.equal(decision?.status, "proposed");
+    assert.match(decision!.reasoning, /INV-1042 \(€89\.00\) was paid twice: PAY-70421 and PAY-70422/);
+    assert.equal(decision!.confidence, 0.9);
   });
 
   test("Pro versus Business goes to sales and cites the plan comparison", async () => {

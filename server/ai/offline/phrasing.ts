@@ -61,7 +61,9 @@ export function phraseToolResult(s: Situation): Decision {
         `Ticket ${o.ticketId} ("${o.subject}") is ${String(o.status).replace(/_/g, " ")}, with ${o.priority} priority in ${o.department}. It was last updated on ${o.updatedAt}.`,
       );
     case "lookup_account":
-      return s.agent === "sales" ? phraseUpgrade(o) : phraseBilling(o);
+      return s.agent === "sales" ? phraseUpgrade(o) : phraseBilling(s, o);
+    case "refund_payment":
+      return phraseRefund(o);
     case "update_case":
       return phraseCase(s, o);
     case "create_ticket":
@@ -104,13 +106,28 @@ function phraseKnowledge(s: Situation, o: Out): Decision {
   return say(`${bestSentences(top.excerpt, s.latest.text, s.agent === "sales" ? 4 : 2)}\n\n${cite}`);
 }
 
-function phraseBilling(o: Out): Decision {
+function phraseBilling(s: Situation, o: Out): Decision {
   const dup = (o.duplicateCharges as Array<{ invoiceId: string; amount: string; payments: string[] }>) ?? [];
   const payments =
     (o.payments as Array<{ id: string; invoiceId: string; amount: string; method: string; paidAt: string }>) ?? [];
   if (dup[0]) {
     const d = dup[0];
     const paid = payments.find((p) => p.invoiceId === d.invoiceId);
+    const duplicate = d.payments.at(-1)!;
+    // The facts make the case: ask for the refund, with the reasoning built from them. Whether it
+    // runs now or waits for a person is the autonomy policy's call, not the model's.
+    if (s.tools.has("refund_payment")) {
+      return {
+        kind: "tool",
+        name: "refund_payment",
+        input: {
+          paymentId: duplicate,
+          reason: `duplicate payment on ${d.invoiceId}`,
+          reasoning: `Invoice ${d.invoiceId} (${d.amount}) was paid twice: ${d.payments.join(" and ")}${paid ? `, both with ${paid.method} on ${paid.paidAt}` : ""}. ${duplicate} is the second payment for the same invoice, so it is the duplicate.`,
+          confidence: 0.9,
+        },
+      };
+    }
     return say(
       `Thanks, ${o.name}. I can see invoice ${d.invoiceId} (${d.amount}) was paid twice: payments ${d.payments.join(" and ")}${paid ? `, both with ${paid.method} on ${paid.paidAt}` : ""}. ` +
         "Refunding the duplicate needs a quick verification by a person on our billing team, so I can't issue it myself. Shall I open a case for it?",
@@ -125,6 +142,24 @@ function phraseBilling(o: Out): Decision {
         ? `Your latest invoice is ${latest.id} for ${latest.amount} (${latest.description}), issued ${latest.issuedAt}, and it is ${latest.status}. `
         : "") +
       "I don't see any duplicate charges. What would you like to check?",
+  );
+}
+
+/** What became of a refund request, in the customer's words. */
+function phraseRefund(o: Out): Decision {
+  const summary = String(o.summary ?? "the refund");
+  if (o.status === "executed") {
+    return say(
+      `I found the duplicate and the refund has gone through: ${summary}. It reaches your account in 3–5 business days.`,
+    );
+  }
+  if (o.status === "failed" || o.status === "rejected" || o.status === "expired") {
+    return say(
+      "I couldn't complete the refund myself, so a person from our billing team will follow up with you here.",
+    );
+  }
+  return say(
+    `I found the duplicate charge and asked for the refund: ${summary}. A person from our billing team checks refunds before they go through; you'll see the outcome right here.`,
   );
 }
 
