@@ -48,6 +48,9 @@ export default defineConfig({
       OFFLINE_MODEL_DELAY_MS: "60",
       ADMIN_EMAIL: "admin@tandem.local",
       ADMIN_PASSWORD: "e2e admin password",
+      // Every journey signs in from 127.0.0.1; the limits stay on, with room for the whole suite.
+      RATE_LIMIT_SIGN_IN: "20/60s",
+      RATE_LIMIT_SIGN_IN_ADDRESS: "60/30s",
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     },
   },

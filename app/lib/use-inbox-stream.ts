@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import { createLiveClient, type ConnectionState } from "./live-client.ts";
 
 /**
- * Keeps operator screens true: every inbox event (and every reconnect) refetches the page's
+ * Keeps operator screens true: every inbox or decision event (and every reconnect) refetches the page's
  * data from the server, so what is shown is never assembled from a possibly incomplete stream.
  * A refetch never interrupts one already running, a navigation or a form submission (the router
  * would abort it); it waits for them to finish and then runs once.
@@ -33,13 +33,19 @@ export function useInboxStream(): ConnectionState {
       timer = setTimeout(() => setWanted((n) => n + 1), 50);
     };
     const live = createLiveClient({ onState: setConnection, onConnected: (count) => count > 1 && refresh() });
-    const stop = live.client.subscribe(
+    const stopInbox = live.client.subscribe(
       { query: "subscription { inboxEvents { type reason conversationId } }" },
+      { next: refresh, error: () => {}, complete: () => {} },
+    );
+    // Decisions and autonomy modes show on every operator screen too (queue, counts, inline cards).
+    const stopDecisions = live.client.subscribe(
+      { query: "subscription { decisionEvents { type decisionId status } }" },
       { next: refresh, error: () => {}, complete: () => {} },
     );
     return () => {
       clearTimeout(timer);
-      stop();
+      stopInbox();
+      stopDecisions();
       live.dispose();
     };
   }, []);

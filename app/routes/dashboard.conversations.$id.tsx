@@ -11,6 +11,11 @@ import {
   takeOverConversation,
 } from "#server/conversations/operator-actions.ts";
 import { getConversation } from "#server/conversations/service.ts";
+import { listDecisions } from "#server/autonomy/decisions.ts";
+import { getAutonomySettings } from "#server/autonomy/settings.ts";
+import { DecisionCard } from "~/components/decision-card.tsx";
+import { ModeSelect } from "~/components/mode-select.tsx";
+import { decisionCard } from "~/lib/decisions.server.ts";
 import { listTicketsForConversation } from "#server/tickets/service.ts";
 import { MessageBubble } from "~/components/message-bubble.tsx";
 import { MessageInput } from "~/components/ui/message-input.tsx";
@@ -54,6 +59,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     },
     tickets: customerTickets.map((t) => ({ id: t.id, subject: t.subject, status: t.status, priority: t.priority })),
     notes: await listHandBackNotes(context.services, actor, conversation.id),
+    decisions: await Promise.all(
+      (await listDecisions(db, actor, { conversationId: conversation.id, status: "proposed" }, 20)).map((d) =>
+        decisionCard(db, d),
+      ),
+    ),
+    autonomy: { own: conversation.autonomyMode, global: (await getAutonomySettings(db)).mode },
     agents: Object.values(agents).map((a) => ({ key: a.key, name: a.name })),
   };
 }
@@ -118,10 +129,23 @@ export default function ConversationView() {
             {transcript.status.replace("_", " ")}
           </span>
           <span className="text-sm text-slate-500">agent: {c.currentAgent}</span>
+          <ModeSelect
+            label="Autonomy"
+            current={data.autonomy.own}
+            conversationId={c.id}
+            globalMode={data.autonomy.global}
+          />
           <p role="status" className="ml-auto text-xs text-slate-500">
             {connectionText[connection]}
           </p>
         </div>
+        {data.decisions.length ? (
+          <section aria-label="Decisions waiting" className="mt-3 space-y-2">
+            {data.decisions.map((d) => (
+              <DecisionCard key={d.id} decision={d} showConversationLink={false} />
+            ))}
+          </section>
+        ) : null}
         <div
           role="log"
           aria-live="polite"

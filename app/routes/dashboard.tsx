@@ -1,23 +1,30 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, NavLink, Outlet, useLoaderData, useLocation } from "@remix-run/react";
-import { eq } from "drizzle-orm";
-import { operators } from "#drizzle/schema.ts";
+import { eq, sql } from "drizzle-orm";
+import { decisions, operators } from "#drizzle/schema.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Tandem dashboard" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  if (new URL(request.url).pathname === "/dashboard/login") return { operator: null };
+  if (new URL(request.url).pathname === "/dashboard/login") return { operator: null, decisionsWaiting: 0 };
   const actor = await requireOperatorSession(request, context);
   const [me] = await context.services.db.select().from(operators).where(eq(operators.id, actor.operatorId));
-  return { operator: { name: actor.name, role: actor.role, availability: me?.availability ?? "offline" } };
+  const [waiting] = await context.services.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(decisions)
+    .where(eq(decisions.status, "proposed"));
+  return {
+    operator: { name: actor.name, role: actor.role, availability: me?.availability ?? "offline" },
+    decisionsWaiting: Number(waiting?.n ?? 0),
+  };
 }
 
 const navClass = ({ isActive }: { isActive: boolean }) =>
   `rounded-md px-3 py-1.5 text-sm font-medium ${isActive ? "bg-brand-50 text-brand-700" : "text-slate-700 hover:bg-slate-100"}`;
 
 export default function DashboardLayout() {
-  const { operator } = useLoaderData<typeof loader>();
+  const { operator, decisionsWaiting } = useLoaderData<typeof loader>();
   const location = useLocation();
   if (!operator || location.pathname === "/dashboard/login") return <Outlet />;
   return (
@@ -28,6 +35,9 @@ export default function DashboardLayout() {
           <nav aria-label="Dashboard" className="flex gap-1">
             <NavLink to="/dashboard" end className={navClass}>
               Inbox
+            </NavLink>
+            <NavLink to="/dashboard/decisions" className={navClass}>
+              Decisions{decisionsWaiting ? ` (${decisionsWaiting})` : ""}
             </NavLink>
             <NavLink to="/dashboard/tickets" className={navClass}>
               Tickets

@@ -64,7 +64,7 @@ const refundPayment: ActionDefinition = {
       .where(eq(customers.id, conversation.customerId));
     return {
       arguments: { paymentId: payment.id, amountCents, currency: payment.currency, reason },
-      summary: `Refund ${formatMoney(amountCents, payment.currency)} for ${reason}: payment ${payment.id}${payment.invoiceId ? ` on ${payment.invoiceId}` : ""}`,
+      summary: `Refund ${formatMoney(amountCents, payment.currency)} of payment ${payment.id}${payment.invoiceId ? ` on ${payment.invoiceId}` : ""} (${reason})`,
       dedupeKey: `refund_payment:${payment.id}`,
       amountCents,
       context: { agent, plan: customer?.plan ?? "none", amount: amountBucket(amountCents) },

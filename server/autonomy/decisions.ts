@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import {
   decisionStats,
@@ -321,6 +321,11 @@ export interface DecisionFilter {
   action?: string;
   agent?: string;
   conversationId?: string;
+  /** Who decided (an operator id). */
+  decidedBy?: string;
+  /** Created at or after / before. */
+  from?: Date;
+  to?: Date;
 }
 
 /** Decisions, newest first (operators only: customers see only the outcome messages). */
@@ -337,6 +342,9 @@ export async function listDecisions(
   if (filter.action) where.push(eq(decisions.action, optionalText(filter.action, "action", 60)!));
   if (filter.agent) where.push(eq(decisions.agent, optionalText(filter.agent, "agent", 40)!));
   if (filter.conversationId) where.push(eq(decisions.conversationId, decisionId(filter.conversationId)));
+  if (filter.decidedBy) where.push(eq(decisions.decidedBy, decisionId(filter.decidedBy)));
+  if (filter.from) where.push(gte(decisions.createdAt, filter.from));
+  if (filter.to) where.push(lt(decisions.createdAt, filter.to));
   return db
     .select()
     .from(decisions)

@@ -133,7 +133,10 @@ test("Semi-Auto: a double charge becomes a proposed refund with reasoning and co
   const decision = await customerAsks(c);
   assert.equal(decision.status, "proposed");
   assert.equal(decision.action, "refund_payment");
-  assert.match(decision.summary, new RegExp(`Refund €89\\.00 for duplicate payment: payment ${c.paymentId}`));
+  assert.match(
+    decision.summary,
+    new RegExp(`Refund €89\\.00 of payment ${c.paymentId} on INV-\\w+ \\(duplicate payment\\)`),
+  );
   assert.match(decision.reasoning, /paid twice/);
   assert.equal(decision.confidence, 0.92);
   assert.ok(decision.calibratedConfidence > 0 && decision.calibratedConfidence < 1);

@@ -122,7 +122,7 @@ function phraseBilling(s: Situation, o: Out): Decision {
         name: "refund_payment",
         input: {
           paymentId: duplicate,
-          reason: `duplicate payment on ${d.invoiceId}`,
+          reason: "duplicate payment",
           reasoning: `Invoice ${d.invoiceId} (${d.amount}) was paid twice: ${d.payments.join(" and ")}${paid ? `, both with ${paid.method} on ${paid.paidAt}` : ""}. ${duplicate} is the second payment for the same invoice, so it is the duplicate.`,
           confidence: 0.9,
         },

@@ -1,0 +1,220 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { useEffect } from "react";
+import { decisionStatuses } from "#drizzle/schema.ts";
+import { approveDecision, listDecisions, rejectDecision } from "#server/autonomy/decisions.ts";
+import { summarise } from "#server/autonomy/report.ts";
+import { getAutonomySettings, setAutonomyMode } from "#server/autonomy/settings.ts";
+import { listOperators } from "#server/operators/service.ts";
+import { DecisionCard } from "~/components/decision-card.tsx";
+import { ModeSelect } from "~/components/mode-select.tsx";
+import { runAction } from "~/lib/action-error.server.ts";
+import { decisionCard } from "~/lib/decisions.server.ts";
+import { decisionFilterFrom } from "~/lib/decision-filter.server.ts";
+import { requireOperatorSession } from "~/lib/operator.server.ts";
+import { useInboxStream } from "~/lib/use-inbox-stream.ts";
+
+export const meta: MetaFunction = () => [{ title: "Decisions · Tandem" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const actor = await requireOperatorSession(request, context);
+  const { db } = context.services;
+  const url = new URL(request.url);
+  const filter = decisionFilterFrom(url);
+  const queue = (await listDecisions(db, actor, { status: "proposed" }, 200)).reverse();
+  const history = await listDecisions(db, actor, filter, 100);
+  const settings = await getAutonomySettings(db);
+  return {
+    isAdmin: actor.role === "admin",
+    mode: settings.mode,
+    autoApproveFrom: settings.actions.refund_payment?.minDecisions,
+    queue: await Promise.all(queue.map((d) => decisionCard(db, d))),
+    history: await Promise.all(history.map((d) => decisionCard(db, d))),
+    summary: summarise(history),
+    operators: (await listOperators(db, actor)).map((o) => ({ id: o.id, name: o.name })),
+    filter: filter.raw,
+    query: url.search,
+  };
+}
+
+/** Approve, reject, or change a mode: used by this page, the conversation view and the mode toggles. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const actor = await requireOperatorSession(request, context);
+  const form = await request.formData();
+  const deps = { db: context.services.db, bus: context.services.bus };
+  return runAction(async () => {
+    switch (form.get("intent")) {
+      case "approve":
+        await approveDecision(deps, actor, form.get("id"));
+        return { ok: "Approved: it has run." };
+      case "reject":
+        await rejectDecision(deps, actor, form.get("id"), form.get("reason"));
+        return { ok: "Rejected. The customer is told a person will follow up." };
+      case "mode": {
+        const mode = String(form.get("mode") ?? "");
+        const conversationId = form.get("conversationId") || undefined;
+        const value = mode === "global" ? null : (mode as "manual" | "semi_auto" | "auto");
+        await setAutonomyMode(deps, actor, value, conversationId);
+        return { ok: "Mode changed. It applies from the AI's next step." };
+      }
+      default:
+        return Response.json({ error: "Unknown action." }, { status: 400 });
+    }
+  });
+}
+
+const field = "rounded-md border border-slate-300 px-2 py-1 text-sm";
+
+export default function Decisions() {
+  const data = useLoaderData<typeof loader>();
+  useInboxStream();
+  useDecisionKeys();
+  const exportQuery = (format: string) =>
+    `/dashboard/decisions/export${data.query ? `${data.query}&` : "?"}format=${format}`;
+  return (
+    <main className="mx-auto w-full max-w-5xl space-y-8 px-4 py-6">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-xl font-semibold">Decisions</h1>
+        {data.isAdmin ? (
+          <ModeSelect label="Autonomy mode for all conversations" current={data.mode} />
+        ) : (
+          <p className="text-sm text-slate-600">Autonomy mode: {data.mode.replace("_", "-")}</p>
+        )}
+      </div>
+      <section aria-labelledby="queue-heading">
+        <h2 id="queue-heading" className="font-semibold">
+          Waiting for a decision ({data.queue.length})
+        </h2>
+        <p className="text-xs text-slate-600">Oldest first. Keys: j / k to move, a to approve, r to reject.</p>
+        {data.queue.length === 0 ? <p className="mt-2 text-sm text-slate-600">Nothing waits for you.</p> : null}
+        <div className="mt-2 space-y-3">
+          {data.queue.map((d) => (
+            <DecisionCard key={d.id} decision={d} autoApproveFrom={data.autoApproveFrom} />
+          ))}
+        </div>
+      </section>
+      <section aria-labelledby="history-heading" className="space-y-3">
+        <h2 id="history-heading" className="font-semibold">
+          History
+        </h2>
+        <Form method="get" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
+          <label className="text-sm">
+            Status{" "}
+            <select name="status" defaultValue={data.filter.status ?? ""} className={field}>
+              <option value="">Any</option>
+              {decisionStatuses.map((s) => (
+                <option key={s} value={s}>
+                  {s.replace("_", " ")}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="text-sm">
+            Action{" "}
+            <select name="action" defaultValue={data.filter.action ?? ""} className={field}>
+              <option value="">Any</option>
+              <option value="refund_payment">refund_payment</option>
+            </select>
+          </label>
+          <label className="text-sm">
+            Agent{" "}
+            <select name="agent" defaultValue={data.filter.agent ?? ""} className={field}>
+              <option value="">Any</option>
+              {["triage", "technical", "billing", "sales"].map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="text-sm">
+            Decided by{" "}
+            <select name="operator" defaultValue={data.filter.operator ?? ""} className={field}>
+              <option value="">Anyone</option>
+              {data.operators.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="text-sm">
+            From <input type="date" name="from" defaultValue={data.filter.from ?? ""} className={field} />
+          </label>
+          <label className="text-sm">
+            To <input type="date" name="to" defaultValue={data.filter.to ?? ""} className={field} />
+          </label>
+          <button type="submit" className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white">
+            Apply
+          </button>
+          <span className="ml-auto flex gap-3 text-sm">
+            <a href={exportQuery("csv")} className="text-brand-700 underline">
+              Export CSV
+            </a>
+            <a href={exportQuery("json")} className="text-brand-700 underline">
+              Export JSON
+            </a>
+          </span>
+        </Form>
+        <p className="text-sm text-slate-700" data-testid="decision-stats">
+          {data.summary.total} decisions · approval rate {rate(data.summary.approvalRate)} · auto-approved{" "}
+          {rate(data.summary.autoApprovalRate)} · reversed {rate(data.summary.reversalRate)} · median time to decision{" "}
+          {data.summary.medianSecondsToDecision === null ? "n/a" : `${data.summary.medianSecondsToDecision} s`}
+        </p>
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+          <table className="w-full text-left text-sm">
+            <thead className="bg-slate-50 text-slate-600">
+              <tr>
+                <th className="px-3 py-2">When</th>
+                <th className="px-3 py-2">Summary</th>
+                <th className="px-3 py-2">Agent</th>
+                <th className="px-3 py-2">Status</th>
+                <th className="px-3 py-2">Decided by</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.history.map((d) => (
+                <tr key={d.id} className="border-t border-slate-100">
+                  <td className="px-3 py-2 whitespace-nowrap">{new Date(d.createdAt).toLocaleString()}</td>
+                  <td className="px-3 py-2">
+                    <Link to={`/dashboard/conversations/${d.conversationId}`} className="text-brand-700 underline">
+                      {d.summary}
+                    </Link>
+                  </td>
+                  <td className="px-3 py-2">{d.agent}</td>
+                  <td className="px-3 py-2">{d.status.replace("_", " ")}</td>
+                  <td className="px-3 py-2">{d.decidedByName ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </main>
+  );
+}
+
+const rate = (x: number | null) => (x === null ? "n/a" : `${Math.round(x * 100)} %`);
+
+/** j / k move between cards; a approves and r starts a rejection of the focused card. Keys typed in a field are left alone. */
+function useDecisionKeys() {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement;
+      if (e.metaKey || e.ctrlKey || e.altKey || target.closest("input, textarea, select")) return;
+      const cards = [...document.querySelectorAll<HTMLElement>("[data-decision]")];
+      if (!cards.length) return;
+      const current = cards.findIndex((c) => c.contains(document.activeElement));
+      if (e.key === "j" || e.key === "k") {
+        e.preventDefault();
+        const next = current < 0 ? 0 : Math.min(cards.length - 1, Math.max(0, current + (e.key === "j" ? 1 : -1)));
+        cards[next]!.focus();
+      } else if ((e.key === "a" || e.key === "r") && current >= 0) {
+        e.preventDefault();
+        cards[current]!.querySelector<HTMLButtonElement>(e.key === "a" ? "[data-approve]" : "[data-reject]")?.click();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+}
