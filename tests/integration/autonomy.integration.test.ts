@@ -272,3 +272,48 @@ test("Manual: the refund is only a proposal", async () => {
     .where(and(eq(decisions.conversationId, c.conversationId), eq(decisions.status, "executed")));
   assert.equal(live.length, 0);
 });
+
+test(
+  "an approval arriving on another instance runs the refund once, and this instance's screens hear of it",
+  { skip: !(process.env.DATABASE_URL && process.env.REDIS_URL) && "needs DATABASE_URL and REDIS_URL" },
+  async () => {
+    const other = await startTestApp({
+      REDIS_URL: process.env.REDIS_URL!,
+      OPENAI_BASE_URL: fake.url,
+      OPENAI_API_KEY: "test-key",
+    });
+    const here = await startTestApp({
+      REDIS_URL: process.env.REDIS_URL!,
+      OPENAI_BASE_URL: fake.url,
+      OPENAI_API_KEY: "test-key",
+    });
+    try {
+      const op = await newOperator(here, "Watcher");
+      const seen: string[] = [];
+      const stop = here
+        .ws(op.token)
+        .subscribe<{ decisionEvents: { status: string } }>(
+          { query: `subscription { decisionEvents { status } }` },
+          { next: (r) => r.data && seen.push(r.data.decisionEvents.status), error: () => {}, complete: () => {} },
+        );
+      const c = await doubleCharged();
+      const decision = await customerAsks(c);
+      const approver = await newOperator(other, "Elsewhere");
+      const [a, b] = await Promise.all([
+        other.gql(APPROVE, { id: decision.id }, approver.token),
+        here.gql(APPROVE, { id: decision.id }, op.token),
+      ]);
+      assert.equal([a, b].filter((r) => r.data).length, 1, JSON.stringify([a, b]));
+      assert.equal((await refundsOf(c.paymentId)).length, 1);
+      await eventually(
+        () => (seen.includes("EXECUTED") ? true : undefined),
+        5000,
+        "the execution on the watching instance",
+      );
+      stop();
+    } finally {
+      await other.close();
+      await here.close();
+    }
+  },
+);
