@@ -443,3 +443,29 @@ export const refunds = pgTable("refunds", {
 
 export type Decision = typeof decisions.$inferSelect;
 export type Refund = typeof refunds.$inferSelect;
+
+/** In Manual mode the AI's replies are drafts: only operators see them, until one sends or discards it. */
+export const drafts = pgTable(
+  "drafts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    agent: text("agent").notNull(),
+    agentName: text("agent_name").notNull(),
+    content: text("content").notNull(),
+    /** The conversation's last seq when the draft was written: a newer customer message makes another draft. */
+    afterSeq: integer("after_seq").notNull(),
+    status: text("status", { enum: ["pending", "sent", "discarded"] })
+      .notNull()
+      .default("pending"),
+    decidedBy: uuid("decided_by"),
+    decidedAt: timestamp("decided_at", { withTimezone: true, mode: "date" }),
+    sentMessageId: uuid("sent_message_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("drafts_conversation_idx").on(t.conversationId, t.status)],
+);
+
+export type Draft = typeof drafts.$inferSelect;

@@ -12,6 +12,8 @@ import {
 } from "#server/conversations/operator-actions.ts";
 import { getConversation } from "#server/conversations/service.ts";
 import { listDecisions } from "#server/autonomy/decisions.ts";
+import { discardDraft, listDrafts, sendDraft } from "#server/autonomy/drafts.ts";
+import { DraftCard } from "~/components/draft-card.tsx";
 import { getAutonomySettings } from "#server/autonomy/settings.ts";
 import { DecisionCard } from "~/components/decision-card.tsx";
 import { ModeSelect } from "~/components/mode-select.tsx";
@@ -65,6 +67,11 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       ),
     ),
     autonomy: { own: conversation.autonomyMode, global: (await getAutonomySettings(db)).mode },
+    drafts: (await listDrafts(db, actor, conversation.id)).map((d) => ({
+      id: d.id,
+      agentName: d.agentName,
+      content: d.content,
+    })),
     agents: Object.values(agents).map((a) => ({ key: a.key, name: a.name })),
   };
 }
@@ -86,6 +93,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       case "takeover":
         await takeOverConversation(deps, actor, conversationId);
         return { ok: "takeover" };
+      case "send-draft":
+        await sendDraft(deps, actor, { id: form.get("draftId"), content: form.get("content") });
+        return { ok: "Draft sent." };
+      case "discard-draft":
+        await discardDraft(deps, actor, form.get("draftId"));
+        return { ok: "Draft discarded." };
       case "handback":
         await handBackToAgent(deps, actor, {
           conversationId,
@@ -139,6 +152,13 @@ export default function ConversationView() {
             {connectionText[connection]}
           </p>
         </div>
+        {data.drafts.length ? (
+          <section aria-label="Drafts" className="mt-3 space-y-2">
+            {data.drafts.map((d) => (
+              <DraftCard key={d.id} draft={d} />
+            ))}
+          </section>
+        ) : null}
         {data.decisions.length ? (
           <section aria-label="Decisions waiting" className="mt-3 space-y-2">
             {data.decisions.map((d) => (

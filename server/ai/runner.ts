@@ -9,6 +9,8 @@ import type { EphemeralConversationEvent } from "../events/types.ts";
 import { writeWithEvents } from "../conversations/log.ts";
 import { finishMessage, insertMessage } from "../conversations/messages.ts";
 import { claimResume } from "../conversations/transitions.ts";
+import { hasDraftAfter, saveDraft } from "../autonomy/drafts.ts";
+import { effectiveMode, getAutonomySettings } from "../autonomy/settings.ts";
 import { getAgent, type AgentDefinition } from "./agents.ts";
 import { buildSystemPrompt } from "./context.ts";
 import { buildTools } from "./tools/index.ts";
@@ -118,9 +120,19 @@ export class AgentRunner {
       }
       // A reply is still streaming (here or in another process); the sweeper handles it if it dies.
       if (history.some((m) => m.status === "streaming")) return;
+      // Manual mode: the reply is a draft only operators see; one draft per customer message.
+      const manual = effectiveMode(conversation, await getAutonomySettings(db)) === "manual";
+      const answering = history.findLast((m) => m.role === "customer")?.seq ?? 0;
+      if (manual && hop === 0 && (await hasDraftAfter(db, conversationId, answering))) return;
       const agent = getAgent(conversation.currentAgent);
       const system = await buildSystemPrompt(db, agent, conversation, history);
-      const outcome = await this.generate(conversation, agent, toModelMessages(history), system);
+      const outcome = await this.generate(
+        conversation,
+        agent,
+        toModelMessages(history),
+        system,
+        manual ? answering : null,
+      );
       // A handoff ends the step loop; the next agent answers in the same turn, bounded so two
       // agents cannot bounce a conversation forever.
       if (!outcome.handedOff) return;
@@ -133,8 +145,19 @@ export class AgentRunner {
     agent: AgentDefinition,
     prompt: ModelMessage[],
     system: string,
+    /** Manual mode: the seq of the customer message this draft answers; null: reply live. */
+    draftFor: number | null = null,
   ): Promise<{ handedOff: boolean }> {
     const { deps } = this;
+    const asDraft = draftFor !== null;
+    const keepDraft = (content: string) =>
+      saveDraft(deps, {
+        conversationId: conversation.id,
+        agent: agent.key,
+        agentName: agent.name,
+        content,
+        afterSeq: draftFor ?? 0,
+      });
     let reply: Message | null = null;
     let text = "";
     let persisted = "";
@@ -216,9 +239,12 @@ export class AgentRunner {
             if (lost) throw new DiscardedError();
             if (part.type === "text-delta") {
               if (!part.text) continue;
-              await ensureReply();
               if (claimsToBeHuman(text + part.text)) throw new HumanClaimError();
-              publish("message_delta", text.length, part.text);
+              // A draft is written quietly: nothing of it goes to the conversation.
+              if (!asDraft) {
+                await ensureReply();
+                publish("message_delta", text.length, part.text);
+              }
               text += part.text;
             } else if (part.type === "tool-result") {
               toolsRan = true;
@@ -249,7 +275,8 @@ export class AgentRunner {
         }
       }
       clearInterval(heartbeat);
-      if (reply) await this.complete(conversation, reply, text, usage);
+      if (asDraft && text) await keepDraft(text);
+      else if (reply) await this.complete(conversation, reply, text, usage);
       else if (!handedOff && !toolsRan) await this.fail(null, conversation.id, "", FAILURE_NOTICE);
       return { handedOff };
     } catch (err) {
@@ -257,6 +284,10 @@ export class AgentRunner {
       if (lost || err instanceof DiscardedError) return { handedOff: false };
       if (err instanceof HumanClaimError) {
         deps.log.warn({ conversationId: conversation.id }, "AI reply claimed to be human; dropped");
+        if (asDraft) {
+          await keepDraft(HONEST_LINE);
+          return { handedOff: false };
+        }
         await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
           if (reply) await finishMessage(tx, batch, reply.id, { content: "", status: "discarded" });
           await insertMessage(tx, batch, conversation.id, {

@@ -44,3 +44,38 @@ test("Semi-Auto: Ada's double charge becomes a proposed refund; an operator else
   expect(body.decisions.some((d) => d.summary.includes("PAY-70422"))).toBe(true);
   expect(errors).toEqual([]);
 });
+
+test("Manual: the AI's reply is a draft only the operator sees; edited and sent, the customer reads the edit", async ({
+  browser,
+  baseURL,
+}) => {
+  const { pages, errors } = await threePeople(browser, baseURL!);
+  const [customer, operator] = pages;
+  await signIn(operator, ADMIN.email, ADMIN.password);
+  await customerSays(customer, "hello", "Manny");
+  await expect(customer.locator('[data-role="agent"][data-status="complete"]').first()).toBeVisible({
+    timeout: 30_000,
+  });
+
+  // The operator opens the conversation and switches it to Manual.
+  await operator.getByRole("link", { name: /Manny/ }).first().click();
+  await expect(operator.getByRole("heading", { name: /Conversation with Manny/ })).toBeVisible();
+  await operator.getByLabel("Autonomy").selectOption("manual");
+  await expect(operator.getByText("Saving…")).toHaveCount(0);
+
+  await customer.getByLabel("Your message").fill("Does my protection plan cover water damage?");
+  await customer.keyboard.press("Enter");
+  const draft = operator.getByRole("form", { name: /Draft by/ });
+  await expect(draft).toBeVisible({ timeout: 30_000 });
+  await operator.screenshot({ path: "test-results/manual-draft.png", fullPage: true });
+  await expect(customer.getByRole("log")).not.toContainText("Device Protection");
+
+  await draft.getByRole("textbox").fill("Yes, liquid damage is covered. Shall I start a claim for you?");
+  await draft.getByRole("button", { name: "Send" }).click();
+  await expect(customer.getByRole("log")).toContainText(
+    "Yes, liquid damage is covered. Shall I start a claim for you?",
+  );
+  await expect(operator.getByRole("form", { name: /Draft by/ })).toHaveCount(0);
+  await expectNoSeriousA11yIssues(operator);
+  expect(errors).toEqual([]);
+});

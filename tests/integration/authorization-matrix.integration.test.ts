@@ -8,6 +8,7 @@ import { after, before, test } from "node:test";
 import { eq } from "drizzle-orm";
 import { customers, escalations, payments } from "../../drizzle/schema.ts";
 import { requestAction } from "../../server/autonomy/decisions.ts";
+import { saveDraft } from "../../server/autonomy/drafts.ts";
 import { createTicket } from "../../server/tickets/service.ts";
 import { buildSchema } from "../../server/graphql/schema.ts";
 import {
@@ -76,6 +77,18 @@ async function freshDecision(): Promise<string> {
     reasoning: "For the authorization matrix.",
   });
   return decision.id;
+}
+/** A pending draft on a conversation of its own. */
+async function freshDraft(): Promise<string> {
+  const { id } = await startConversation(t);
+  const draft = await saveDraft(t.app.services, {
+    conversationId: id,
+    agent: "triage",
+    agentName: "Triage",
+    content: "Draft reply",
+    afterSeq: 0,
+  });
+  return draft.id;
 }
 const freshConversation = async () => ({ id: (await startConversation(t)).id });
 const unique = () => crypto.randomUUID();
@@ -202,6 +215,21 @@ const rows: Record<string, Row> = {
   rejectDecision: {
     doc: `mutation ($id: ID!) { rejectDecision(id: $id, reason: "no") { id } }`,
     vars: async () => ({ id: await freshDecision() }),
+    expect: operatorOnly,
+  },
+  drafts: {
+    doc: `query ($id: ID!) { drafts(conversationId: $id) { id } }`,
+    vars: () => ({ id: convA.id }),
+    expect: operatorOnly,
+  },
+  sendDraft: {
+    doc: `mutation ($id: ID!) { sendDraft(id: $id, content: "Edited reply") { id } }`,
+    vars: async () => ({ id: await freshDraft() }),
+    expect: operatorOnly,
+  },
+  discardDraft: {
+    doc: `mutation ($id: ID!) { discardDraft(id: $id) { id } }`,
+    vars: async () => ({ id: await freshDraft() }),
     expect: operatorOnly,
   },
   decisionEvents: {

@@ -1,6 +1,12 @@
 import { GraphQLScalarType, Kind, type ValueNode } from "graphql";
 import { eq } from "drizzle-orm";
-import { operators, type AutonomyMode, type Decision, type DecisionStatus } from "../../../drizzle/schema.ts";
+import {
+  operators,
+  type AutonomyMode,
+  type Decision,
+  type DecisionStatus,
+  type Draft,
+} from "../../../drizzle/schema.ts";
 import {
   approveDecision,
   getDecision,
@@ -9,6 +15,7 @@ import {
   trackRecordOf,
 } from "../../autonomy/decisions.ts";
 import { effectiveMode, getAutonomySettings, setAutonomyMode } from "../../autonomy/settings.ts";
+import { discardDraft, listDrafts, sendDraft } from "../../autonomy/drafts.ts";
 import { getConversation } from "../../conversations/service.ts";
 import type { DecisionEvent } from "../../events/types.ts";
 import { requireOperator } from "../../operators/service.ts";
@@ -84,6 +91,8 @@ export const autonomyResolvers = {
       ),
     decision: (_: unknown, args: { id: string }, ctx: GraphQLContext) =>
       getDecision(ctx.services.db, ctx.actor, args.id),
+    drafts: (_: unknown, args: { conversationId: string }, ctx: GraphQLContext) =>
+      listDrafts(ctx.services.db, ctx.actor, args.conversationId),
   },
   Mutation: {
     setAutonomyMode: async (
@@ -103,6 +112,10 @@ export const autonomyResolvers = {
       approveDecision(deps(ctx), ctx.actor, args.id),
     rejectDecision: (_: unknown, args: { id: string; reason?: string | null }, ctx: GraphQLContext) =>
       rejectDecision(deps(ctx), ctx.actor, args.id, args.reason),
+    sendDraft: (_: unknown, args: { id: string; content?: string | null }, ctx: GraphQLContext) =>
+      sendDraft({ ...deps(ctx), maxMessageLength: ctx.services.config.limits.maxMessageLength }, ctx.actor, args),
+    discardDraft: (_: unknown, args: { id: string }, ctx: GraphQLContext) =>
+      discardDraft(deps(ctx), ctx.actor, args.id),
   },
   Subscription: {
     decisionEvents: {
@@ -112,6 +125,10 @@ export const autonomyResolvers = {
       },
       resolve: (event: DecisionEvent) => event,
     },
+  },
+  Draft: {
+    status: (d: Draft) => upper(d.status),
+    createdAt: (d: Draft) => d.createdAt.toISOString(),
   },
   DecisionEvent: {
     type: (e: DecisionEvent) => upper(e.type),

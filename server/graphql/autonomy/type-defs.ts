@@ -101,7 +101,26 @@ export const autonomyTypeDefs = /* GraphQL */ `
     at: DateTime!
   }
 
+  enum DraftStatus {
+    PENDING
+    SENT
+    DISCARDED
+  }
+
+  "In Manual mode, a reply the AI wrote that only operators see until one sends or discards it."
+  type Draft {
+    id: ID!
+    conversationId: ID!
+    agent: String!
+    agentName: String!
+    content: String!
+    status: DraftStatus!
+    createdAt: DateTime!
+  }
+
   extend type Query {
+    "Operators: the conversation's pending drafts, newest first."
+    drafts(conversationId: ID!): [Draft!]!
     "Operators. With a conversation, the mode in force there."
     autonomy(conversationId: ID): Autonomy!
     "Operators. Newest first."
@@ -116,6 +135,10 @@ export const autonomyTypeDefs = /* GraphQL */ `
     approveDecision(id: ID!): Decision!
     "Operators. Nothing runs; the customer is told a person will follow up."
     rejectDecision(id: ID!, reason: String): Decision!
+    "Operators: sends a draft to the customer as the agent's reply, as written or with your edit. Exactly once."
+    sendDraft(id: ID!, content: String): Draft!
+    "Operators: the draft is never sent."
+    discardDraft(id: ID!): Draft!
   }
 
   extend type Subscription {
