@@ -469,3 +469,67 @@ export const drafts = pgTable(
 );
 
 export type Draft = typeof drafts.$inferSelect;
+
+/** Goodwill credit on an account, one row per decision that granted it. */
+export const accountCredits = pgTable(
+  "account_credits",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    decisionId: uuid("decision_id")
+      .notNull()
+      .unique()
+      .references(() => decisions.id),
+    customerId: uuid("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    amountCents: integer("amount_cents").notNull(),
+    currency: text("currency").notNull(),
+    reason: text("reason").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("account_credits_customer_idx").on(t.customerId, t.createdAt)],
+);
+
+/** A plan change or a cancellation, one row per decision that made it. */
+export const subscriptionChanges = pgTable("subscription_changes", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  decisionId: uuid("decision_id")
+    .notNull()
+    .unique()
+    .references(() => decisions.id),
+  customerId: uuid("customer_id")
+    .notNull()
+    .references(() => customers.id),
+  kind: text("kind", { enum: ["plan_change", "cancellation"] }).notNull(),
+  fromPlan: text("from_plan").notNull(),
+  toPlan: text("to_plan"),
+  reason: text("reason").notNull(),
+  createdAt: createdAt(),
+});
+
+/** A replacement device (RMA) and its shipment. */
+export const replacements = pgTable("replacements", {
+  id: text("id").primaryKey(), // RMA-…
+  decisionId: uuid("decision_id")
+    .notNull()
+    .unique()
+    .references(() => decisions.id),
+  customerId: uuid("customer_id")
+    .notNull()
+    .references(() => customers.id),
+  device: text("device").notNull(),
+  reason: text("reason").notNull(),
+  createdAt: createdAt(),
+});
+
+export const shipments = pgTable("shipments", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  replacementId: text("replacement_id")
+    .notNull()
+    .unique()
+    .references(() => replacements.id),
+  status: text("status", { enum: ["label_created", "shipped", "delivered"] })
+    .notNull()
+    .default("label_created"),
+  createdAt: createdAt(),
+});

@@ -4,6 +4,7 @@ import { useEffect } from "react";
 import { decisionStatuses } from "#drizzle/schema.ts";
 import { approveDecision, listDecisions, rejectDecision } from "#server/autonomy/decisions.ts";
 import { summarise } from "#server/autonomy/report.ts";
+import { actions } from "#server/autonomy/actions.ts";
 import { getAutonomySettings, setAutonomyMode } from "#server/autonomy/settings.ts";
 import { listOperators } from "#server/operators/service.ts";
 import { DecisionCard } from "~/components/decision-card.tsx";
@@ -26,6 +27,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const settings = await getAutonomySettings(db);
   return {
     isAdmin: actor.role === "admin",
+    actions: Object.keys(actions),
     mode: settings.mode,
     autoApproveFrom: settings.actions.refund_payment?.minDecisions,
     queue: await Promise.all(queue.map((d) => decisionCard(db, d))),
@@ -113,7 +115,11 @@ export default function Decisions() {
             Action{" "}
             <select name="action" defaultValue={data.filter.action ?? ""} className={field}>
               <option value="">Any</option>
-              <option value="refund_payment">refund_payment</option>
+              {data.actions.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
             </select>
           </label>
           <label className="text-sm">

@@ -9,7 +9,11 @@ export type ToolName =
   | "search_knowledge"
   | "escalate_to_human"
   | "update_case"
-  | "refund_payment";
+  | "refund_payment"
+  | "issue_credit"
+  | "change_plan"
+  | "cancel_subscription"
+  | "send_replacement";
 
 /** Agents are data: who they are, what they are told, which tools they hold, whom they may hand off to. */
 export interface AgentDefinition {
@@ -52,8 +56,9 @@ export const agents: Record<AgentDefinition["key"], AgentDefinition> = {
     name: "Technical Support",
     department: "technical",
     handoffDescription: "hardware, software, connectivity problems and outages.",
-    instructions: `You are the technical support agent. Troubleshoot hardware, software and outages step by step, check system status, and open a ticket through the case workflow when the steps do not help. Hand back to triage for anything outside technical support.\n${shared}`,
+    instructions: `You are the technical support agent. Troubleshoot hardware, software and outages step by step, check system status, and open a ticket through the case workflow when the steps do not help; offer send_replacement for a device that is dead or unsafe. Hand back to triage for anything outside technical support.\n${shared}`,
     tools: [
+      "send_replacement",
       "check_system_status",
       "search_knowledge",
       "update_case",
@@ -72,6 +77,9 @@ export const agents: Record<AgentDefinition["key"], AgentDefinition> = {
     instructions: `You are the billing agent. Handle payments, invoices, plans on the bill, refunds and double charges. Look up the account before answering. Ask for refunds with refund_payment, with your reasoning from the facts you found; depending on the autonomy mode it runs or waits for a person, so never promise a refund before it has run. Hand back to triage for anything outside billing.\n${shared}`,
     tools: [
       "refund_payment",
+      "issue_credit",
+      "change_plan",
+      "cancel_subscription",
       "lookup_account",
       "search_knowledge",
       "update_case",
@@ -87,8 +95,15 @@ export const agents: Record<AgentDefinition["key"], AgentDefinition> = {
     name: "Sales",
     department: "sales",
     handoffDescription: "products, plans, pricing and upgrades.",
-    instructions: `You are the sales agent. Explain products, plans, pricing and upgrades from the help centre, look up the customer's current plan, and be helpful without pushing. Hand back to triage for anything outside sales.\n${shared}`,
-    tools: ["lookup_account", "search_knowledge", "escalate_to_human"],
+    instructions: `You are the sales agent. Explain products, plans, pricing and upgrades from the help centre, look up the customer's current plan, change it with change_plan when they ask, and be helpful without pushing. Hand back to triage for anything outside sales.\n${shared}`,
+    tools: [
+      "lookup_account",
+      "search_knowledge",
+      "change_plan",
+      "issue_credit",
+      "cancel_subscription",
+      "escalate_to_human",
+    ],
     handoffs: ["triage"],
   },
 };

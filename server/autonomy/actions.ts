@@ -2,6 +2,17 @@ import { eq } from "drizzle-orm";
 import { customers, type Conversation, type Decision } from "../../drizzle/schema.ts";
 import { formatMoney } from "../accounts/service.ts";
 import { issueRefund, refundablePayment, RefundRefused } from "../accounts/refunds.ts";
+import {
+  AccountChangeRefused,
+  cancelSubscription,
+  changePlan,
+  creditThisMonth,
+  customerById,
+  grantCredit,
+  plans,
+  sendReplacement,
+  type Plan,
+} from "../accounts/changes.ts";
 import type { Queryable, Transaction } from "../db/client.ts";
 import { amountBucket } from "./learning.ts";
 
@@ -86,7 +97,155 @@ const refundPayment: ActionDefinition = {
   },
 };
 
-export const actions: Record<string, ActionDefinition> = { refund_payment: refundPayment };
+const text = (value: unknown, max: number, fallback: string) =>
+  String(value ?? "")
+    .trim()
+    .slice(0, max) || fallback;
+
+/** Wraps an account module's refusal as one the model relays. */
+async function account<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw err instanceof AccountChangeRefused ? new ActionRefused(err.message) : err;
+  }
+}
+
+async function linkedCustomer(db: Queryable, conversation: Conversation) {
+  if (!conversation.customerId) throw new ActionRefused("No customer account is linked to this conversation.");
+  return account(() => customerById(db, conversation.customerId!));
+}
+
+const issueCredit: ActionDefinition = {
+  name: "issue_credit",
+  risk: "medium",
+  async prepare(db, conversation, agent, args) {
+    const customer = await linkedCustomer(db, conversation);
+    const amountCents = Math.round(Number(args.amount) * 100);
+    if (!(amountCents > 0) || amountCents > 50_000)
+      throw new ActionRefused("A goodwill credit is more than 0 and at most €500.");
+    const reason = text(args.reason, 200, "goodwill");
+    // Auto's limit applies to the customer's credit this month, this one included.
+    const monthTotal = (await creditThisMonth(db, customer.id)) + amountCents;
+    return {
+      arguments: { amountCents, reason },
+      summary: `Goodwill credit of ${formatMoney(amountCents, "EUR")} for ${customer.name} (${reason})`,
+      dedupeKey: `issue_credit:${conversation.id}`,
+      amountCents: monthTotal,
+      context: { agent, plan: customer.plan, amount: amountBucket(amountCents) },
+    };
+  },
+  async execute(tx, decision, conversation) {
+    const args = decision.arguments as { amountCents: number; reason: string };
+    const credit = await account(() =>
+      grantCredit(tx, { decisionId: decision.id, customerId: conversation.customerId!, ...args }),
+    );
+    return {
+      result: { creditId: credit.id, amountCents: credit.amountCents },
+      customerMessage: `A goodwill credit of ${formatMoney(credit.amountCents, credit.currency)} has been added to your account. It comes off your next invoice.`,
+    };
+  },
+};
+
+const changePlanAction: ActionDefinition = {
+  name: "change_plan",
+  risk: "medium",
+  async prepare(db, conversation, agent, args) {
+    const customer = await linkedCustomer(db, conversation);
+    const toPlan = plans.find(
+      (p) =>
+        p.toLowerCase() ===
+        String(args.plan ?? "")
+          .trim()
+          .toLowerCase(),
+    );
+    if (!toPlan) throw new ActionRefused(`Choose one of the plans: ${plans.join(", ")}.`);
+    if (toPlan === customer.plan) throw new ActionRefused(`The account is already on the ${toPlan} plan.`);
+    return {
+      arguments: { plan: toPlan, reason: text(args.reason, 200, "customer request") },
+      summary: `Change ${customer.name}'s plan from ${customer.plan} to ${toPlan}`,
+      dedupeKey: `change_plan:${customer.id}`,
+      amountCents: 0,
+      context: { agent, plan: customer.plan, to: toPlan },
+    };
+  },
+  async execute(tx, decision, conversation) {
+    const args = decision.arguments as { plan: Plan; reason: string };
+    const change = await account(() =>
+      changePlan(tx, {
+        decisionId: decision.id,
+        customerId: conversation.customerId!,
+        toPlan: args.plan,
+        reason: args.reason,
+      }),
+    );
+    return {
+      result: { changeId: change.id, fromPlan: change.fromPlan, toPlan: change.toPlan },
+      customerMessage: `Your plan is now ${change.toPlan} (it was ${change.fromPlan}). The change is prorated on your next invoice.`,
+    };
+  },
+};
+
+const cancelSubscriptionAction: ActionDefinition = {
+  name: "cancel_subscription",
+  risk: "high",
+  async prepare(db, conversation, agent, args) {
+    const customer = await linkedCustomer(db, conversation);
+    if (customer.status === "cancelled") throw new ActionRefused("The subscription is already cancelled.");
+    return {
+      arguments: { reason: text(args.reason, 200, "customer request") },
+      summary: `Cancel ${customer.name}'s ${customer.plan} subscription`,
+      dedupeKey: `cancel_subscription:${customer.id}`,
+      amountCents: 0,
+      context: { agent, plan: customer.plan },
+    };
+  },
+  async execute(tx, decision, conversation) {
+    const args = decision.arguments as { reason: string };
+    const change = await account(() =>
+      cancelSubscription(tx, { decisionId: decision.id, customerId: conversation.customerId!, reason: args.reason }),
+    );
+    return {
+      result: { changeId: change.id, fromPlan: change.fromPlan },
+      customerMessage: `Your ${change.fromPlan} subscription is cancelled. You will not be charged again.`,
+    };
+  },
+};
+
+const sendReplacementAction: ActionDefinition = {
+  name: "send_replacement",
+  risk: "high",
+  async prepare(db, conversation, agent, args) {
+    const customer = await linkedCustomer(db, conversation);
+    const device = text(args.device, 100, "");
+    if (!device) throw new ActionRefused("Say which device to replace.");
+    return {
+      arguments: { device, reason: text(args.reason, 200, "faulty device") },
+      summary: `Send ${customer.name} a replacement ${device}`,
+      dedupeKey: `send_replacement:${conversation.id}:${device.toLowerCase()}`,
+      amountCents: 0,
+      context: { agent, plan: customer.plan, protection: customer.protectionPlan ? "yes" : "no" },
+    };
+  },
+  async execute(tx, decision, conversation) {
+    const args = decision.arguments as { device: string; reason: string };
+    const { replacement } = await account(() =>
+      sendReplacement(tx, { decisionId: decision.id, customerId: conversation.customerId!, ...args }),
+    );
+    return {
+      result: { replacementId: replacement.id },
+      customerMessage: `A replacement ${replacement.device} is on its way: your return reference is ${replacement.id}. You'll get the shipping label by email.`,
+    };
+  },
+};
+
+export const actions: Record<string, ActionDefinition> = {
+  refund_payment: refundPayment,
+  issue_credit: issueCredit,
+  change_plan: changePlanAction,
+  cancel_subscription: cancelSubscriptionAction,
+  send_replacement: sendReplacementAction,
+};
 
 export function getAction(name: string): ActionDefinition | undefined {
   return Object.hasOwn(actions, name) ? actions[name] : undefined;

@@ -97,4 +97,10 @@ test("gating: Manual never runs alone; Auto runs within its limit; Semi-Auto run
     "5 of 5 is not enough evidence for a 0.9 bound",
   );
   assert.equal(runsWithoutAsking("semi_auto", undefined, 100, earned), false);
+  assert.equal(runsWithoutAsking("auto", { ...policy, autoLimitCents: -1 }, 0, earned), false, "−1: Auto always asks");
+  assert.equal(
+    runsWithoutAsking("auto", { ...policy, autoLimitCents: 0 }, 0, none),
+    true,
+    "an action without an amount runs in Auto at limit 0",
+  );
 });

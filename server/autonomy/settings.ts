@@ -13,7 +13,7 @@ import { setAutonomyOverride } from "../conversations/transitions.ts";
 export interface ActionPolicy {
   /** Semi-Auto runs it without asking. */
   preApproved: boolean;
-  /** Auto runs it up to this amount (cents); above it, it proposes. */
+  /** Auto runs it up to this amount (cents); above it, it proposes. −1: Auto always asks. */
   autoLimitCents: number;
   /** Semi-Auto also runs it once the track record's lower bound is above this... */
   threshold: number;
@@ -34,6 +34,13 @@ export const DEFAULT_AUTONOMY: AutonomySettings = {
   proposalTtlMinutes: 60,
   actions: {
     refund_payment: { preApproved: false, autoLimitCents: 10_000, threshold: 0.9, minDecisions: 30 },
+    // Auto grants credits up to €20 per customer per calendar month.
+    issue_credit: { preApproved: false, autoLimitCents: 2_000, threshold: 0.9, minDecisions: 30 },
+    // Actions without an amount: Auto runs them (limit 0 ≥ 0); Semi-Auto asks.
+    change_plan: { preApproved: false, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
+    // −1: always asks, even in Auto.
+    cancel_subscription: { preApproved: false, autoLimitCents: -1, threshold: 0.95, minDecisions: 50 },
+    send_replacement: { preApproved: false, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
   },
 };
 
@@ -50,8 +57,8 @@ export async function saveAutonomySettings(
 ): Promise<AutonomySettings> {
   const admin = requireAdmin(actor);
   for (const [name, p] of Object.entries(next.actions)) {
-    if (!Number.isInteger(p.autoLimitCents) || p.autoLimitCents < 0)
-      throw badInput(`${name}: autoLimitCents is a whole number of 0 or more.`);
+    if (!Number.isInteger(p.autoLimitCents) || p.autoLimitCents < -1)
+      throw badInput(`${name}: autoLimitCents is a whole number of 0 or more, or −1 (Auto always asks).`);
     if (!(p.threshold >= 0 && p.threshold <= 1)) throw badInput(`${name}: threshold is between 0 and 1.`);
     if (!Number.isInteger(p.minDecisions) || p.minDecisions < 0)
       throw badInput(`${name}: minDecisions is a whole number of 0 or more.`);

@@ -7,7 +7,17 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { and, asc, eq } from "drizzle-orm";
-import { customers, decisions, invoices, messages, payments, refunds } from "../../drizzle/schema.ts";
+import {
+  accountCredits,
+  customers,
+  decisions,
+  invoices,
+  messages,
+  payments,
+  refunds,
+  shipments,
+  subscriptionChanges,
+} from "../../drizzle/schema.ts";
 import { expireStaleProposals } from "../../server/autonomy/decisions.ts";
 import { eventually, startLinkedConversation, startTestApp, type TestApp } from "../support/app.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../support/fake-openai.ts";
@@ -17,15 +27,25 @@ let t: TestApp;
 let fake: FakeOpenAI;
 /** The payment the scripted model asks to refund, per conversation. */
 const refundFor = new Map<string, string>();
+/** Other actions the scripted model asks for, per conversation: which agent, which tool, what arguments. */
+const scripted = new Map<string, { agent: string; tool: string; args: Record<string, unknown> }>();
 
 before(async () => {
   fake = await startFakeOpenAI((req) => {
     const last = req.messages.at(-1);
     if (last?.role === "tool") return { text: "I've put that through for you; you'll see the outcome here." };
     const tools = req.tools?.map((x) => x.function.name) ?? [];
+    const conversation = [...refundFor.keys(), ...scripted.keys()].find((id) =>
+      req.messages.some((m) => m.content?.includes(id)),
+    );
+    const script = conversation ? scripted.get(conversation) : undefined;
+    if (script) {
+      if (tools.includes(`transfer_to_${script.agent}`))
+        return { tool: `transfer_to_${script.agent}`, args: { reason: "the right team" } };
+      return { tool: script.tool, args: { ...script.args, reasoning: "The facts support it.", confidence: 0.8 } };
+    }
     if (tools.includes("transfer_to_billing"))
       return { tool: "transfer_to_billing", args: { reason: "a payment question" } };
-    const conversation = [...refundFor.keys()].find((id) => req.messages.some((m) => m.content?.includes(id)));
     const paymentId = conversation ? refundFor.get(conversation)! : "PAY-UNKNOWN";
     return {
       tool: "refund_payment",
@@ -115,18 +135,24 @@ const REJECT = `mutation ($id: ID!, $reason: String) { rejectDecision(id: $id, r
 test("Semi-Auto: a double charge becomes a proposed refund with reasoning and confidence; an approval elsewhere runs it once", async () => {
   const op = await newOperator(t, "Approver");
   const events: Array<{ type: string; status?: string }> = [];
+  const errors: unknown[] = [];
   const watcher = t.ws(op.token);
   const stop = watcher.subscribe<{ decisionEvents: { type: string; status?: string } }>(
     { query: `subscription { decisionEvents { type status decisionId } }` },
-    { next: (r) => r.data && events.push(r.data.decisionEvents), error: () => {}, complete: () => {} },
+    {
+      next: (r) => (r.errors ? errors.push(r.errors) : r.data && events.push(r.data.decisionEvents)),
+      error: (e) => errors.push(e),
+      complete: () => {},
+    },
   );
+  const admin = await signInAs(t);
   await eventually(
     async () => {
-      await t.gql(`mutation { setAutonomyMode(mode: SEMI_AUTO) { mode } }`, {}, (await signInAs(t)).token);
+      await t.gql(`mutation { setAutonomyMode(mode: SEMI_AUTO) { mode } }`, {}, admin.token);
       return events.some((e) => e.type === "MODE_CHANGED") ? true : undefined;
     },
     10_000,
-    "the operator's screen to be live",
+    `the operator's screen to be live (errors: ${JSON.stringify(errors)})`,
   );
 
   const c = await doubleCharged();
@@ -317,3 +343,86 @@ test(
     }
   },
 );
+
+/** A customer of its own (Pro plan, active) with a linked conversation whose model asks for `tool`. */
+async function customerWanting(agent: string, tool: string, args: Record<string, unknown>, email?: string) {
+  const tag = crypto.randomUUID().slice(0, 8);
+  const address = email ?? `acts.${tag}@example.com`;
+  if (!email)
+    await t.app.services.db.insert(customers).values({ email: address, name: `Customer ${tag}`, plan: "Pro" });
+  const { conversation, token } = await startLinkedConversation(t.app.services, address);
+  scripted.set(conversation.id, { agent, tool, args });
+  return { conversationId: conversation.id, token, email: address };
+}
+
+async function customerOf(email: string) {
+  const [row] = await t.app.services.db.select().from(customers).where(eq(customers.email, email));
+  return row!;
+}
+
+test("goodwill credit: Auto grants up to €20 per customer per month, then proposes", async () => {
+  const op = await newOperator(t, "Credit Setter");
+  const auto = (id: string) =>
+    t.gql(`mutation ($id: ID!) { setAutonomyMode(mode: AUTO, conversationId: $id) { mode } }`, { id }, op.token);
+  const first = await customerWanting("billing", "issue_credit", { amount: 15, reason: "late delivery" });
+  await auto(first.conversationId);
+  assert.equal((await customerAsks(first)).status, "executed");
+  const customer = await customerOf(first.email);
+  assert.equal(
+    (await t.app.services.db.select().from(accountCredits).where(eq(accountCredits.customerId, customer.id))).length,
+    1,
+  );
+  assert.ok(
+    (await customerLines(first.conversationId)).some((l) => /goodwill credit of €15\.00 has been added/.test(l)),
+  );
+
+  const second = await customerWanting("billing", "issue_credit", { amount: 10, reason: "still late" }, first.email);
+  await auto(second.conversationId);
+  assert.equal((await customerAsks(second)).status, "proposed", "€25 this month is over the €20 limit");
+});
+
+test("plan change: Auto runs it and the account moves plan; cancellation always asks, and runs once approved", async () => {
+  const op = await newOperator(t, "Plan Setter");
+  const auto = (id: string) =>
+    t.gql(`mutation ($id: ID!) { setAutonomyMode(mode: AUTO, conversationId: $id) { mode } }`, { id }, op.token);
+  const upgrade = await customerWanting("sales", "change_plan", { plan: "Business", reason: "needs more seats" });
+  await auto(upgrade.conversationId);
+  const changed = await customerAsks(upgrade);
+  assert.equal(changed.status, "executed");
+  assert.equal((await customerOf(upgrade.email)).plan, "Business");
+
+  const cancel = await customerWanting("billing", "cancel_subscription", { reason: "moving abroad" });
+  await auto(cancel.conversationId);
+  const proposed = await customerAsks(cancel);
+  assert.equal(proposed.status, "proposed", "cancellations ask even in Auto");
+  assert.equal((await customerOf(cancel.email)).status, "active");
+  assert.equal(
+    (await t.gql<{ approveDecision: { status: string } }>(APPROVE, { id: proposed.id }, op.token)).data?.approveDecision
+      .status,
+    "EXECUTED",
+  );
+  assert.equal((await customerOf(cancel.email)).status, "cancelled");
+  const rows = await t.app.services.db
+    .select()
+    .from(subscriptionChanges)
+    .where(eq(subscriptionChanges.decisionId, proposed.id));
+  assert.equal(rows.length, 1);
+});
+
+test("replacement: Technical proposes it in Semi-Auto; approved, an RMA and its shipment exist once", async () => {
+  const op = await newOperator(t, "Rma Approver");
+  const c = await customerWanting("technical", "send_replacement", { device: "Aero 14", reason: "battery swelling" });
+  const decision = await customerAsks(c);
+  assert.equal(decision.status, "proposed");
+  assert.equal(decision.agent, "technical");
+  const approved = await t.gql<{ approveDecision: { status: string; result: { replacementId: string } } }>(
+    APPROVE,
+    { id: decision.id },
+    op.token,
+  );
+  const rma = approved.data!.approveDecision.result.replacementId;
+  assert.match(rma, /^RMA-\d{6}$/);
+  assert.equal((await t.app.services.db.select().from(shipments).where(eq(shipments.replacementId, rma))).length, 1);
+  assert.equal((await t.gql(APPROVE, { id: decision.id }, op.token)).errors?.[0]?.extensions?.code, "CONFLICT");
+  assert.ok((await customerLines(c.conversationId)).some((l) => l.includes(`return reference is ${rma}`)));
+});

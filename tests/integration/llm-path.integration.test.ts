@@ -53,9 +53,12 @@ test("through an OpenAI-compatible server, the same handoff and tool flow comple
   assert.match(notices ?? "", /Transferred to Billing: double charge/);
   assert.doesNotMatch(facts!.split("Conversation facts")[1]!, /double charge/);
   assert.deepEqual(billingCalls[0]!.tools?.map((x) => x.function.name).sort(), [
+    "cancel_subscription",
+    "change_plan",
     "create_ticket",
     "escalate_to_human",
     "get_ticket_status",
+    "issue_credit",
     "lookup_account",
     "refund_payment",
     "search_knowledge",

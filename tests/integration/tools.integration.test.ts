@@ -65,7 +65,10 @@ describe("tools", () => {
       "update_case",
     ]);
     assert.deepEqual((await toolsFor(agents.sales)).names, [
+      "cancel_subscription",
+      "change_plan",
       "escalate_to_human",
+      "issue_credit",
       "lookup_account",
       "search_knowledge",
       "transfer_to_triage",

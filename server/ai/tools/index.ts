@@ -10,7 +10,7 @@ import { searchKnowledgeTool } from "./search-knowledge.ts";
 import { transferTo, transferToolName } from "./transfer.ts";
 import { updateCase } from "./update-case.ts";
 import { updateTicket } from "./update-ticket.ts";
-import { refundPayment } from "./refund-payment.ts";
+import { cancelSubscription, changePlan, issueCredit, refundPayment, sendReplacementTool } from "./gated.ts";
 
 const factories: Record<ToolName, (ctx: ToolContext) => ToolSet[string]> = {
   lookup_account: lookupAccount,
@@ -22,6 +22,10 @@ const factories: Record<ToolName, (ctx: ToolContext) => ToolSet[string]> = {
   escalate_to_human: escalateToHuman,
   update_case: updateCase,
   refund_payment: refundPayment,
+  issue_credit: issueCredit,
+  change_plan: changePlan,
+  cancel_subscription: cancelSubscription,
+  send_replacement: sendReplacementTool,
 };
 
 /** The tools an agent holds, bound to one conversation, plus one transfer tool per allowed handoff. */
