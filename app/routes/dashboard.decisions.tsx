@@ -1,14 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { useEffect } from "react";
 import { decisionStatuses } from "#drizzle/schema.ts";
 import { approveDecision, listDecisions, rejectDecision } from "#server/autonomy/decisions.ts";
 import { summarise } from "#server/autonomy/report.ts";
 import { actions } from "#server/autonomy/actions.ts";
-import { getAutonomySettings, setAutonomyMode } from "#server/autonomy/settings.ts";
+import { getAutonomySettings, setAutonomyMode, updateActionPolicy } from "#server/autonomy/settings.ts";
 import { listOperators } from "#server/operators/service.ts";
 import { DecisionCard } from "~/components/decision-card.tsx";
 import { ModeSelect } from "~/components/mode-select.tsx";
+import { ActionResult } from "~/components/ui/action-result.tsx";
 import { runAction } from "~/lib/action-error.server.ts";
 import { decisionCard } from "~/lib/decisions.server.ts";
 import { decisionFilterFrom } from "~/lib/decision-filter.server.ts";
@@ -28,6 +29,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     isAdmin: actor.role === "admin",
     actions: Object.keys(actions),
+    policies: Object.entries(settings.actions).map(([action, p]) => ({
+      action,
+      risk: actions[action]?.risk ?? "high",
+      ...p,
+    })),
     mode: settings.mode,
     autoApproveFrom: settings.actions.refund_payment?.minDecisions,
     queue: await Promise.all(queue.map((d) => decisionCard(db, d))),
@@ -52,6 +58,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
       case "reject":
         await rejectDecision(deps, actor, form.get("id"), form.get("reason"));
         return { ok: "Rejected. The customer is told a person will follow up." };
+      case "policy": {
+        const euros = String(form.get("autoLimit") ?? "").trim();
+        await updateActionPolicy(context.services.db, actor, form.get("action"), {
+          preApproved: form.get("preApproved") === "on",
+          autoLimitCents:
+            form.get("alwaysAsk") === "on" ? -1 : euros === "" ? undefined : Math.round(Number(euros) * 100),
+          threshold: Number(form.get("threshold")),
+          minDecisions: Number(form.get("minDecisions")),
+        });
+        return { ok: "Limits saved." };
+      }
       case "mode": {
         const mode = String(form.get("mode") ?? "");
         const conversationId = form.get("conversationId") || undefined;
@@ -95,6 +112,7 @@ export default function Decisions() {
           ))}
         </div>
       </section>
+      {data.isAdmin ? <PolicyTable policies={data.policies} /> : null}
       <section aria-labelledby="history-heading" className="space-y-3">
         <h2 id="history-heading" className="font-semibold">
           History
@@ -197,6 +215,111 @@ export default function Decisions() {
         </div>
       </section>
     </main>
+  );
+}
+
+function PolicyTable({
+  policies,
+}: {
+  policies: Array<{
+    action: string;
+    risk: string;
+    preApproved: boolean;
+    autoLimitCents: number;
+    threshold: number;
+    minDecisions: number;
+  }>;
+}) {
+  return (
+    <section aria-labelledby="limits-heading" className="space-y-2">
+      <h2 id="limits-heading" className="font-semibold">
+        Limits
+      </h2>
+      <p className="text-xs text-slate-600">
+        Semi-Auto runs an action by itself when it is pre-approved, or once its track record's lower bound passes the
+        threshold with enough decisions behind it. Auto runs it up to its limit (credits: per customer per month).
+      </p>
+      <ul className="space-y-2">
+        {policies.map((p) => (
+          <li key={p.action} className="rounded-lg border border-slate-200 bg-white p-3">
+            <PolicyForm policy={p} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function PolicyForm({
+  policy: p,
+}: {
+  policy: {
+    action: string;
+    risk: string;
+    preApproved: boolean;
+    autoLimitCents: number;
+    threshold: number;
+    minDecisions: number;
+  };
+}) {
+  const fetcher = useFetcher<{ ok?: string; error?: string }>();
+  return (
+    <fetcher.Form
+      method="post"
+      className="flex flex-wrap items-end gap-3 text-sm"
+      aria-label={`Limits for ${p.action}`}
+    >
+      <input type="hidden" name="intent" value="policy" />
+      <input type="hidden" name="action" value={p.action} />
+      <span className="min-w-44 font-medium">
+        {p.action} <span className="text-xs font-normal text-slate-600">({p.risk} risk)</span>
+      </span>
+      <label>
+        <input type="checkbox" name="preApproved" defaultChecked={p.preApproved} /> Pre-approved
+      </label>
+      <label>
+        Auto up to (€){" "}
+        <input
+          name="autoLimit"
+          type="number"
+          min={0}
+          step="0.01"
+          defaultValue={p.autoLimitCents >= 0 ? p.autoLimitCents / 100 : ""}
+          className={`${field} w-24`}
+        />
+      </label>
+      <label>
+        <input type="checkbox" name="alwaysAsk" defaultChecked={p.autoLimitCents < 0} /> Auto always asks
+      </label>
+      <label>
+        Threshold{" "}
+        <input
+          name="threshold"
+          type="number"
+          min={0}
+          max={1}
+          step="0.01"
+          defaultValue={p.threshold}
+          className={`${field} w-20`}
+        />
+      </label>
+      <label>
+        After{" "}
+        <input
+          name="minDecisions"
+          type="number"
+          min={0}
+          step={1}
+          defaultValue={p.minDecisions}
+          className={`${field} w-20`}
+        />{" "}
+        decisions
+      </label>
+      <button type="submit" className="rounded-md border border-brand-600 px-3 py-1 font-medium text-brand-700">
+        Save {p.action}
+      </button>
+      <ActionResult result={fetcher.data} />
+    </fetcher.Form>
   );
 }
 

@@ -110,3 +110,26 @@ export async function setAutonomyMode(
   });
   return { mode: effectiveMode(updated, await getAutonomySettings(deps.db)), conversationId: conversation.id };
 }
+
+/** An admin changes one action's policy (pre-approval, Auto's limit, the learning threshold). */
+export async function updateActionPolicy(
+  db: Queryable,
+  actor: Actor,
+  action: unknown,
+  patch: Partial<Record<keyof ActionPolicy, unknown>>,
+): Promise<AutonomySettings> {
+  requireAdmin(actor);
+  const current = await getAutonomySettings(db);
+  const name = typeof action === "string" ? action : "";
+  if (!Object.hasOwn(current.actions, name))
+    throw badInput(`Unknown action. Choose one of: ${Object.keys(current.actions).join(", ")}.`, "action");
+  const next: ActionPolicy = { ...current.actions[name]! };
+  if (patch.preApproved !== undefined && patch.preApproved !== null) next.preApproved = Boolean(patch.preApproved);
+  for (const key of ["autoLimitCents", "threshold", "minDecisions"] as const) {
+    const value = patch[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "number" || !Number.isFinite(value)) throw badInput(`${key} must be a number.`, key);
+    next[key] = value;
+  }
+  return saveAutonomySettings(db, actor, { ...current, actions: { ...current.actions, [name]: next } });
+}

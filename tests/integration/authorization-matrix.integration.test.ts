@@ -217,6 +217,10 @@ const rows: Record<string, Row> = {
     vars: async () => ({ id: await freshDecision() }),
     expect: operatorOnly,
   },
+  updateActionPolicy: {
+    doc: `mutation { updateActionPolicy(action: "refund_payment", input: { minDecisions: 30 }) { mode } }`,
+    expect: adminOnly,
+  },
   drafts: {
     doc: `query ($id: ID!) { drafts(conversationId: $id) { id } }`,
     vars: () => ({ id: convA.id }),

@@ -426,3 +426,38 @@ test("replacement: Technical proposes it in Semi-Auto; approved, an RMA and its 
   assert.equal((await t.gql(APPROVE, { id: decision.id }, op.token)).errors?.[0]?.extensions?.code, "CONFLICT");
   assert.ok((await customerLines(c.conversationId)).some((l) => l.includes(`return reference is ${rma}`)));
 });
+
+test("an admin's pre-approval lets Semi-Auto run the refund by itself; bad limits are refused", async () => {
+  const admin = await signInAs(t);
+  const POLICY = `mutation ($action: String!, $input: ActionPolicyInput!) { updateActionPolicy(action: $action, input: $input) { actions { action preApproved risk } } }`;
+  assert.equal(
+    (await t.gql(POLICY, { action: "constructor", input: { preApproved: true } }, admin.token)).errors?.[0]?.extensions
+      ?.code,
+    "BAD_INPUT",
+  );
+  assert.equal(
+    (await t.gql(POLICY, { action: "refund_payment", input: { threshold: 2 } }, admin.token)).errors?.[0]?.extensions
+      ?.code,
+    "BAD_INPUT",
+  );
+  const op = await newOperator(t, "Not Admin");
+  assert.equal(
+    (await t.gql(POLICY, { action: "refund_payment", input: { preApproved: true } }, op.token)).errors?.[0]?.extensions
+      ?.code,
+    "FORBIDDEN",
+  );
+  const set = await t.gql<{
+    updateActionPolicy: { actions: Array<{ action: string; preApproved: boolean; risk: string }> };
+  }>(POLICY, { action: "refund_payment", input: { preApproved: true } }, admin.token);
+  assert.deepEqual(
+    set.data!.updateActionPolicy.actions.find((a) => a.action === "refund_payment"),
+    { action: "refund_payment", preApproved: true, risk: "high" },
+  );
+  try {
+    const c = await doubleCharged();
+    assert.equal((await customerAsks(c)).status, "executed");
+    assert.equal((await refundsOf(c.paymentId)).length, 1);
+  } finally {
+    await t.gql(POLICY, { action: "refund_payment", input: { preApproved: false } }, admin.token);
+  }
+});

@@ -14,7 +14,8 @@ import {
   rejectDecision,
   trackRecordOf,
 } from "../../autonomy/decisions.ts";
-import { effectiveMode, getAutonomySettings, setAutonomyMode } from "../../autonomy/settings.ts";
+import { effectiveMode, getAutonomySettings, setAutonomyMode, updateActionPolicy } from "../../autonomy/settings.ts";
+import { getAction } from "../../autonomy/actions.ts";
 import { discardDraft, listDrafts, sendDraft } from "../../autonomy/drafts.ts";
 import { getConversation } from "../../conversations/service.ts";
 import type { DecisionEvent } from "../../events/types.ts";
@@ -54,7 +55,11 @@ async function autonomyView(ctx: GraphQLContext, conversationId?: string | null)
     mode: upper(conversation ? effectiveMode(conversation, settings) : settings.mode),
     globalMode: upper(settings.mode),
     proposalTtlMinutes: settings.proposalTtlMinutes,
-    actions: Object.entries(settings.actions).map(([action, p]) => ({ action, ...p })),
+    actions: Object.entries(settings.actions).map(([action, p]) => ({
+      action,
+      risk: getAction(action)?.risk ?? "high",
+      ...p,
+    })),
   };
 }
 
@@ -107,6 +112,14 @@ export const autonomyResolvers = {
         args.conversationId ?? undefined,
       );
       return autonomyView(ctx, args.conversationId);
+    },
+    updateActionPolicy: async (
+      _: unknown,
+      args: { action: string; input: Record<string, unknown> },
+      ctx: GraphQLContext,
+    ) => {
+      await updateActionPolicy(ctx.services.db, ctx.actor, args.action, args.input);
+      return autonomyView(ctx);
     },
     approveDecision: (_: unknown, args: { id: string }, ctx: GraphQLContext) =>
       approveDecision(deps(ctx), ctx.actor, args.id),

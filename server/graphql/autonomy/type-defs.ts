@@ -63,8 +63,21 @@ export const autonomyTypeDefs = /* GraphQL */ `
     expiresAt: DateTime!
   }
 
+  input ActionPolicyInput {
+    "Semi-Auto runs it without asking."
+    preApproved: Boolean
+    "Auto runs it up to this amount in cents (credits: per customer per month); -1: Auto always asks."
+    autoLimitCents: Int
+    "Semi-Auto also runs it once the track record's lower bound is above this (0 to 1)..."
+    threshold: Float
+    "...with at least this many decisions behind it."
+    minDecisions: Int
+  }
+
   type ActionPolicy {
     action: String!
+    "low, medium or high."
+    risk: String!
     preApproved: Boolean!
     autoLimitCents: Int!
     threshold: Float!
@@ -135,6 +148,8 @@ export const autonomyTypeDefs = /* GraphQL */ `
     approveDecision(id: ID!): Decision!
     "Operators. Nothing runs; the customer is told a person will follow up."
     rejectDecision(id: ID!, reason: String): Decision!
+    "Admins: one gated action's policy."
+    updateActionPolicy(action: String!, input: ActionPolicyInput!): Autonomy!
     "Operators: sends a draft to the customer as the agent's reply, as written or with your edit. Exactly once."
     sendDraft(id: ID!, content: String): Draft!
     "Operators: the draft is never sent."
