@@ -13,7 +13,8 @@ export type ToolName =
   | "issue_credit"
   | "change_plan"
   | "cancel_subscription"
-  | "send_replacement";
+  | "send_replacement"
+  | "resolve_conversation";
 
 /** Agents are data: who they are, what they are told, which tools they hold, whom they may hand off to. */
 export interface AgentDefinition {
@@ -48,6 +49,7 @@ export const agents: Record<AgentDefinition["key"], AgentDefinition> = {
       "update_case",
       "create_ticket",
       "escalate_to_human",
+      "resolve_conversation",
     ],
     handoffs: ["technical", "billing", "sales"],
   },
@@ -66,6 +68,7 @@ export const agents: Record<AgentDefinition["key"], AgentDefinition> = {
       "get_ticket_status",
       "update_ticket",
       "escalate_to_human",
+      "resolve_conversation",
     ],
     handoffs: ["triage"],
   },
@@ -87,6 +90,7 @@ export const agents: Record<AgentDefinition["key"], AgentDefinition> = {
       "get_ticket_status",
       "update_ticket",
       "escalate_to_human",
+      "resolve_conversation",
     ],
     handoffs: ["triage"],
   },
@@ -103,6 +107,7 @@ export const agents: Record<AgentDefinition["key"], AgentDefinition> = {
       "issue_credit",
       "cancel_subscription",
       "escalate_to_human",
+      "resolve_conversation",
     ],
     handoffs: ["triage"],
   },

@@ -15,6 +15,11 @@ import {
 } from "../accounts/changes.ts";
 import type { Queryable, Transaction } from "../db/client.ts";
 import { amountBucket } from "./learning.ts";
+import { ActionRefused } from "./refusal.ts";
+import type { EventBatch } from "../conversations/log.ts";
+import { closeConversation } from "../conversations/operator-actions.ts";
+import { confirmedCase, openCaseTicket } from "../ai/case-ticket.ts";
+import type { Department, Priority } from "../../drizzle/schema.ts";
 
 /** An action the AI may want to take, described before anyone decides on it. */
 export interface PreparedAction {
@@ -37,15 +42,19 @@ export interface ActionDefinition {
     agent: string,
     args: Record<string, unknown>,
   ): Promise<PreparedAction>;
-  /** Does the real thing inside the decision's transaction; returns the result and what the customer is told. */
+  /**
+   * Does the real thing inside the decision's transaction; returns the result and what the
+   * customer is told (null: nothing beyond what the action itself writes to the conversation).
+   */
   execute(
     tx: Transaction,
     decision: Decision,
     conversation: Conversation,
-  ): Promise<{ result: Record<string, unknown>; customerMessage: string }>;
+    batch: EventBatch,
+  ): Promise<{ result: Record<string, unknown>; customerMessage: string | null }>;
 }
 
-export class ActionRefused extends Error {}
+export { ActionRefused };
 
 const refundPayment: ActionDefinition = {
   name: "refund_payment",
@@ -239,7 +248,66 @@ const sendReplacementAction: ActionDefinition = {
   },
 };
 
+const createTicketAction: ActionDefinition = {
+  name: "create_ticket",
+  risk: "medium",
+  async prepare(db, conversation, agent, args) {
+    const { state } = await confirmedCase(db, conversation.id);
+    const priority = String(args.priority) as Priority;
+    const department = String(args.department) as Department;
+    return {
+      arguments: { description: text(args.description, 2000, state.reason), department, priority },
+      summary: `Open a ${priority} ${department} ticket: ${state.reason}${state.escalate ? " (and bring in a person)" : ""}`,
+      dedupeKey: `create_ticket:${conversation.id}:${state.summaryAtSeq ?? 0}`,
+      amountCents: 0,
+      context: { agent, priority, department },
+    };
+  },
+  async execute(tx, decision, conversation, batch) {
+    const args = decision.arguments as { description: string; department: Department; priority: Priority };
+    const result = await openCaseTicket(
+      tx,
+      batch,
+      { conversationId: conversation.id, customerId: conversation.customerId, agent: decision.agent },
+      args,
+    );
+    return {
+      result,
+      // When a person approved it later, the model is not there to say so: Tandem tells the customer.
+      customerMessage: decision.decidedBy
+        ? `Your ticket ${result.ticketId} is open with our ${result.department} team (${result.priority} priority).`
+        : null,
+    };
+  },
+};
+
+const resolveConversationAction: ActionDefinition = {
+  name: "resolve_conversation",
+  risk: "low",
+  async prepare(_db, conversation, agent, args) {
+    const reason = text(args.reason, 200, "the customer's question is answered");
+    return {
+      arguments: { reason },
+      summary: `Close this conversation (${reason})`,
+      dedupeKey: `resolve_conversation:${conversation.id}`,
+      amountCents: 0,
+      context: { agent },
+    };
+  },
+  async execute(tx, _decision, conversation, batch) {
+    await closeConversation(
+      tx,
+      batch,
+      conversation.id,
+      "This conversation is now closed. If you need anything else, start a new one at any time.",
+    );
+    return { result: { resolved: true }, customerMessage: null };
+  },
+};
+
 export const actions: Record<string, ActionDefinition> = {
+  create_ticket: createTicketAction,
+  resolve_conversation: resolveConversationAction,
   refund_payment: refundPayment,
   issue_credit: issueCredit,
   change_plan: changePlanAction,

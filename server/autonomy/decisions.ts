@@ -16,7 +16,8 @@ import { insertMessage } from "../conversations/messages.ts";
 import { lockConversation } from "../conversations/transitions.ts";
 import { requireOperator } from "../operators/service.ts";
 import { optionalText } from "../policy/input.ts";
-import { ActionRefused, getAction } from "./actions.ts";
+import { getAction } from "./actions.ts";
+import { ActionRefused } from "./refusal.ts";
 import { contextKey, trackRecord, type TrackRecord } from "./learning.ts";
 import { effectiveMode, getAutonomySettings, type ActionPolicy } from "./settings.ts";
 
@@ -130,7 +131,10 @@ export async function requestAction(
         action: input.action,
         arguments: prepared.arguments,
         summary: prepared.summary,
-        reasoning: input.reasoning.trim().slice(0, 2000) || "No reasoning given.",
+        reasoning:
+          String(input.reasoning ?? "")
+            .trim()
+            .slice(0, 2000) || "No reasoning given.",
         confidence:
           typeof input.confidence === "number" && input.confidence >= 0 && input.confidence <= 1
             ? input.confidence
@@ -172,14 +176,19 @@ async function execute(
     .returning();
   if (!claimed) return decision;
   const definition = getAction(decision.action)!;
+  const mark = batch.mark();
   try {
     // A savepoint: a refused effect rolls back alone and the decision is recorded as failed.
-    const { result, customerMessage } = await tx.transaction((sp) => definition.execute(sp, claimed, conversation));
+    const { result, customerMessage } = await tx.transaction((sp) =>
+      definition.execute(sp, claimed, conversation, batch),
+    );
     const [done] = await tx.update(decisions).set({ result }).where(eq(decisions.id, decision.id)).returning();
     await recordEvent(tx, batch, done!);
-    await insertMessage(tx, batch, conversation.id, { role: "system", content: customerMessage });
+    if (customerMessage) await insertMessage(tx, batch, conversation.id, { role: "system", content: customerMessage });
     return done!;
   } catch (error) {
+    // The savepoint rolled back: so do the events it appended.
+    batch.rollbackTo(mark);
     const message = error instanceof Error ? error.message.slice(0, 300) : "The action failed.";
     const [failed] = await tx
       .update(decisions)

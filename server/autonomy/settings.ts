@@ -41,6 +41,9 @@ export const DEFAULT_AUTONOMY: AutonomySettings = {
     // −1: always asks, even in Auto.
     cancel_subscription: { preApproved: false, autoLimitCents: -1, threshold: 0.95, minDecisions: 50 },
     send_replacement: { preApproved: false, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
+    // High and urgent tickets: pre-approved, so Semi-Auto opens them at once; Manual proposes them.
+    create_ticket: { preApproved: true, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
+    resolve_conversation: { preApproved: false, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
   },
 };
 

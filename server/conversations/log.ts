@@ -21,6 +21,17 @@ export class EventBatch {
     return allocateSeq(tx, conversationId);
   }
 
+  /** Where the batch stands, to go back to if a savepoint inside the transaction rolls back. */
+  mark(): { events: number; later: number } {
+    return { events: this.events.length, later: this.later.length };
+  }
+
+  /** Forgets what was appended after `mark`: that part of the transaction did not happen. */
+  rollbackTo(mark: { events: number; later: number }): void {
+    this.events.length = mark.events;
+    this.later.length = mark.later;
+  }
+
   /** Anything else to tell the bus (an inbox nudge, a ticket change), sent only if the transaction commits. */
   readonly later: Array<{ [K in TopicName]: { name: K; id: string; event: Topics[K] } }[TopicName]> = [];
   publishAfterCommit<K extends TopicName>(name: K, id: string, event: Topics[K]): void {

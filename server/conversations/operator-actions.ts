@@ -223,17 +223,33 @@ export async function resolveConversation(
     if (conversation.owner !== "ai" && conversation.owner !== op.operatorId && op.role !== "admin") {
       throw conflict("Another operator owns this conversation.");
     }
-    await markResolved(tx, existing.id);
-    await discardStreaming(tx, batch, existing.id);
-    await expireProposalsOf(tx, batch, existing.id);
-    await resolveOpenOf(tx, existing.id);
-    await batch.append(tx, existing.id, "status_changed", { status: "resolved" });
-    await insertMessage(tx, batch, existing.id, {
-      role: "system",
-      content: `${op.name} closed this conversation. You can start a new one at any time.`,
-    });
+    await closeConversation(
+      tx,
+      batch,
+      existing.id,
+      `${op.name} closed this conversation. You can start a new one at any time.`,
+    );
     return lockConversation(tx, existing.id);
   });
+}
+
+/**
+ * Resolves a locked conversation: any reply still being written is dropped, open proposals lapse,
+ * escalations are done, and the customer reads `notice`. Used by operators and, as an approved
+ * decision, by the AI.
+ */
+export async function closeConversation(
+  tx: Transaction,
+  batch: EventBatch,
+  conversationId: string,
+  notice: string,
+): Promise<void> {
+  await markResolved(tx, conversationId);
+  await discardStreaming(tx, batch, conversationId);
+  await expireProposalsOf(tx, batch, conversationId);
+  await resolveOpenOf(tx, conversationId);
+  await batch.append(tx, conversationId, "status_changed", { status: "resolved" });
+  await insertMessage(tx, batch, conversationId, { role: "system", content: notice });
 }
 
 /** The notes operators left for the agent when handing back, newest first: for the team only. */

@@ -61,6 +61,7 @@ test("through an OpenAI-compatible server, the same handoff and tool flow comple
     "issue_credit",
     "lookup_account",
     "refund_payment",
+    "resolve_conversation",
     "search_knowledge",
     "transfer_to_triage",
     "update_case",

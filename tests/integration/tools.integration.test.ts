@@ -5,7 +5,9 @@ import { and, eq } from "drizzle-orm";
 import {
   conversationEvents,
   conversations,
+  decisions,
   escalations,
+  messages,
   operators,
   ticketAudit,
   tickets,
@@ -14,6 +16,7 @@ import { seedCustomers } from "../../drizzle/seed-data.ts";
 import { agents, type AgentDefinition } from "../../server/ai/agents.ts";
 import { buildTools } from "../../server/ai/tools/index.ts";
 
+import { signInAs } from "../support/operators.ts";
 import { writeWithEvents } from "../../server/conversations/log.ts";
 import { insertMessage } from "../../server/conversations/messages.ts";
 import { startLinkedConversation, startTestApp, type TestApp } from "../support/app.ts";
@@ -58,6 +61,7 @@ describe("tools", () => {
       "create_ticket",
       "escalate_to_human",
       "get_ticket_status",
+      "resolve_conversation",
       "search_knowledge",
       "transfer_to_billing",
       "transfer_to_sales",
@@ -70,6 +74,7 @@ describe("tools", () => {
       "escalate_to_human",
       "issue_credit",
       "lookup_account",
+      "resolve_conversation",
       "search_knowledge",
       "transfer_to_triage",
     ]);
@@ -261,5 +266,84 @@ describe("tools", () => {
       .from(conversationEvents)
       .where(and(eq(conversationEvents.conversationId, conversationId), eq(conversationEvents.type, "handoff")));
     assert.deepEqual(handoff!.payload, { from: "triage", agent: "billing", note: "double charge on INV-1042" });
+  });
+});
+
+describe("tools that are decisions", () => {
+  test("an urgent ticket in Manual mode is proposed; approved, it opens and the customer is told", async () => {
+    const admin = await signInAs(t);
+    const { run, conversationId } = await toolsFor(agents.technical);
+    await run("update_case", {
+      reason: "Battery swelling",
+      priority: "urgent",
+      device: "Aero 14",
+      since: "today",
+      tried: "nothing",
+    });
+    await customerSays(conversationId, "yes");
+    await run("update_case", { confirmed: true });
+    await t.gql(
+      `mutation ($id: ID!) { setAutonomyMode(mode: MANUAL, conversationId: $id) { mode } }`,
+      { id: conversationId },
+      admin.token,
+    );
+    const proposed = await run("create_ticket", {
+      description: "Swollen battery",
+      department: "technical",
+      priority: "urgent",
+    });
+    assert.equal(proposed.status, "proposed");
+    assert.equal(
+      (await t.app.services.db.select().from(tickets).where(eq(tickets.conversationId, conversationId))).length,
+      0,
+    );
+    const [decision] = await t.app.services.db
+      .select()
+      .from(decisions)
+      .where(eq(decisions.conversationId, conversationId));
+    const approved = await t.gql<{ approveDecision: { result: { ticketId: string } } }>(
+      `mutation ($id: ID!) { approveDecision(id: $id) { result } }`,
+      { id: decision!.id },
+      admin.token,
+    );
+    const ticketId = approved.data!.approveDecision.result.ticketId;
+    assert.match(ticketId, /^TK-\d{5,6}$/);
+    const rows = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conversationId));
+    assert.ok(rows.some((m) => m.content.includes(`Your ticket ${ticketId} is open`)));
+  });
+
+  test("a low-priority ticket is not a decision; an urgent one in Semi-Auto opens at once (pre-approved)", async () => {
+    const { run, conversationId } = await toolsFor(agents.technical);
+    await run("update_case", { reason: "Loose hinge", device: "Aero 14", since: "today", tried: "nothing" });
+    await customerSays(conversationId, "yes");
+    await run("update_case", { confirmed: true });
+    const created = await run("create_ticket", { description: "Hinge", department: "technical", priority: "urgent" });
+    assert.match(String(created.ticketId), /^TK-/);
+    const [decision] = await t.app.services.db
+      .select()
+      .from(decisions)
+      .where(eq(decisions.conversationId, conversationId));
+    assert.equal(decision?.status, "executed");
+    assert.equal(decision?.decidedByName, "Tandem (autonomy policy)");
+  });
+
+  test("the AI resolving a conversation asks first in Semi-Auto, and resolves it once approved", async () => {
+    const admin = await signInAs(t);
+    const { run, conversationId } = await toolsFor(agents.triage);
+    const asked = await run("resolve_conversation", {
+      reason: "question answered",
+      reasoning: "They said thanks, that's all.",
+    });
+    assert.equal(asked.status, "proposed");
+    const [decision] = await t.app.services.db
+      .select()
+      .from(decisions)
+      .where(eq(decisions.conversationId, conversationId));
+    await t.gql(`mutation ($id: ID!) { approveDecision(id: $id) { id } }`, { id: decision!.id }, admin.token);
+    const [conversation] = await t.app.services.db
+      .select()
+      .from(conversations)
+      .where(eq(conversations.id, conversationId));
+    assert.equal(conversation!.status, "resolved");
   });
 });

@@ -67,6 +67,11 @@ export function phraseToolResult(s: Situation): Decision {
     case "update_case":
       return phraseCase(s, o);
     case "create_ticket":
+      if (!o.ticketId) {
+        return say(
+          "I've asked for a ticket for this. A person from our team checks it before it is opened, and you'll see it here as soon as it is.",
+        );
+      }
       return say(
         `I've created ticket ${o.ticketId} for our ${o.department} team, with ${o.priority} priority.` +
           (o.escalated

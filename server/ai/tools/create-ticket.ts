@@ -1,13 +1,10 @@
 import { tool } from "ai";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { conversations, departments, priorities } from "../../../drizzle/schema.ts";
+import { departments, priorities, type Priority } from "../../../drizzle/schema.ts";
 import { writeWithEvents } from "../../conversations/log.ts";
-import { escalateConversation } from "../../escalations/service.ts";
-import { createTicket, departmentLabels } from "../../tickets/service.ts";
-import { customerConfirmed, readCase, summarise } from "../case.ts";
-import { setWorkflow } from "../../conversations/transitions.ts";
-import { customerRepliesAfter } from "./update-case.ts";
+import { ActionRefused } from "../../autonomy/actions.ts";
+import { requestAction } from "../../autonomy/decisions.ts";
+import { openCaseTicket } from "../case-ticket.ts";
 import type { ToolContext } from "./context.ts";
 
 const departmentInput = z.enum(["Technical Support", "Billing", "Sales", ...departments]);
@@ -15,8 +12,9 @@ const toKey = (d: z.infer<typeof departmentInput>) =>
   d === "Technical Support" ? "technical" : d === "Billing" ? "billing" : d === "Sales" ? "sales" : d;
 
 /**
- * Creates a ticket, but only for a case the customer has confirmed: the workflow is enforced
- * here, not just in the prompt, so no model can skip the confirmation.
+ * Creates a ticket, but only for a case the customer has confirmed: the workflow is enforced in
+ * code, not just in the prompt, so no model can skip the confirmation. A high or urgent ticket
+ * is a decision (pre-approved by default, so Semi-Auto opens it at once; Manual proposes it).
  */
 export const createTicketTool = (ctx: ToolContext) =>
   tool({
@@ -27,53 +25,42 @@ export const createTicketTool = (ctx: ToolContext) =>
       department: departmentInput,
       priority: z.enum(priorities),
     }),
-    execute: async ({ description, department, priority }) =>
-      writeWithEvents(ctx.db, ctx.bus, async (tx, batch) => {
-        const [row] = await tx
-          .select()
-          .from(conversations)
-          .where(eq(conversations.id, ctx.conversationId))
-          .for("update");
-        const state = readCase(row?.workflow);
-        // Checked again from the stored messages: only the customer's own "yes" after the summary opens the way.
-        const confirmed =
-          !!state && customerConfirmed(state, await customerRepliesAfter(tx, ctx.conversationId, state.summaryAtSeq));
-        if (!state || state.step !== "confirm" || !confirmed) {
-          return {
-            error: "The customer has not confirmed the case summary yet. Summarise it and ask them to confirm first.",
-          };
-        }
-        const ticket = await createTicket(tx, {
-          customerId: ctx.customerId,
-          conversationId: ctx.conversationId,
-          department: toKey(department),
-          priority,
-          subject: state.reason,
-          description: `${summarise(state)}. ${description}`,
-          actor: `agent:${ctx.agent.key}`,
-        });
-        let escalated = false;
-        if (state.escalate) {
-          await escalateConversation(tx, batch, {
+    execute: async ({ description, department, priority }) => {
+      const input = { description, department: toKey(department), priority: priority as Priority };
+      if (priority === "high" || priority === "urgent") {
+        try {
+          const { decision } = await requestAction(ctx, {
             conversationId: ctx.conversationId,
-            reason: state.reason,
-            summary: summarise(state),
-            priority,
             agent: ctx.agent.key,
-            ticketId: ticket.id,
+            action: "create_ticket",
+            args: input,
+            reasoning: `The customer confirmed the case summary; ${priority} priority because of what they reported.`,
           });
-          escalated = true;
+          if (decision.status === "executed") return decision.result;
+          if (decision.status === "failed") return { error: decision.error ?? "The ticket could not be opened." };
+          return {
+            status: decision.status,
+            summary: decision.summary,
+            message: "A person is checking this before the ticket is opened.",
+          };
+        } catch (error) {
+          if (error instanceof ActionRefused) return { error: error.message };
+          throw error;
         }
-        await setWorkflow(tx, ctx.conversationId, {
-          ...(row!.workflow ?? {}),
-          case: { ...state, step: "done", ticketId: ticket.id, confirmed: true },
-        });
-        return {
-          ticketId: ticket.id,
-          department: departmentLabels[ticket.department],
-          priority: ticket.priority,
-          status: ticket.status,
-          escalated,
-        };
-      }),
+      }
+      try {
+        return await writeWithEvents(ctx.db, ctx.bus, (tx, batch) =>
+          openCaseTicket(
+            tx,
+            batch,
+            { conversationId: ctx.conversationId, customerId: ctx.customerId, agent: ctx.agent.key },
+            input,
+          ),
+        );
+      } catch (error) {
+        // Refused before anything was written: the model relays what to do first.
+        if (error instanceof ActionRefused) return { error: error.message };
+        throw error;
+      }
+    },
   });

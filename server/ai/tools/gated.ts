@@ -97,3 +97,9 @@ export const sendReplacementTool = gated(
     reason: z.string().min(3).max(200),
   },
 );
+
+export const resolveConversationTool = gated(
+  "resolve_conversation",
+  "Close the conversation once the customer's question is fully answered and they have nothing else.",
+  { reason: z.string().min(3).max(200) },
+);

@@ -10,7 +10,14 @@ import { searchKnowledgeTool } from "./search-knowledge.ts";
 import { transferTo, transferToolName } from "./transfer.ts";
 import { updateCase } from "./update-case.ts";
 import { updateTicket } from "./update-ticket.ts";
-import { cancelSubscription, changePlan, issueCredit, refundPayment, sendReplacementTool } from "./gated.ts";
+import {
+  cancelSubscription,
+  changePlan,
+  issueCredit,
+  refundPayment,
+  resolveConversationTool,
+  sendReplacementTool,
+} from "./gated.ts";
 
 const factories: Record<ToolName, (ctx: ToolContext) => ToolSet[string]> = {
   lookup_account: lookupAccount,
@@ -26,6 +33,7 @@ const factories: Record<ToolName, (ctx: ToolContext) => ToolSet[string]> = {
   change_plan: changePlan,
   cancel_subscription: cancelSubscription,
   send_replacement: sendReplacementTool,
+  resolve_conversation: resolveConversationTool,
 };
 
 /** The tools an agent holds, bound to one conversation, plus one transfer tool per allowed handoff. */
