@@ -118,50 +118,31 @@ export default function Decisions() {
           History
         </h2>
         <Form method="get" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-3">
-          <label className="text-sm">
-            Status{" "}
-            <select name="status" defaultValue={data.filter.status ?? ""} className={field}>
-              <option value="">Any</option>
-              {decisionStatuses.map((s) => (
-                <option key={s} value={s}>
-                  {s.replace("_", " ")}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="text-sm">
-            Action{" "}
-            <select name="action" defaultValue={data.filter.action ?? ""} className={field}>
-              <option value="">Any</option>
-              {data.actions.map((a) => (
-                <option key={a} value={a}>
-                  {a}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="text-sm">
-            Agent{" "}
-            <select name="agent" defaultValue={data.filter.agent ?? ""} className={field}>
-              <option value="">Any</option>
-              {["triage", "technical", "billing", "sales"].map((a) => (
-                <option key={a} value={a}>
-                  {a}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="text-sm">
-            Decided by{" "}
-            <select name="operator" defaultValue={data.filter.operator ?? ""} className={field}>
-              <option value="">Anyone</option>
-              {data.operators.map((o) => (
-                <option key={o.id} value={o.id}>
-                  {o.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect
+            label="Status"
+            name="status"
+            value={data.filter.status}
+            options={decisionStatuses.map((v) => [v, v.replace("_", " ")])}
+          />
+          <FilterSelect
+            label="Action"
+            name="action"
+            value={data.filter.action}
+            options={data.actions.map((a) => [a, a])}
+          />
+          <FilterSelect
+            label="Agent"
+            name="agent"
+            value={data.filter.agent}
+            options={["triage", "technical", "billing", "sales"].map((a) => [a, a])}
+          />
+          <FilterSelect
+            label="Decided by"
+            name="operator"
+            value={data.filter.operator}
+            any="Anyone"
+            options={data.operators.map((o) => [o.id, o.name])}
+          />
           <label className="text-sm">
             From <input type="date" name="from" defaultValue={data.filter.from ?? ""} className={field} />
           </label>
@@ -215,6 +196,35 @@ export default function Decisions() {
         </div>
       </section>
     </main>
+  );
+}
+
+/** One history filter: a labelled select whose first option means "no filter". */
+function FilterSelect({
+  label,
+  name,
+  value,
+  options,
+  any = "Any",
+}: {
+  label: string;
+  name: string;
+  value?: string;
+  options: Array<[string, string]>;
+  any?: string;
+}) {
+  return (
+    <label className="text-sm">
+      {label}{" "}
+      <select name={name} defaultValue={value ?? ""} className={field}>
+        <option value="">{any}</option>
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
