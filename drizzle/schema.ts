@@ -533,3 +533,22 @@ export const shipments = pgTable("shipments", {
     .default("label_created"),
   createdAt: createdAt(),
 });
+
+/** Who changed an autonomy mode or an action's limits, and when. */
+export const autonomyAudit = pgTable(
+  "autonomy_audit",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** "global", "conversation" or "policy". */
+    scope: text("scope", { enum: ["global", "conversation", "policy"] }).notNull(),
+    conversationId: uuid("conversation_id"),
+    /** The new mode, or the action whose policy changed. */
+    subject: text("subject").notNull(),
+    change: jsonb("change").$type<Record<string, unknown>>().notNull(),
+    operatorId: uuid("operator_id").notNull(),
+    operatorName: text("operator_name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("autonomy_audit_created_idx").on(t.createdAt)],
+);
+export type AutonomyAuditRow = typeof autonomyAudit.$inferSelect;

@@ -5,7 +5,12 @@ import { decisionStatuses } from "#drizzle/schema.ts";
 import { approveDecision, listDecisions, rejectDecision } from "#server/autonomy/decisions.ts";
 import { summarise } from "#server/autonomy/report.ts";
 import { actions } from "#server/autonomy/actions.ts";
-import { getAutonomySettings, setAutonomyMode, updateActionPolicy } from "#server/autonomy/settings.ts";
+import {
+  getAutonomySettings,
+  listAutonomyAudit,
+  setAutonomyMode,
+  updateActionPolicy,
+} from "#server/autonomy/settings.ts";
 import { listOperators } from "#server/operators/service.ts";
 import { DecisionCard } from "~/components/decision-card.tsx";
 import { ModeSelect } from "~/components/mode-select.tsx";
@@ -29,6 +34,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     isAdmin: actor.role === "admin",
     actions: Object.keys(actions),
+    changes: (await listAutonomyAudit(db, actor, 10)).map((c) => ({
+      id: c.id,
+      at: c.createdAt.toISOString(),
+      who: c.operatorName,
+      text:
+        c.scope === "policy"
+          ? `changed the limits of ${c.subject}`
+          : c.scope === "global"
+            ? `set the mode for all conversations to ${c.subject.replace("_", "-")}`
+            : `set a conversation's mode to ${c.subject.replace("_", "-")}`,
+    })),
     policies: Object.entries(settings.actions).map(([action, p]) => ({
       action,
       risk: actions[action]?.risk ?? "high",
@@ -113,6 +129,20 @@ export default function Decisions() {
         </div>
       </section>
       {data.isAdmin ? <PolicyTable policies={data.policies} /> : null}
+      {data.changes.length ? (
+        <section aria-labelledby="changes-heading">
+          <h2 id="changes-heading" className="font-semibold">
+            Recent changes to modes and limits
+          </h2>
+          <ul className="mt-1 space-y-1 text-sm text-slate-700">
+            {data.changes.map((c) => (
+              <li key={c.id}>
+                {new Date(c.at).toLocaleString()}: {c.who} {c.text}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       <section aria-labelledby="history-heading" className="space-y-3">
         <h2 id="history-heading" className="font-semibold">
           History

@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
-import { autonomyModes, settings, type AutonomyMode, type Conversation } from "../../drizzle/schema.ts";
+import { autonomyAudit, autonomyModes, settings, type AutonomyMode, type Conversation } from "../../drizzle/schema.ts";
+import { desc } from "drizzle-orm";
 import type { Actor } from "../auth/actor.ts";
 import type { Database, Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -96,12 +97,19 @@ export async function setAutonomyMode(
     if (mode === null) throw badInput("The global mode cannot be cleared.", "mode");
     const current = await getAutonomySettings(deps.db);
     await saveAutonomySettings(deps.db, actor, { ...current, mode });
+    await audit(deps.db, op, { scope: "global", subject: mode, change: { from: current.mode, to: mode } });
     deps.bus.publish("decision", "all", { type: "mode_changed", mode, at: new Date().toISOString() });
     return { mode, conversationId: null };
   }
   const conversation = await getConversation(deps.db, actor, conversationId);
   const updated = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     const row = await setAutonomyOverride(tx, conversation.id, mode);
+    await audit(tx, op, {
+      scope: "conversation",
+      conversationId: conversation.id,
+      subject: mode ?? "global",
+      change: { from: conversation.autonomyMode ?? "global", to: mode ?? "global" },
+    });
     await batch.append(tx, conversation.id, "decision", { kind: "mode", mode: mode ?? "global", by: op.name });
     batch.publishAfterCommit("decision", "all", {
       type: "mode_changed",
@@ -134,5 +142,30 @@ export async function updateActionPolicy(
     if (typeof value !== "number" || !Number.isFinite(value)) throw badInput(`${key} must be a number.`, key);
     next[key] = value;
   }
-  return saveAutonomySettings(db, actor, { ...current, actions: { ...current.actions, [name]: next } });
+  const saved = await saveAutonomySettings(db, actor, { ...current, actions: { ...current.actions, [name]: next } });
+  await audit(db, requireAdmin(actor), {
+    scope: "policy",
+    subject: name,
+    change: { from: current.actions[name], to: next },
+  });
+  return saved;
+}
+
+async function audit(
+  db: Queryable,
+  op: { operatorId: string; name: string },
+  entry: {
+    scope: "global" | "conversation" | "policy";
+    conversationId?: string;
+    subject: string;
+    change: Record<string, unknown>;
+  },
+): Promise<void> {
+  await db.insert(autonomyAudit).values({ ...entry, operatorId: op.operatorId, operatorName: op.name });
+}
+
+/** The latest changes to modes and limits (operators may read who changed what). */
+export async function listAutonomyAudit(db: Queryable, actor: Actor, limit = 20) {
+  requireOperator(actor);
+  return db.select().from(autonomyAudit).orderBy(desc(autonomyAudit.createdAt)).limit(limit);
 }

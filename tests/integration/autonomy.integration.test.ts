@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import { and, asc, eq } from "drizzle-orm";
 import {
   accountCredits,
+  autonomyAudit,
   customers,
   decisions,
   invoices,
@@ -460,4 +461,29 @@ test("an admin's pre-approval lets Semi-Auto run the refund by itself; bad limit
   } finally {
     await t.gql(POLICY, { action: "refund_payment", input: { preApproved: false } }, admin.token);
   }
+  const audit = await t.app.services.db.select().from(autonomyAudit).where(eq(autonomyAudit.subject, "refund_payment"));
+  assert.ok(
+    audit.some(
+      (a) =>
+        a.scope === "policy" &&
+        (a.change.to as { preApproved: boolean }).preApproved === true &&
+        a.operatorName === "Admin",
+    ),
+  );
+});
+
+test("mode changes are recorded with who made them", async () => {
+  const op = await newOperator(t, "Mode Auditor");
+  const c = await doubleCharged();
+  await t.gql(
+    `mutation ($id: ID!) { setAutonomyMode(mode: MANUAL, conversationId: $id) { mode } }`,
+    { id: c.conversationId },
+    op.token,
+  );
+  const [row] = await t.app.services.db
+    .select()
+    .from(autonomyAudit)
+    .where(eq(autonomyAudit.conversationId, c.conversationId));
+  assert.equal(row?.operatorName, "Mode Auditor");
+  assert.deepEqual(row?.change, { from: "global", to: "manual" });
 });
