@@ -32,10 +32,16 @@ export async function streamConversationEvents(
   }
   const id = conversation.id;
 
+  // An async generator only runs its `finally` once the `await` it is suspended in settles, so a
+  // reader that stops while no event is coming would keep its listener until the conversation
+  // speaks again. The wrapper below aborts the bus subscription first, which wakes that await.
+  const stopped = new AbortController();
+  signal?.addEventListener("abort", () => stopped.abort(), { once: true });
+
   // Subscribing inside the generator ties the bus listener to the generator's lifetime: a
   // generator that is cancelled before it starts never registers one, so nothing leaks.
   async function* run(): AsyncGenerator<ConversationEvent> {
-    const live = deps.bus.subscribe("conversation", id, signal);
+    const live = deps.bus.subscribe("conversation", id, stopped.signal);
     try {
       await live.ready;
       let last = from as number;
@@ -76,5 +82,23 @@ export async function streamConversationEvents(
       await live.return();
     }
   }
-  return run();
+  const generator = run();
+  return {
+    next: () => generator.next(),
+    return: (value?: unknown) => {
+      stopped.abort();
+      return generator.return(value as never);
+    },
+    throw: (error?: unknown) => {
+      stopped.abort();
+      return generator.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    [Symbol.asyncDispose]: async () => {
+      stopped.abort();
+      await generator.return(undefined as never);
+    },
+  } as AsyncGenerator<ConversationEvent>;
 }

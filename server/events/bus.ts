@@ -31,6 +31,11 @@ export class SlowConsumerError extends Error {
 
 export class EventBus {
   readonly kind: "memory" | "redis";
+  /** Live subscriptions on this instance: each is a listener that must go away when its reader does. */
+  private live = 0;
+  get activeSubscriptions(): number {
+    return this.live;
+  }
   private constructor(
     private readonly target: Target,
     private readonly barrier: () => Promise<void>,
@@ -91,12 +96,15 @@ export class EventBus {
     const stop = () => {
       if (done) return;
       done = true;
+      this.live--;
       this.target.removeEventListener(type, listener);
       signal?.removeEventListener("abort", stop);
       wake?.();
     };
     this.target.addEventListener(type, listener);
+    this.live++;
     signal?.addEventListener("abort", stop, { once: true });
+    if (signal?.aborted) stop();
 
     const iterator: BusSubscription<Topics[K]> = {
       ready: this.barrier(),
