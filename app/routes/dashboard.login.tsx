@@ -27,8 +27,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { email: form.get("email"), password: form.get("password") },
       { clientIp: context.clientIp },
     );
-    if (secure && context.protocol !== "https") {
-      // The browser would drop a Secure cookie sent over plain HTTP and every sign-in would seem to fail.
+    if (secure && context.protocol !== "https" && request.headers.get("origin")?.startsWith("http://")) {
+      // The browser's own Origin says its page is plain HTTP: it would drop a Secure cookie and
+      // every sign-in would seem to fail. (Behind a TLS proxy the Origin is https://, and we go on.)
       context.services.log.warn(
         "operator signed in over plain HTTP while COOKIE_SECURE is on: the browser will not keep the session; serve over HTTPS or set COOKIE_SECURE=false",
       );

@@ -895,10 +895,11 @@ describe("the case workflow's confirmation", () => {
 });
 
 describe("the operator cookie", () => {
-  const signInForm = (t: TestApp, protocol: string) =>
+  const signInForm = (t: TestApp, protocol: string, origin?: string) =>
     loginAction({
       request: new Request("http://localhost/dashboard/login", {
         method: "POST",
+        headers: origin ? { origin } : {},
         body: new URLSearchParams({ email: TEST_ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD }),
       }),
       context: {
@@ -920,9 +921,11 @@ describe("the operator cookie", () => {
 
   test("a Secure cookie over plain HTTP is not silently dropped: the sign-in page says why", async () => {
     const t = await app({ COOKIE_SECURE: "true" });
-    const res = await signInForm(t, "http");
+    const res = await signInForm(t, "http", "http://support.example.com");
     assert.equal(res.status, 400);
     assert.match(((await res.json()) as { error: string }).error, /HTTPS/);
+    // Behind a TLS proxy without TRUST_PROXY the server sees http, but the browser is on https: go on.
+    assert.equal((await signInForm(t, "http", "https://support.example.com")).status, 302);
     assert.equal((await signInForm(t, "https")).status, 302);
   });
 });
