@@ -25,6 +25,10 @@ const envSchema = z.object({
   PGLITE_DIR: z.string().default(".data/pglite"),
   DATA_DIR: z.string().default(".data"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_NAMESPACE: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, "must be 1 to 64 letters, digits, dots, dashes or underscores")
+    .default("tandem"),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url().optional(),
   AI_MODEL: z.string().min(1).default("gpt-4o-mini"),
@@ -126,6 +130,8 @@ export interface Config {
   /** Where files Tandem writes for its operators go (the generated first-admin password). */
   dataDir: string;
   redisUrl?: string;
+  /** Prefix of every Redis channel and key, so deployments can share one Redis. */
+  redisNamespace: string;
   ai: {
     apiKey?: string;
     baseURL?: string;
@@ -209,6 +215,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     database: { url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR },
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
+    redisNamespace: env.REDIS_NAMESPACE,
     ai: {
       apiKey: env.OPENAI_API_KEY,
       baseURL: env.OPENAI_BASE_URL,

@@ -40,7 +40,7 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
       "first admin created: its generated password is in passwordFile (readable only by this user); it must be changed at first sign-in",
     );
   }
-  const bus = config.redisUrl ? EventBus.redis(config.redisUrl, log) : EventBus.inMemory();
+  const bus = config.redisUrl ? EventBus.redis(config.redisUrl, log, config.redisNamespace) : EventBus.inMemory();
   const resolved = model ?? resolveModel(config.ai);
   const instanceId = randomUUID();
   const runner = new AgentRunner({
@@ -58,7 +58,7 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     // The offline model costs nothing; a hosted one is priced by the configured table.
     pricing: (usage) => (resolved.offline ? 0 : estimateCostUsd(config.ai.prices, config.ai.model, usage)),
   });
-  const rateLimits = new RateLimits(config.limits.rate, config.redisUrl, log);
+  const rateLimits = new RateLimits(config.limits.rate, config.redisUrl, log, config.redisNamespace);
   const conversationDeps: OperatorDeps = {
     db,
     bus,

@@ -81,6 +81,7 @@ if allowed == 1 then return {1, 0} end
 return {0, math.max(1, math.ceil((1 - tokens) * refill / 1000))}
 `;
 
+/** Keys are `<REDIS_NAMESPACE>:ratelimit:<limit>:<key>`; this is the default namespace's prefix. */
 export const RATE_LIMIT_KEY_PREFIX = "tandem:ratelimit:";
 
 class SharedRateLimiter implements RateLimit {
@@ -92,6 +93,7 @@ class SharedRateLimiter implements RateLimit {
     private readonly capacity: number,
     private readonly refillEveryMs: number,
     private readonly log: Logger,
+    private readonly namespace: string,
   ) {
     this.fallback = new RateLimiter(capacity, refillEveryMs);
   }
@@ -102,7 +104,7 @@ class SharedRateLimiter implements RateLimit {
       result = (await this.redis.eval(
         TAKE_SCRIPT,
         1,
-        `${RATE_LIMIT_KEY_PREFIX}${this.name}:${limitKey(key)}`,
+        `${this.namespace}:ratelimit:${this.name}:${limitKey(key)}`,
         this.capacity,
         this.refillEveryMs,
       )) as [number, number];
@@ -164,14 +166,14 @@ export class RateLimits {
   readonly kind: "memory" | "redis";
   private readonly redis: Redis | null;
 
-  constructor(config: LimitConfig, redisUrl: string | undefined, log: Logger) {
+  constructor(config: LimitConfig, redisUrl: string | undefined, log: Logger, namespace = "tandem") {
     this.redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : null;
     this.redis?.on("error", (err) => log.warn({ err }, "rate-limit redis connection error"));
     this.kind = this.redis ? "redis" : "memory";
     const make = (name: RateLimitName): RateLimit => {
       const { capacity, refillMs } = config[name];
       return this.redis
-        ? new SharedRateLimiter(this.redis, name, capacity, refillMs, log)
+        ? new SharedRateLimiter(this.redis, name, capacity, refillMs, log, namespace)
         : new RateLimiter(capacity, refillMs);
     };
     this.startConversation = make("startConversation");

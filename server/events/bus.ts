@@ -41,8 +41,14 @@ export class EventBus {
     private readonly barrier: () => Promise<void>,
     private readonly shutdown: () => Promise<void>,
     kind: "memory" | "redis",
+    /** Prefix of every channel, so two deployments sharing one Redis never see each other's events. */
+    private readonly namespace = "tandem",
   ) {
     this.kind = kind;
+  }
+
+  private channel(name: TopicName, id: string): string {
+    return `${this.namespace}:${topicKey(name, id)}`;
   }
 
   static inMemory(): EventBus {
@@ -54,7 +60,7 @@ export class EventBus {
     );
   }
 
-  static redis(url: string, log: Logger): EventBus {
+  static redis(url: string, log: Logger, namespace = "tandem"): EventBus {
     const opts = { maxRetriesPerRequest: null, lazyConnect: false } as const;
     const publishClient = new Redis(url, opts);
     const subscribeClient = new Redis(url, opts);
@@ -69,15 +75,15 @@ export class EventBus {
     const shutdown = async () => {
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     };
-    return new EventBus(target, barrier, shutdown, "redis");
+    return new EventBus(target, barrier, shutdown, "redis", namespace);
   }
 
   publish<K extends TopicName>(name: K, id: string, event: Topics[K]): void {
-    this.target.dispatchEvent(new CustomEvent(topicKey(name, id), { detail: event }));
+    this.target.dispatchEvent(new CustomEvent(this.channel(name, id), { detail: event }));
   }
 
   subscribe<K extends TopicName>(name: K, id: string, signal?: AbortSignal): BusSubscription<Topics[K]> {
-    const type = topicKey(name, id);
+    const type = this.channel(name, id);
     const buffer: Topics[K][] = [];
     let wake: (() => void) | null = null;
     let failure: Error | null = null;
