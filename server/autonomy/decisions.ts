@@ -1,5 +1,4 @@
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
-import { z } from "zod";
 import {
   decisionStats,
   decisions,
@@ -15,7 +14,7 @@ import { writeWithEvents, type EventBatch } from "../conversations/log.ts";
 import { insertMessage } from "../conversations/messages.ts";
 import { lockConversation } from "../conversations/transitions.ts";
 import { requireOperator } from "../operators/service.ts";
-import { optionalText } from "../policy/input.ts";
+import { optionalText, parseId } from "../policy/input.ts";
 import { getAction } from "./actions.ts";
 import { ActionRefused } from "./refusal.ts";
 import { contextKey, trackRecord, type TrackRecord } from "./learning.ts";
@@ -204,11 +203,7 @@ async function execute(
   }
 }
 
-const decisionId = (value: unknown) => {
-  const parsed = z.uuid().safeParse(typeof value === "string" && value.length <= 64 ? value : "");
-  if (!parsed.success) throw badInput("id must be a valid decision id.", "id");
-  return parsed.data;
-};
+const decisionId = (value: unknown) => parseId(value, "id", "decision id");
 
 /** Locks the decision's conversation, then the decision: the same order as takeovers and requests. */
 async function lockDecision(tx: Transaction, id: string): Promise<{ decision: Decision; conversation: Conversation }> {
@@ -350,8 +345,8 @@ export async function listDecisions(
   if (filter.status) where.push(eq(decisions.status, filter.status));
   if (filter.action) where.push(eq(decisions.action, optionalText(filter.action, "action", 60)!));
   if (filter.agent) where.push(eq(decisions.agent, optionalText(filter.agent, "agent", 40)!));
-  if (filter.conversationId) where.push(eq(decisions.conversationId, decisionId(filter.conversationId)));
-  if (filter.decidedBy) where.push(eq(decisions.decidedBy, decisionId(filter.decidedBy)));
+  if (filter.conversationId) where.push(eq(decisions.conversationId, parseId(filter.conversationId, "conversationId")));
+  if (filter.decidedBy) where.push(eq(decisions.decidedBy, parseId(filter.decidedBy, "operator")));
   if (filter.from) where.push(gte(decisions.createdAt, filter.from));
   if (filter.to) where.push(lt(decisions.createdAt, filter.to));
   return db

@@ -1,16 +1,15 @@
 import { and, desc, eq } from "drizzle-orm";
-import { z } from "zod";
 import { drafts, type Draft } from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { Database, Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
-import { badInput, conflict, notFound } from "../errors.ts";
+import { conflict, notFound } from "../errors.ts";
 import { writeWithEvents } from "../conversations/log.ts";
 import { insertMessage } from "../conversations/messages.ts";
 import { getConversation } from "../conversations/service.ts";
 import { lockConversation } from "../conversations/transitions.ts";
 import { requireOperator } from "../operators/service.ts";
-import { optionalText } from "../policy/input.ts";
+import { optionalText, parseId } from "../policy/input.ts";
 
 /**
  * The one module that writes `drafts`. In Manual mode the AI's reply is stored here instead of
@@ -53,11 +52,7 @@ export async function listDrafts(db: Queryable, actor: Actor, conversationId: un
     .orderBy(desc(drafts.createdAt));
 }
 
-const draftId = (value: unknown) => {
-  const parsed = z.uuid().safeParse(typeof value === "string" && value.length <= 64 ? value : "");
-  if (!parsed.success) throw badInput("id must be a valid draft id.", "id");
-  return parsed.data;
-};
+const draftId = (value: unknown) => parseId(value, "id", "draft id");
 
 /**
  * An operator sends a draft, as written or edited: it becomes the agent's message in the

@@ -11,7 +11,7 @@ import { insertMessage } from "./messages.ts";
 import { findCustomerByEmail } from "../accounts/service.ts";
 import type { RateLimits } from "../auth/rate-limit.ts";
 import { verifyIdentity } from "../auth/tokens.ts";
-import { cleanText, optionalText } from "../policy/input.ts";
+import { cleanText, optionalText, parseId } from "../policy/input.ts";
 import { createConversation, lockConversation, setRating } from "./transitions.ts";
 
 export interface ConversationDeps {
@@ -31,14 +31,7 @@ export interface Caller {
   clientIp: string;
 }
 
-const uuid = z.uuid({ error: "must be a valid id" });
-
-export function parseConversationId(value: unknown, field = "conversationId"): string {
-  if (typeof value === "string" && value.length > 64) throw badInput(`${field} must be a valid id.`, field);
-  const r = uuid.safeParse(value);
-  if (!r.success) throw badInput(`${field} must be a valid id.`, field);
-  return r.data;
-}
+export const parseConversationId = (value: unknown, field = "conversationId"): string => parseId(value, field);
 
 /** How far ahead an identity signature may be valid: a leaked one stops working within a week. */
 export const MAX_IDENTITY_LIFETIME_S = 7 * 24 * 3600;

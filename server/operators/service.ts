@@ -17,7 +17,7 @@ import type { EventBus } from "../events/bus.ts";
 import { AppError, badInput, conflict, forbidden, notFound, unauthenticated } from "../errors.ts";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "./passwords.ts";
 import type { RateLimits } from "../auth/rate-limit.ts";
-import { cleanText } from "../policy/input.ts";
+import { cleanText, parseId } from "../policy/input.ts";
 import { touchOperator } from "./presence.ts";
 
 export const OPERATOR_COOKIE = "tandem_op";
@@ -185,8 +185,7 @@ export async function resetOperatorPassword(
   input: { operatorId: unknown; newPassword: unknown },
 ): Promise<Operator> {
   requireAdmin(actor);
-  const id = cleanText(input.operatorId, "operatorId", 64);
-  if (!z.uuid().safeParse(id).success) throw badInput("operatorId must be a valid id.", "operatorId");
+  const id = parseId(input.operatorId, "operatorId");
   const password = newPassword("newPassword")(input.newPassword);
   const [row] = await deps.db
     .update(operators)
@@ -243,7 +242,7 @@ export async function updateOperator(
   patch: { role?: OperatorRole; disabled?: boolean; capacity?: number },
 ): Promise<Operator> {
   const admin = requireAdmin(actor);
-  if (typeof id !== "string" || !z.uuid().safeParse(id).success) throw badInput("id must be a valid id.", "id");
+  parseId(id, "id");
   if (id === admin.operatorId && (patch.disabled || patch.role === "operator"))
     throw conflict("You cannot disable or demote yourself.");
   if (patch.capacity !== undefined && (!Number.isInteger(patch.capacity) || patch.capacity < 1 || patch.capacity > 50))

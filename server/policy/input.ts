@@ -55,6 +55,18 @@ export function optionalText(
   return cleanText(value, field, max, opts);
 }
 
+const uuid = z.uuid();
+
+/**
+ * An id (a UUID) from the outside: its length is checked first, then its form. BAD_INPUT names
+ * the field: "<field> must be a valid <what>."
+ */
+export function parseId(value: unknown, field: string, what = "id"): string {
+  const parsed = uuid.safeParse(typeof value === "string" && value.length <= 64 ? value : "");
+  if (!parsed.success) throw badInput(`${field} must be a valid ${what}.`, field);
+  return parsed.data;
+}
+
 /** Throws BAD_INPUT for the first issue of a failed zod parse, naming its field. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
