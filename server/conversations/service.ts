@@ -152,8 +152,6 @@ export async function postMessage(
   allow: (conversation: Conversation) => void,
   limit?: () => void | Promise<void>,
 ): Promise<{ message: Message; conversation: Conversation; duplicate: boolean }> {
-  const retried = await findByClientId(deps.db, conversationId, body.clientMessageId);
-  if (!retried) await limit?.();
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     // Lock the conversation first: with the lock held, the duplicate check and the insert
     // cannot interleave with a concurrent retry of the same message.
@@ -165,6 +163,8 @@ export async function postMessage(
       return { message: previous, conversation, duplicate: true };
     }
     allow(conversation);
+    // Only a message that will really be stored uses up the limit; a retry was answered above.
+    await limit?.();
     const message = await insertMessage(tx, batch, conversationId, {
       role: author.role,
       author: author.author ?? null,
