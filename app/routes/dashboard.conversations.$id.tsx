@@ -17,7 +17,7 @@ import { DraftCard } from "~/components/draft-card.tsx";
 import { getAutonomySettings } from "#server/autonomy/settings.ts";
 import { DecisionCard } from "~/components/decision-card.tsx";
 import { ModeSelect } from "~/components/mode-select.tsx";
-import { decisionCard } from "~/lib/decisions.server.ts";
+import { decisionCards } from "~/lib/decisions.server.ts";
 import { listTicketsForConversation } from "#server/tickets/service.ts";
 import { MessageBubble } from "~/components/message-bubble.tsx";
 import { MessageInput } from "~/components/ui/message-input.tsx";
@@ -61,10 +61,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     },
     tickets: customerTickets.map((t) => ({ id: t.id, subject: t.subject, status: t.status, priority: t.priority })),
     notes: await listHandBackNotes(context.services, actor, conversation.id),
-    decisions: await Promise.all(
-      (await listDecisions(db, actor, { conversationId: conversation.id, status: "proposed" }, 20)).map((d) =>
-        decisionCard(db, d),
-      ),
+    decisions: await decisionCards(
+      db,
+      await listDecisions(db, actor, { conversationId: conversation.id, status: "proposed" }, 20),
     ),
     autonomy: { own: conversation.autonomyMode, global: (await getAutonomySettings(db)).mode },
     drafts: (await listDrafts(db, actor, conversation.id)).map((d) => ({

@@ -16,7 +16,7 @@ import { DecisionCard } from "~/components/decision-card.tsx";
 import { ModeSelect } from "~/components/mode-select.tsx";
 import { ActionResult } from "~/components/ui/action-result.tsx";
 import { runAction } from "~/lib/action-error.server.ts";
-import { decisionCard } from "~/lib/decisions.server.ts";
+import { decisionCards } from "~/lib/decisions.server.ts";
 import { decisionFilterFrom } from "~/lib/decision-filter.server.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
 import { useInboxStream } from "~/lib/use-inbox-stream.ts";
@@ -52,8 +52,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     })),
     mode: settings.mode,
     autoApproveFrom: settings.actions.refund_payment?.minDecisions,
-    queue: await Promise.all(queue.map((d) => decisionCard(db, d))),
-    history: await Promise.all(history.map((d) => decisionCard(db, d))),
+    queue: await decisionCards(db, queue),
+    history: await decisionCards(db, history),
     summary: summarise(history),
     operators: (await listOperators(db, actor)).map((o) => ({ id: o.id, name: o.name })),
     filter: filter.raw,

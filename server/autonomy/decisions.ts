@@ -367,6 +367,29 @@ export async function getDecision(db: Queryable, actor: Actor, id: unknown): Pro
   return row;
 }
 
+/** The track records of many decisions in one query, keyed by `recordKey(decision)`. */
+export async function trackRecordsOf(
+  db: Queryable,
+  rows: Array<Pick<Decision, "action" | "contextKey">>,
+): Promise<Map<string, TrackRecord>> {
+  const records = new Map<string, TrackRecord>();
+  if (rows.length === 0) return records;
+  const stats = await db
+    .select()
+    .from(decisionStats)
+    .where(
+      and(
+        inArray(decisionStats.action, [...new Set(rows.map((r) => r.action))]),
+        inArray(decisionStats.contextKey, [...new Set(rows.map((r) => r.contextKey))]),
+      ),
+    );
+  const found = new Map(stats.map((row) => [recordKey(row), row]));
+  for (const r of rows) records.set(recordKey(r), trackRecord(found.get(recordKey(r))));
+  return records;
+}
+
+export const recordKey = (d: Pick<Decision, "action" | "contextKey">) => `${d.action}\u0000${d.contextKey}`;
+
 export async function trackRecordOf(
   db: Queryable,
   decision: Pick<Decision, "action" | "contextKey">,
