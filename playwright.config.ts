@@ -51,6 +51,8 @@ export default defineConfig({
       // Every journey signs in from 127.0.0.1; the limits stay on, with room for the whole suite.
       RATE_LIMIT_SIGN_IN: "20/60s",
       RATE_LIMIT_SIGN_IN_ADDRESS: "60/30s",
+      // Every customer starts from 127.0.0.1 too.
+      RATE_LIMIT_START_CONVERSATION: "100/30s",
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     },
   },

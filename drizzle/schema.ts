@@ -33,6 +33,23 @@ export const customers = pgTable("customers", {
   createdAt: createdAt(),
 });
 
+/** What the team reads first about a conversation: written by the model in use, never by the customer. */
+export interface CaseSummary {
+  /** What the customer wants, in a sentence. */
+  wants: string;
+  /** Facts found: invoice, amount, device, ticket, account. */
+  facts: Array<{ label: string; value: string }>;
+  /** What the AI (or the team) already tried. */
+  tried: string[];
+  /** What is still open. */
+  pending: string;
+  /** The conversation's last seq when it was written. */
+  atSeq: number;
+  /** The model that wrote it. */
+  model: string;
+  at: string;
+}
+
 export const conversationStatuses = ["open", "waiting_human", "with_human", "resolved"] as const;
 export type ConversationStatus = (typeof conversationStatuses)[number];
 
@@ -60,6 +77,10 @@ export const conversations = pgTable(
     /** Overrides the global autonomy mode for this conversation (null: the global mode applies). */
     autonomyMode: text("autonomy_mode", { enum: ["manual", "semi_auto", "auto"] }),
     /** The customer's satisfaction rating (1–5) after the conversation was resolved. */
+    /** An email the customer left for a follow-up (when nobody could answer in the chat). */
+    contactEmail: text("contact_email"),
+    /** The model's summary of the case for the team (see server/ai/summary.ts), with the seq it covers. */
+    summary: jsonb("summary").$type<CaseSummary>(),
     csatScore: integer("csat_score"),
     csatComment: text("csat_comment"),
     ratedAt: timestamp("rated_at", { withTimezone: true, mode: "date" }),
@@ -69,7 +90,8 @@ export const conversations = pgTable(
   (t) => [index("conversations_status_idx").on(t.status, t.updatedAt)],
 );
 
-export const messageRoles = ["customer", "agent", "operator", "system"] as const;
+/** "note": a private note by an operator, for the team and the AI agent only; never shown to the customer. */
+export const messageRoles = ["customer", "agent", "operator", "system", "note"] as const;
 export type MessageRole = (typeof messageRoles)[number];
 export const messageStatuses = ["streaming", "complete", "failed", "discarded"] as const;
 export type MessageStatus = (typeof messageStatuses)[number];
@@ -99,6 +121,10 @@ export const messages = pgTable(
     status: text("status", { enum: messageStatuses }).notNull().default("complete"),
     clientMessageId: text("client_message_id"),
     usage: jsonb("usage").$type<MessageUsage>(),
+    /** For notes: the operators mentioned with @name, who are notified. */
+    mentions: jsonb("mentions").$type<string[]>(),
+    /** For system lines about the AI's own replies: which notice it is, so nothing matches their text. */
+    notice: text("notice", { enum: ["ai_failed", "ai_interrupted"] }),
     /** Which process is generating a streaming message, and when it last wrote: lets a sweeper fail orphans. */
     streamOwner: text("stream_owner"),
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true, mode: "date" }),
@@ -224,6 +250,10 @@ export const tickets = pgTable(
     status: text("status", { enum: ticketStatuses }).notNull().default("open"),
     subject: text("subject").notNull(),
     description: text("description").notNull(),
+    /** Where a person can reply when the customer is no longer in the chat. */
+    contactEmail: text("contact_email"),
+    /** The operator working the ticket, if anyone. */
+    assigneeId: uuid("assignee_id"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
@@ -239,7 +269,7 @@ export const ticketAudit = pgTable(
       .notNull()
       .references(() => tickets.id, { onDelete: "cascade" }),
     actor: text("actor").notNull(),
-    action: text("action", { enum: ["created", "note", "status", "priority"] }).notNull(),
+    action: text("action", { enum: ["created", "note", "status", "priority", "assignee"] }).notNull(),
     note: text("note"),
     statusBefore: text("status_before"),
     statusAfter: text("status_after"),
@@ -347,6 +377,37 @@ export const settings = pgTable("settings", {
   value: jsonb("value").$type<unknown>().notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });
+
+/** How far each operator has read each conversation: drives unread dots and the title badge. */
+export const conversationReads = pgTable(
+  "conversation_reads",
+  {
+    operatorId: uuid("operator_id")
+      .notNull()
+      .references(() => operators.id, { onDelete: "cascade" }),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    lastReadSeq: integer("last_read_seq").notNull(),
+    readAt: timestamp("read_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.operatorId, t.conversationId] })],
+);
+
+/** Saved replies operators insert with "/" in the composer; admins manage them. */
+export const cannedResponses = pgTable("canned_responses", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  /** What follows "/" in the composer, e.g. "refund-timeline". */
+  shortcut: text("shortcut").notNull().unique(),
+  title: text("title").notNull(),
+  /** May hold placeholders such as {{customer.first_name}} (see server/canned/placeholders.ts). */
+  body: text("body").notNull(),
+  createdBy: uuid("created_by").references(() => operators.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+export type CannedResponse = typeof cannedResponses.$inferSelect;
 
 export type Operator = typeof operators.$inferSelect;
 export type OperatorSession = typeof operatorSessions.$inferSelect;

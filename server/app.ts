@@ -15,8 +15,9 @@ import { createGraphQLServer, type TandemYoga } from "./graphql/yoga.ts";
 import { attachGraphQLWebSocket } from "./graphql/ws.ts";
 import { healthRouter } from "./ops/health.ts";
 import { bodyLimit, clientAddress, clientProtocol, compileTrust, securityHeaders } from "./http/edge.ts";
-import { reassignStale } from "./escalations/assignment.ts";
+import { offerWaiting, reassignStale } from "./escalations/assignment.ts";
 import { presenceWatcher } from "./operators/presence.ts";
+import { markAwayIfGone } from "./operators/service.ts";
 import { expireStaleProposals } from "./autonomy/decisions.ts";
 import type { AppLoadContext } from "./remix-context.ts";
 
@@ -113,8 +114,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   sweeper.unref();
   const watchPresence = presenceWatcher(services.db, services.bus);
   const reassigner = setInterval(() => {
-    void reassignStale(services).catch((err) => log.warn({ err }, "reassignment sweep failed"));
+    void reassignStale(services)
+      .then(() => offerWaiting(services))
+      .catch((err) => log.warn({ err }, "reassignment sweep failed"));
     void watchPresence().catch((err) => log.warn({ err }, "presence check failed"));
+    void markAwayIfGone(services, config.inbox.awayAfterMs).catch((err) => log.warn({ err }, "away sweep failed"));
     void expireStaleProposals(services).catch((err) => log.warn({ err }, "proposal expiry sweep failed"));
   }, 15_000);
   reassigner.unref();
@@ -152,6 +156,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         server.close();
         await ws.close();
         await services.runner.shutdown();
+        services.summaries.close();
         server.closeAllConnections();
         await yoga.dispose();
         await services.bus.close();

@@ -22,6 +22,7 @@ const envSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   PGLITE_DIR: z.string().default(".data/pglite"),
   DATA_DIR: z.string().default(".data"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
@@ -37,6 +38,7 @@ const envSchema = z.object({
   AI_RETRY_BASE_MS: z.coerce.number().int().min(0).default(500),
   OFFLINE_MODEL_DELAY_MS: z.coerce.number().int().min(0).max(2000).default(25),
   STREAM_STALE_AFTER_MS: z.coerce.number().int().min(500).default(15_000),
+  SUMMARY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
   ADMIN_EMAIL: z.email().default("admin@tandem.local"),
   ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
   IDENTITY_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
@@ -91,6 +93,13 @@ const envSchema = z.object({
     .min(1024)
     .max(10 * 1024 * 1024)
     .default(64 * 1024),
+  AWAY_AFTER_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
+  SLA_FIRST_RESPONSE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(10),
   MAX_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
   MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1000).default(20),
   MAX_CONCURRENT_PASSWORD_HASHES: z.coerce.number().int().min(1).max(64).default(2),
@@ -126,7 +135,8 @@ export interface Config {
   port: number;
   host: string;
   logLevel: Env["LOG_LEVEL"];
-  database: { url?: string; pgliteDir: string };
+  /** Postgres: at most `poolMax` connections, each closed after 30 s idle. */
+  database: { url?: string; pgliteDir: string; poolMax: number };
   /** Where files Tandem writes for its operators go (the generated first-admin password). */
   dataDir: string;
   redisUrl?: string;
@@ -140,6 +150,8 @@ export interface Config {
     maxRetries: number;
     retryBaseMs: number;
     offlineDelayMs: number;
+    /** How long a conversation must be quiet before its case summary is (re)written. */
+    summaryDelayMs: number;
     /** USD per million input and output tokens, by model name. */
     prices: Record<string, [number, number]>;
   };
@@ -165,6 +177,12 @@ export interface Config {
   };
   /** How often an in-flight reply writes its partial text, and how stale one may be before a sweeper fails it. */
   streaming: { persistIntervalMs: number; staleAfterMs: number };
+  /** The first-response target: how long a customer waiting for a person may wait before it is overdue. */
+  inbox: {
+    firstResponseMs: number;
+    /** An operator online by choice but not seen (dashboard closed) for this long becomes away. */
+    awayAfterMs: number;
+  };
   limits: {
     maxMessageLength: number;
     maxSubscriptionsPerSocket: number;
@@ -212,7 +230,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
-    database: { url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR },
+    database: { url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR, poolMax: env.DATABASE_POOL_MAX },
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
     redisNamespace: env.REDIS_NAMESPACE,
@@ -224,6 +242,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
       maxRetries: env.AI_MAX_RETRIES,
       retryBaseMs: env.AI_RETRY_BASE_MS,
       offlineDelayMs: env.OFFLINE_MODEL_DELAY_MS,
+      summaryDelayMs: env.SUMMARY_DELAY_MS,
       prices: { ...defaultPrices, ...env.AI_PRICES },
     },
     graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
@@ -241,6 +260,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
     identity: { secret: env.IDENTITY_SECRET, demoAccounts: env.DEMO_ACCOUNTS ?? !production },
     streaming: { persistIntervalMs: 250, staleAfterMs: env.STREAM_STALE_AFTER_MS },
+    inbox: { firstResponseMs: env.SLA_FIRST_RESPONSE_MINUTES * 60_000, awayAfterMs: env.AWAY_AFTER_MINUTES * 60_000 },
     limits: {
       maxMessageLength: env.MAX_MESSAGE_LENGTH,
       maxSubscriptionsPerSocket: env.MAX_SUBSCRIPTIONS_PER_SOCKET,

@@ -5,6 +5,7 @@ import { openDatabase, type Database, type DatabaseHandle } from "./db/client.ts
 import { EventBus } from "./events/bus.ts";
 import { resolveModel, type ResolvedModel } from "./ai/model.ts";
 import { AgentRunner } from "./ai/runner.ts";
+import { SummaryScheduler } from "./ai/summary.ts";
 import type { OperatorDeps } from "./conversations/operator-actions.ts";
 import { RateLimits } from "./auth/rate-limit.ts";
 import { ensureAdmin, type OperatorDomainDeps } from "./operators/service.ts";
@@ -19,6 +20,8 @@ export interface Services {
   dbHandle: DatabaseHandle;
   bus: EventBus;
   runner: AgentRunner;
+  /** Writes case summaries for the team when a conversation is escalated or moves on. */
+  summaries: SummaryScheduler;
   conversationDeps: OperatorDeps;
   model: { label: string; offline: boolean };
   instanceId: string;
@@ -58,6 +61,10 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     // The offline model costs nothing; a hosted one is priced by the configured table.
     pricing: (usage) => (resolved.offline ? 0 : estimateCostUsd(config.ai.prices, config.ai.model, usage)),
   });
+  const summaries = new SummaryScheduler(
+    { db, bus, log, model: resolved.model, modelLabel: resolved.label, timeoutMs: config.ai.timeoutMs },
+    config.ai.summaryDelayMs,
+  );
   const rateLimits = new RateLimits(config.limits.rate, config.redisUrl, log, config.redisNamespace);
   const conversationDeps: OperatorDeps = {
     db,
@@ -77,6 +84,7 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     dbHandle,
     bus,
     runner,
+    summaries,
     conversationDeps,
     model: { label: resolved.label, offline: resolved.offline },
     instanceId,

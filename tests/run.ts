@@ -91,7 +91,12 @@ const e2eDatabase = DATABASE_URL ? await createSiblingDatabase(DATABASE_URL, "e2
 const e2e = await run(
   path.resolve("node_modules/.bin/playwright"),
   ["test", "--reporter=list"],
-  { ...process.env, ...(e2eDatabase ? { DATABASE_URL: e2eDatabase.url } : {}) },
+  {
+    ...process.env,
+    ...(e2eDatabase ? { DATABASE_URL: e2eDatabase.url } : {}),
+    // Channels and rate-limit buckets of their own: nothing left in Redis by another run counts.
+    REDIS_NAMESPACE: `tandem-e2e-${process.pid}-${Date.now()}`,
+  },
   true,
 );
 await e2eDatabase?.drop();

@@ -15,3 +15,17 @@ export async function runAction<T>(work: () => Promise<T>): Promise<T | Response
     throw error;
   }
 }
+
+/**
+ * Runs a loader; a user error (a missing conversation, a forbidden ticket) becomes an error
+ * response with its own status, shown by the route's error boundary inside the dashboard,
+ * instead of a 500.
+ */
+export async function runLoader<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof AppError) throw new Response(error.message, { status: error.status });
+    throw error;
+  }
+}

@@ -2,7 +2,7 @@
  * Client-side assembly of a conversation from stored events, deltas and snapshots. Pure and
  * idempotent: replaying an event, or receiving a delta the client already has, changes nothing.
  */
-export type Role = "CUSTOMER" | "AGENT" | "OPERATOR" | "SYSTEM";
+export type Role = "CUSTOMER" | "AGENT" | "OPERATOR" | "SYSTEM" | "NOTE";
 export type Status = "STREAMING" | "COMPLETE" | "FAILED" | "DISCARDED";
 
 export interface ChatMessage {
@@ -19,7 +19,12 @@ export interface ChatMessage {
 export interface PendingMessage {
   clientMessageId: string;
   content: string;
+  /** The server refused it (the reason is shown); the writer may retry. */
   failed: boolean;
+  /** The network is down: it is sent by itself when the connection returns. */
+  waiting?: boolean;
+  /** An operator's private note rather than a reply. */
+  note?: boolean;
 }
 
 export interface WireEvent {
@@ -30,7 +35,10 @@ export interface WireEvent {
   status?: string | null;
   tool?: string | null;
   toolOutput?: string | null;
+  note?: string | null;
+  agent?: string | null;
   typing?: { role: Role; name: string | null } | null;
+  viewing?: { operatorId: string; name: string; composing: boolean } | null;
 }
 
 /** Non-message events an operator sees compactly in the transcript (tools, handoffs, escalations). */
@@ -38,7 +46,10 @@ export interface Activity {
   seq: number;
   type: string;
   tool: string | null;
+  /** A tool's output, or a hand-off's or escalation's reason. */
   detail: string | null;
+  /** For hand-offs: the agent now responsible. */
+  agent?: string | null;
 }
 
 export interface Transcript {
@@ -49,6 +60,8 @@ export interface Transcript {
   activity?: Activity[];
   /** The last typing signal, with the local time it arrived. */
   typing?: { role: Role; name: string | null; at: number } | null;
+  /** Operators only: who else of the team has the conversation open, by operator id, with the local time last heard. */
+  viewers?: Record<string, { name: string; composing: boolean; at: number }>;
 }
 
 function upsert(messages: ChatMessage[], message: ChatMessage): ChatMessage[] {
@@ -107,14 +120,37 @@ export function applyEvent(state: Transcript, event: WireEvent): Transcript {
     }
     case "STATUS_CHANGED":
       return event.status ? { ...state, status: event.status } : state;
+    case "VIEWING":
+      return event.viewing
+        ? {
+            ...state,
+            viewers: {
+              ...state.viewers,
+              [event.viewing.operatorId]: {
+                name: event.viewing.name,
+                composing: event.viewing.composing,
+                at: Date.now(),
+              },
+            },
+          }
+        : state;
     case "TYPING":
       return event.typing ? { ...state, typing: { ...event.typing, at: Date.now() } } : state;
     case "TOOL_RESULT":
+    case "HANDOFF":
+    case "ESCALATION":
+      // The machinery behind the chat: only operators' streams carry these events.
       return {
         ...state,
         activity: [
           ...(state.activity ?? []),
-          { seq: event.seq!, type: event.type, tool: event.tool ?? null, detail: event.toolOutput ?? null },
+          {
+            seq: event.seq!,
+            type: event.type,
+            tool: event.tool ?? null,
+            detail: event.type === "TOOL_RESULT" ? (event.toolOutput ?? null) : (event.note ?? null),
+            agent: event.agent ?? null,
+          },
         ],
       };
     default:
@@ -122,7 +158,17 @@ export function applyEvent(state: Transcript, event: WireEvent): Transcript {
   }
 }
 
-/** What the customer sees: discarded replies (from before a takeover) never show. */
+/**
+ * What is shown: a discarded reply (the AI was stopped by a takeover or a close) keeps no text and
+ * shows as a short "stopped" line instead of vanishing; other discarded rows never show.
+ */
 export function visibleMessages(state: Transcript): ChatMessage[] {
-  return state.messages.filter((m) => m.status !== "DISCARDED");
+  return state.messages.filter((m) => m.status !== "DISCARDED" || m.role === "AGENT");
+}
+
+/** Why a discarded reply stopped, from the conversation's state: a person took over, or it was closed. */
+export function stoppedReason(state: Transcript): string {
+  return state.status === "RESOLVED"
+    ? "Reply stopped: the conversation was closed."
+    : "Reply stopped: a person from our team is taking over.";
 }

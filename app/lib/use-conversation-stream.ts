@@ -1,5 +1,7 @@
 import { useEffect, useReducer, useRef, useState } from "react";
+import { callGraphql, signal } from "./graphql-client.ts";
 import { createLiveClient, type ConnectionState } from "./live-client.ts";
+import { useRefresh } from "./use-inbox-stream.ts";
 import { applyEvent, type PendingMessage, type Transcript, type WireEvent } from "./transcript.ts";
 
 export type { ConnectionState };
@@ -12,9 +14,16 @@ const EVENTS = /* GraphQL */ `
       status
       tool
       toolOutput
+      note
+      agent
       typing {
         role
         name
+      }
+      viewing {
+        operatorId
+        name
+        composing
       }
       delta {
         messageId
@@ -35,9 +44,10 @@ const EVENTS = /* GraphQL */ `
   }
 `;
 
-type Action =
+export type Action =
   | { kind: "event"; event: WireEvent }
   | { kind: "pending"; pending: PendingMessage }
+  | { kind: "pending-waiting"; clientMessageId: string }
   | { kind: "pending-failed"; clientMessageId: string; failed: boolean };
 
 function reducer(state: Transcript, action: Action): Transcript {
@@ -49,11 +59,16 @@ function reducer(state: Transcript, action: Action): Transcript {
         ...state,
         pending: [...state.pending.filter((p) => p.clientMessageId !== action.pending.clientMessageId), action.pending],
       };
+    case "pending-waiting":
+      return {
+        ...state,
+        pending: state.pending.map((p) => (p.clientMessageId === action.clientMessageId ? { ...p, waiting: true } : p)),
+      };
     case "pending-failed":
       return {
         ...state,
         pending: state.pending.map((p) =>
-          p.clientMessageId === action.clientMessageId ? { ...p, failed: action.failed } : p,
+          p.clientMessageId === action.clientMessageId ? { ...p, failed: action.failed, waiting: false } : p,
         ),
       };
   }
@@ -102,37 +117,96 @@ export function useConversationStream(conversationId: string | null, initial: Tr
   return { transcript, connection, dispatch };
 }
 
-const SEND = /* GraphQL */ `
-  mutation Send($input: SendMessageInput!) {
-    sendMessage(input: $input) {
-      duplicate
-      message {
+/** What a composer sends: the customer's message, an operator's reply, or an operator's private note. */
+export type SendKind = "customer" | "reply" | "note";
+
+const SEND: Record<SendKind, string> = {
+  customer: /* GraphQL */ `
+    mutation Send($input: SendMessageInput!) {
+      sendMessage(input: $input) {
+        duplicate
+      }
+    }
+  `,
+  reply: /* GraphQL */ `
+    mutation Reply($input: SendMessageInput!) {
+      sendOperatorMessage(input: $input) {
+        duplicate
+      }
+    }
+  `,
+  note: /* GraphQL */ `
+    mutation Note($input: AddPrivateNoteInput!) {
+      addPrivateNote(input: $input) {
         id
       }
     }
-  }
-`;
+  `,
+};
 
 /**
- * Sends over HTTP with the conversation cookie. The client-generated id makes retries safe:
- * the server returns the first message for a repeated id instead of posting twice.
+ * Sends over HTTP with the session cookie. The client-generated id makes retries safe: the
+ * server returns the first message for a repeated id instead of posting twice. Returns null when
+ * sent, "offline" when the request never got an answer, or the server's error message.
  */
 export async function postMessage(
+  kind: SendKind,
   conversationId: string,
   content: string,
   clientMessageId: string,
 ): Promise<string | null> {
-  try {
-    const response = await fetch("/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-tandem-csrf": "1" },
-      body: JSON.stringify({ query: SEND, variables: { input: { conversationId, content, clientMessageId } } }),
+  const input =
+    kind === "note" ? { conversationId, body: content, clientMessageId } : { conversationId, content, clientMessageId };
+  return callGraphql(SEND[kind], { input });
+}
+
+/**
+ * A composer's sending: the message shows at once as pending; while the network is down it
+ * stays in view marked "waiting for the connection" and is sent by itself when the browser is
+ * back online (retries reuse the message's id, so nothing is posted twice). A refusal from the
+ * server marks it failed, with the reason, for the writer to retry or copy.
+ */
+export function useSender(conversationId: string, dispatch: (action: Action) => void) {
+  const [error, setError] = useState<string | null>(null);
+  // One message at a time, in the order written: a quick second message never overtakes the first.
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  function send(kind: SendKind, content: string, clientMessageId: string): Promise<void> {
+    dispatch({
+      kind: "pending",
+      pending: { clientMessageId, content, failed: false, waiting: false, note: kind === "note" },
     });
-    const body = (await response.json()) as { errors?: Array<{ message: string }> };
-    return body.errors?.[0]?.message ?? null;
-  } catch {
-    return "offline";
+    const next = queue.current.then(() => deliver(kind, content, clientMessageId));
+    queue.current = next;
+    return next;
   }
+  async function deliver(kind: SendKind, content: string, clientMessageId: string) {
+    setError(null);
+    for (let attempt = 0; ; attempt++) {
+      const failure = await postMessage(kind, conversationId, content, clientMessageId);
+      if (failure === null) return;
+      if (failure !== "offline") {
+        setError(failure);
+        dispatch({ kind: "pending-failed", clientMessageId, failed: true });
+        return;
+      }
+      dispatch({ kind: "pending-waiting", clientMessageId });
+      await waitToRetry(attempt);
+    }
+  }
+  return { send, error, clearError: () => setError(null) };
+}
+
+/** Backs off up to 8 s, and wakes at once when the browser says it is online again. */
+function waitToRetry(attempt: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      window.removeEventListener("online", done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.min(8000, 500 * 2 ** attempt));
+    window.addEventListener("online", done);
+  });
 }
 
 /**
@@ -145,14 +219,7 @@ export function useTypingAnnouncer(conversationId: string): () => void {
     const now = Date.now();
     if (now - last.current < 2500) return;
     last.current = now;
-    void fetch("/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-tandem-csrf": "1" },
-      body: JSON.stringify({
-        query: "mutation ($id: ID!) { setTyping(conversationId: $id) }",
-        variables: { id: conversationId },
-      }),
-    }).catch(() => {});
+    void signal("mutation ($id: ID!) { setTyping(conversationId: $id) }", { id: conversationId });
   };
 }
 
@@ -168,4 +235,94 @@ export function useTypingIndicator(transcript: Transcript, viewer: "CUSTOMER" | 
   }, [fresh, typing]);
   if (!fresh) return null;
   return `${typing!.name ?? (typing!.role === "CUSTOMER" ? "The customer" : "Support")} is typing…`;
+}
+
+/**
+ * Tells the server the operator has read the conversation up to `lastSeq`, whenever it grows while
+ * the page is visible (and once more when the tab becomes visible again). Losing one is harmless.
+ */
+export function useMarkRead(conversationId: string, lastSeq: number): void {
+  const refresh = useRefresh();
+  const refreshRef = useRef(refresh);
+  refreshRef.current = refresh;
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const mark = () => {
+      if (document.visibilityState !== "visible") return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        void signal("mutation ($id: ID!, $seq: Int) { markConversationRead(conversationId: $id, seq: $seq) }", {
+          id: conversationId,
+          seq: lastSeq,
+        })
+          // The title badge and the list follow (through the dashboard's one refetch queue).
+          .then(() => refreshRef.current());
+      }, 300);
+    };
+    mark();
+    document.addEventListener("visibilitychange", mark);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener("visibilitychange", mark);
+    };
+  }, [conversationId, lastSeq]);
+}
+
+const SET_VIEWING = "mutation ($id: ID!, $c: Boolean) { setViewing(conversationId: $id, composing: $c) }";
+
+/**
+ * Tells the team this operator has the conversation open (every 15 s while the page is visible)
+ * and, through the returned callback, that they are writing. Returns the others seen in the last
+ * 30 s: the collision cue.
+ */
+export function useViewing(conversationId: string, me: string, transcript: Transcript) {
+  const lastComposing = useRef(0);
+  const lastAnnounced = useRef(0);
+  const [, tick] = useState(0);
+  // Set by the effect below, once per conversation; until then there is nothing to announce to.
+  const announce = useRef<(composing: boolean) => void>(() => {});
+  useEffect(() => {
+    const say = (composing: boolean) => {
+      if (document.visibilityState !== "visible") return;
+      lastAnnounced.current = Date.now();
+      void signal(SET_VIEWING, { id: conversationId, c: composing });
+    };
+    announce.current = say;
+    say(false);
+    // Once more when this page's own subscription is surely live, to hear the others' answers.
+    const again = setTimeout(() => say(false), 1500);
+    const beat = setInterval(() => {
+      say(false);
+      tick((n) => n + 1);
+    }, 15_000);
+    const onVisible = () => say(false);
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      clearTimeout(again);
+      clearInterval(beat);
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, [conversationId]);
+  const composing = () => {
+    const now = Date.now();
+    if (now - lastComposing.current < 3000) return;
+    lastComposing.current = now;
+    announce.current(true);
+  };
+  // Someone else spoke up: answer, so they learn of us without waiting for our next beat. An
+  // answer within 2 s of our last word is skipped, so two viewers never echo each other.
+  const latest = Math.max(
+    0,
+    ...Object.entries(transcript.viewers ?? {})
+      .filter(([id]) => id !== me)
+      .map(([, v]) => v.at),
+  );
+  useEffect(() => {
+    if (latest && Date.now() - lastAnnounced.current > 2000) announce.current(false);
+  }, [latest]);
+  const now = Date.now();
+  const others = Object.entries(transcript.viewers ?? {})
+    .filter(([id, v]) => id !== me && now - v.at < 30_000)
+    .map(([id, v]) => ({ id, name: v.name, composing: v.composing && now - v.at < 6000 }));
+  return { others, composing };
 }

@@ -20,8 +20,9 @@ import { decisionCards } from "~/lib/decisions.server.ts";
 import { decisionFilterFrom } from "~/lib/decision-filter.server.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
 import { useInboxStream } from "~/lib/use-inbox-stream.ts";
+import { badgeTitle } from "~/lib/attention.ts";
 
-export const meta: MetaFunction = () => [{ title: "Decisions · Tandem" }];
+export const meta: MetaFunction = ({ matches }) => [{ title: badgeTitle(matches, "Decisions · Tandem") }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireOperatorSession(request, context);
@@ -387,3 +388,5 @@ function useDecisionKeys() {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 }
+
+export { DashboardErrorBoundary as ErrorBoundary } from "~/components/dashboard-error.tsx";

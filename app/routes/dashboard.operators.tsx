@@ -235,3 +235,5 @@ export default function Operators() {
     </main>
   );
 }
+
+export { DashboardErrorBoundary as ErrorBoundary } from "~/components/dashboard-error.tsx";

@@ -97,3 +97,5 @@ export default function ChangePassword() {
     </main>
   );
 }
+
+export { DashboardErrorBoundary as ErrorBoundary } from "~/components/dashboard-error.tsx";

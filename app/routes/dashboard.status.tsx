@@ -235,3 +235,5 @@ export default function SystemStatusPage() {
     </main>
   );
 }
+
+export { DashboardErrorBoundary as ErrorBoundary } from "~/components/dashboard-error.tsx";

@@ -5,18 +5,24 @@ import {
   departmentLabels,
   getTicketAudit,
   getTicketForOperator,
+  ticketPeople,
   updateTicketAsOperator,
 } from "#server/tickets/service.ts";
-import { runAction } from "~/lib/action-error.server.ts";
+import { listOperators } from "#server/operators/service.ts";
+import { runAction, runLoader } from "~/lib/action-error.server.ts";
 import { SelectField, enumOptions } from "~/components/ui/select-field.tsx";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
 import { useInboxStream } from "~/lib/use-inbox-stream.ts";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const actor = await requireOperatorSession(request, context);
-  const ticket = await getTicketForOperator(context.services.db, actor, String(params.id));
+  const ticket = await runLoader(() => getTicketForOperator(context.services.db, actor, String(params.id)));
   const audit = await getTicketAudit(context.services.db, ticket.id);
+  const people = (await ticketPeople(context.services.db, [ticket])).get(ticket.id);
+  const team = (await listOperators(context.services.db, actor)).filter((o) => !o.disabled);
   return {
+    requester: people?.requester ?? null,
+    team: team.map((o) => ({ value: o.id, label: o.name })),
     ticket: {
       ...ticket,
       department: departmentLabels[ticket.department],
@@ -37,13 +43,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       status: status as TicketStatus | undefined,
       priority: priority as Priority | undefined,
       note: String(form.get("note") ?? ""),
+      noteToCustomer: form.get("noteToCustomer") === "on",
+      assigneeId: form.has("assigneeId") ? String(form.get("assigneeId")) || null : undefined,
     });
     return { ok: true };
   });
 }
 
 export default function TicketDetail() {
-  const { ticket, audit } = useLoaderData<typeof loader>();
+  const { ticket, audit, requester, team } = useLoaderData<typeof loader>();
   const fetcher = useFetcher<{ ok?: boolean; error?: string }>();
   useInboxStream();
   return (
@@ -58,6 +66,21 @@ export default function TicketDetail() {
         {ticket.department} · priority <span data-testid="ticket-priority">{ticket.priority}</span> · status{" "}
         <span data-testid="ticket-status">{ticket.status.replace(/_/g, " ")}</span>
       </p>
+      <p className="mt-1 text-sm">
+        Requester: <span className="font-medium">{requester ?? "unknown"}</span>
+      </p>
+      {ticket.contactEmail ? (
+        <p className="mt-1 text-sm">
+          Follow-up email: <span className="break-all font-medium">{ticket.contactEmail}</span>
+        </p>
+      ) : null}
+      {ticket.conversationId ? (
+        <p className="mt-1 text-sm">
+          <Link to={`/dashboard/conversations/${ticket.conversationId}`} className="text-brand-700 underline">
+            Open the conversation
+          </Link>
+        </p>
+      ) : null}
       <p className="mt-3 whitespace-pre-wrap">{ticket.description}</p>
       <fetcher.Form
         method="post"
@@ -66,9 +89,16 @@ export default function TicketDetail() {
       >
         <SelectField id="status" label="Status" defaultValue={ticket.status} options={enumOptions(ticketStatuses)} />
         <SelectField id="priority" label="Priority" defaultValue={ticket.priority} options={enumOptions(priorities)} />
-        <div className="flex-1">
+        <SelectField
+          id="assigneeId"
+          label="Assignee"
+          any="Nobody"
+          defaultValue={ticket.assigneeId ?? ""}
+          options={team}
+        />
+        <div className="min-w-[14rem] flex-1">
           <label htmlFor="note" className="block text-xs font-medium text-slate-600">
-            Note
+            Note (internal: only your team sees it)
           </label>
           <input
             id="note"
@@ -76,6 +106,10 @@ export default function TicketDetail() {
             maxLength={2000}
             className="w-full rounded-md border border-slate-300 px-2 py-1.5"
           />
+          <label className="mt-1 flex items-center gap-2 text-xs text-slate-700">
+            <input type="checkbox" name="noteToCustomer" />
+            Also send this note to the customer{ticket.conversationId ? "" : " (no conversation to send it to)"}
+          </label>
         </div>
         <button type="submit" className="rounded-md bg-brand-600 px-4 py-1.5 font-medium text-white hover:bg-brand-700">
           Save
@@ -93,8 +127,8 @@ export default function TicketDetail() {
         <ol className="mt-2 space-y-2 text-sm">
           {audit.map((a) => (
             <li key={a.id} className="rounded border border-slate-200 bg-white px-3 py-2">
-              <span className="text-slate-500">{a.createdAt}</span> · <span className="font-medium">{a.actor}</span> ·{" "}
-              {a.action}
+              <span className="text-slate-600">{a.createdAt}</span> · <span className="font-medium">{a.actorName}</span>{" "}
+              · {a.action}
               {a.statusBefore !== a.statusAfter && a.statusAfter
                 ? ` · status ${a.statusBefore ?? "none"} → ${a.statusAfter}`
                 : ""}
@@ -109,3 +143,5 @@ export default function TicketDetail() {
     </main>
   );
 }
+
+export { DashboardErrorBoundary as ErrorBoundary } from "~/components/dashboard-error.tsx";

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData, useNavigate, useSubmit } from "@remix-run/react";
+import { useRef } from "react";
 import {
   departments,
   priorities,
@@ -8,7 +9,7 @@ import {
   type Priority,
   type TicketStatus,
 } from "#drizzle/schema.ts";
-import { departmentLabels, listTickets } from "#server/tickets/service.ts";
+import { departmentLabels, listTickets, ticketPeople } from "#server/tickets/service.ts";
 import { SelectField, enumOptions } from "~/components/ui/select-field.tsx";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
 import { useInboxStream } from "~/lib/use-inbox-stream.ts";
@@ -24,11 +25,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     department: pick<Department>(departments, url.searchParams.get("department")),
     priority: pick<Priority>(priorities, url.searchParams.get("priority")),
     search: url.searchParams.get("q") ?? undefined,
+    assignee: pick<"me" | "nobody">(["me", "nobody"], url.searchParams.get("assignee")),
   };
   const rows = await listTickets(context.services.db, actor, filter);
+  const people = await ticketPeople(context.services.db, rows);
   return {
     filter,
     tickets: rows.map((t) => ({
+      requester: people.get(t.id)?.requester ?? null,
+      assignee: people.get(t.id)?.assignee ?? null,
       id: t.id,
       subject: t.subject,
       department: departmentLabels[t.department],
@@ -41,11 +46,25 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function Tickets() {
   const { filter, tickets } = useLoaderData<typeof loader>();
+  const submit = useSubmit();
+  const navigate = useNavigate();
+  const searchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useInboxStream();
   return (
     <main className="mx-auto w-full max-w-6xl px-4 py-6">
       <h1 className="text-xl font-semibold">Tickets</h1>
-      <Form method="get" className="mt-4 flex flex-wrap items-end gap-3" aria-label="Filter tickets">
+      {/* Filters apply at once: a choice submits the form, typing a search waits for a pause. */}
+      <Form
+        method="get"
+        className="mt-4 flex flex-wrap items-end gap-3"
+        aria-label="Filter tickets"
+        onChange={(event) => {
+          const form = event.currentTarget;
+          clearTimeout(searchTimer.current);
+          const wait = (event.target as HTMLElement).getAttribute("type") === "search" ? 300 : 0;
+          searchTimer.current = setTimeout(() => submit(form, { replace: true }), wait);
+        }}
+      >
         <div>
           <label htmlFor="q" className="block text-xs font-medium text-slate-600">
             Search
@@ -79,6 +98,16 @@ export default function Tickets() {
           defaultValue={filter.priority ?? ""}
           options={enumOptions(priorities)}
         />
+        <SelectField
+          id="assignee"
+          label="Assignee"
+          any="Anyone"
+          defaultValue={filter.assignee ?? ""}
+          options={[
+            { value: "me", label: "Me" },
+            { value: "nobody", label: "Nobody" },
+          ]}
+        />
         <button type="submit" className="rounded-md bg-brand-600 px-4 py-1.5 font-medium text-white hover:bg-brand-700">
           Apply
         </button>
@@ -92,6 +121,12 @@ export default function Tickets() {
             </th>
             <th scope="col" className="px-3 py-2">
               Subject
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Requester
+            </th>
+            <th scope="col" className="px-3 py-2">
+              Assignee
             </th>
             <th scope="col" className="px-3 py-2">
               Department
@@ -109,13 +144,23 @@ export default function Tickets() {
         </thead>
         <tbody>
           {tickets.map((t) => (
-            <tr key={t.id} className="border-b border-slate-100">
+            <tr
+              key={t.id}
+              className="cursor-pointer border-b border-slate-100 hover:bg-slate-100"
+              onClick={(event) => {
+                // The whole row opens the ticket; the id stays a real link for keyboards and new tabs.
+                if ((event.target as HTMLElement).closest("a")) return;
+                navigate(`/dashboard/tickets/${t.id}`);
+              }}
+            >
               <td className="px-3 py-2">
                 <Link to={`/dashboard/tickets/${t.id}`} className="font-medium text-brand-700 underline">
                   {t.id}
                 </Link>
               </td>
               <td className="px-3 py-2">{t.subject}</td>
+              <td className="max-w-[14rem] truncate px-3 py-2">{t.requester ?? "Unknown"}</td>
+              <td className="px-3 py-2">{t.assignee ?? "Nobody"}</td>
               <td className="px-3 py-2">{t.department}</td>
               <td className="px-3 py-2">{t.priority}</td>
               <td className="px-3 py-2">{t.status.replace(/_/g, " ")}</td>
@@ -128,3 +173,5 @@ export default function Tickets() {
     </main>
   );
 }
+
+export { DashboardErrorBoundary as ErrorBoundary } from "~/components/dashboard-error.tsx";

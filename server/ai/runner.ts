@@ -1,5 +1,5 @@
-import type { LanguageModelV4 } from "@ai-sdk/provider";
-import { isStepCount, streamText, type ModelMessage } from "ai";
+import type { JSONObject, LanguageModelV4 } from "@ai-sdk/provider";
+import { generateText, isStepCount, streamText, type ModelMessage } from "ai";
 import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { conversations, messages, type Conversation, type Message } from "../../drizzle/schema.ts";
@@ -12,9 +12,9 @@ import { claimResume } from "../conversations/transitions.ts";
 import { hasDraftAfter, saveDraft } from "../autonomy/drafts.ts";
 import { effectiveMode, getAutonomySettings } from "../autonomy/settings.ts";
 import { getAgent, type AgentDefinition } from "./agents.ts";
-import { buildSystemPrompt } from "./context.ts";
+import { buildFacts, FACTS_OPTION, renderFacts, type ConversationFacts } from "./context.ts";
 import { buildTools } from "./tools/index.ts";
-import { isTransferTool } from "./tools/transfer.ts";
+import { handOff, isTransferTool, transferToolName } from "./tools/transfer.ts";
 
 export interface RunnerDeps {
   db: Database;
@@ -47,6 +47,26 @@ class HumanClaimError extends Error {}
 
 const HUMAN_CLAIM =
   /\b(i'?m|i am)\s+(a\s+|an\s+)?(real\s+|actual\s+)?(human|person|human being|real person)\b(?!\s+(agent|operator|colleague|from our team))|\bi'?m\s+not\s+(a|an)\s+(bot|ai|robot|machine|assistant)\b|\bi am not (a|an) (bot|ai|robot|machine)\b/i;
+
+const PROMISED_HANDOFF =
+  /\b(?:transfer(?:ring)?|connect(?:ing)?|hand(?:ing)? (?:you )?(?:over|off)|pass(?:ing)? you|put(?:ting)? you through|mov(?:e|ing) you)\b[^.!?]{0,40}?\b(billing|technical(?: support)?|tech support|sales|triage)\b/i;
+
+/**
+ * A handoff the agent's reply promises ("I'll transfer you to our billing team"): the transfer
+ * tool that keeps it (to the named agent, or to triage, which routes), or null. This reads the
+ * model's own reply to the customer, as the human-claim guard does, never another part's prose.
+ */
+export function promisedHandoff(
+  text: string,
+  agent: AgentDefinition,
+): { tool: string; via: AgentDefinition["key"]; name: string } | null {
+  const named = PROMISED_HANDOFF.exec(text)?.[1]?.toLowerCase();
+  if (!named) return null;
+  const key = named.startsWith("tech") ? "technical" : (named as AgentDefinition["key"]);
+  if (key === agent.key) return null;
+  const via = agent.handoffs.includes(key) ? key : agent.handoffs.includes("triage") ? "triage" : null;
+  return via ? { tool: transferToolName(via), via, name: getAgent(key).name } : null;
+}
 
 /** Whether text has the AI claim to be a person ("I'm a real person", "I am not a bot"). */
 export const claimsToBeHuman = (text: string): boolean => HUMAN_CLAIM.test(text);
@@ -125,14 +145,20 @@ export class AgentRunner {
       const answering = history.findLast((m) => m.role === "customer")?.seq ?? 0;
       if (manual && hop === 0 && (await hasDraftAfter(db, conversationId, answering))) return;
       const agent = getAgent(conversation.currentAgent);
-      const system = await buildSystemPrompt(db, agent, conversation, history);
+      const facts = await buildFacts(db, agent, conversation, history);
       const outcome = await this.generate(
         conversation,
         agent,
         toModelMessages(history),
-        system,
+        facts,
         manual ? answering : null,
       );
+      // A reply that promises a handoff the model did not make: corrected once, then made for it.
+      const promised = !outcome.handedOff && outcome.text ? promisedHandoff(outcome.text, agent) : null;
+      if (promised) {
+        await this.keepHandoffPromise(conversation, agent, facts, promised);
+        continue;
+      }
       // A handoff ends the step loop; the next agent answers in the same turn, bounded so two
       // agents cannot bounce a conversation forever.
       if (!outcome.handedOff) return;
@@ -144,10 +170,10 @@ export class AgentRunner {
     conversation: Conversation,
     agent: AgentDefinition,
     prompt: ModelMessage[],
-    system: string,
+    facts: ConversationFacts,
     /** Manual mode: the seq of the customer message this draft answers; null: reply live. */
     draftFor: number | null = null,
-  ): Promise<{ handedOff: boolean }> {
+  ): Promise<{ handedOff: boolean; text?: string }> {
     const { deps } = this;
     const asDraft = draftFor !== null;
     const keepDraft = (content: string) =>
@@ -210,21 +236,17 @@ export class AgentRunner {
         .catch((err) => deps.log.warn({ err }, "could not persist partial reply"));
     }, deps.persistIntervalMs);
 
-    const tools = buildTools(agent, {
-      db: deps.db,
-      bus: deps.bus,
-      conversationId: conversation.id,
-      customerId: conversation.customerId,
-      agent,
-    });
+    const tools = buildTools(agent, this.toolContext(conversation, agent));
     try {
       let usage = { inputTokens: 0, outputTokens: 0 };
       for (let attempt = 0; ; attempt++) {
         try {
           const result = streamText({
             model: deps.model,
-            instructions: system,
+            instructions: renderFacts(agent, facts),
             messages: prompt,
+            // The offline model reads the facts as a value; hosted models ignore this key.
+            providerOptions: { [FACTS_OPTION]: { facts: facts as unknown as JSONObject } },
             tools,
             stopWhen: [
               isStepCount(MAX_STEPS),
@@ -277,8 +299,8 @@ export class AgentRunner {
       clearInterval(heartbeat);
       if (asDraft && text) await keepDraft(text);
       else if (reply) await this.complete(conversation, reply, text, usage);
-      else if (!handedOff && !toolsRan) await this.fail(null, conversation.id, "", FAILURE_NOTICE);
-      return { handedOff };
+      else if (!handedOff && !toolsRan) await this.fail(null, conversation.id, "", "ai_failed");
+      return { handedOff, text: reply && !asDraft ? text : undefined };
     } catch (err) {
       clearInterval(heartbeat);
       if (lost || err instanceof DiscardedError) return { handedOff: false };
@@ -301,9 +323,64 @@ export class AgentRunner {
       }
       const shuttingDown = this.closing;
       if (!shuttingDown) deps.log.error({ err, conversationId: conversation.id }, "AI reply failed");
-      await this.fail(reply, conversation.id, text, shuttingDown ? INTERRUPTED_NOTICE : FAILURE_NOTICE);
+      await this.fail(reply, conversation.id, text, shuttingDown ? "ai_interrupted" : "ai_failed");
       return { handedOff: false };
     }
+  }
+
+  /**
+   * The agent told the customer it would hand them over but called no transfer tool. One more
+   * call, with a correction and only that transfer tool, gives the model the chance to make it;
+   * its text is never shown. If it still does not, the runner makes the handoff itself.
+   */
+  private async keepHandoffPromise(
+    conversation: Conversation,
+    agent: AgentDefinition,
+    facts: ConversationFacts,
+    promise: NonNullable<ReturnType<typeof promisedHandoff>>,
+  ): Promise<void> {
+    const { deps } = this;
+    const history = await deps.db
+      .select()
+      .from(messages)
+      .where(eq(messages.conversationId, conversation.id))
+      .orderBy(asc(messages.seq));
+    const tools = buildTools(agent, this.toolContext(conversation, agent));
+    const correction = `Correction: you told the customer you would hand them to ${promise.name}, but you did not call ${promise.tool}. Call ${promise.tool} now, with a short reason.`;
+    try {
+      const result = await generateText({
+        model: deps.model,
+        instructions: `${renderFacts(agent, facts)}\n\n${correction}`,
+        messages: toModelMessages(history),
+        tools,
+        activeTools: [promise.tool],
+        stopWhen: isStepCount(1),
+        maxRetries: 0,
+        providerOptions: { [FACTS_OPTION]: { facts: facts as unknown as JSONObject } },
+        abortSignal: AbortSignal.any([this.shutdownSignal, AbortSignal.timeout(deps.timeoutMs)]),
+      });
+      const made = result.toolResults.find((r) => r.toolName === promise.tool);
+      if (made) {
+        await this.recordToolResult(conversation.id, agent.key, made.toolName, made.input, made.output);
+        return;
+      }
+    } catch (err) {
+      deps.log.warn({ err, conversationId: conversation.id }, "handoff correction failed; handing off for the agent");
+    }
+    const input = { reason: `${agent.name} said it would hand over to ${promise.name} but did not` };
+    const output = await handOff(this.toolContext(conversation, agent), getAgent(promise.via), input.reason);
+    await this.recordToolResult(conversation.id, agent.key, promise.tool, input, output);
+  }
+
+  /** What an agent's tools act on: this conversation, its linked customer, and who is acting. */
+  private toolContext(conversation: Conversation, agent: AgentDefinition) {
+    return {
+      db: this.deps.db,
+      bus: this.deps.bus,
+      conversationId: conversation.id,
+      customerId: conversation.customerId,
+      agent,
+    };
   }
 
   private async recordToolResult(conversationId: string, agent: string, tool: string, input: unknown, output: unknown) {
@@ -334,11 +411,17 @@ export class AgentRunner {
     });
   }
 
-  private async fail(reply: Message | null, conversationId: string, partial: string, notice: string): Promise<void> {
+  private async fail(
+    reply: Message | null,
+    conversationId: string,
+    partial: string,
+    notice: "ai_failed" | "ai_interrupted",
+  ): Promise<void> {
     await writeWithEvents(this.deps.db, this.deps.bus, async (tx, batch) => {
       // finishMessage returns null if someone else (a sweeper, a takeover) already settled it.
       const failed = reply ? await finishMessage(tx, batch, reply.id, { content: partial, status: "failed" }) : true;
-      if (failed) await insertMessage(tx, batch, conversationId, { role: "system", content: notice });
+      const content = notice === "ai_interrupted" ? INTERRUPTED_NOTICE : FAILURE_NOTICE;
+      if (failed) await insertMessage(tx, batch, conversationId, { role: "system", content, notice });
     });
   }
 
@@ -366,6 +449,7 @@ export class AgentRunner {
         const notice = await insertMessage(tx, batch, row.conversationId, {
           role: "system",
           content: INTERRUPTED_NOTICE,
+          notice: "ai_interrupted",
         });
         // This sweep answers it; a restart's resume must not answer it a second time.
         return this.claimResume(tx, row.conversationId, notice.seq);
@@ -393,7 +477,7 @@ export class AgentRunner {
       .where(
         and(
           eq(messages.role, "system"),
-          eq(messages.content, INTERRUPTED_NOTICE),
+          eq(messages.notice, "ai_interrupted"),
           gt(messages.createdAt, new Date(now.getTime() - withinMs)),
           eq(conversations.status, "open"),
           eq(conversations.owner, "ai"),

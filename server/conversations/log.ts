@@ -63,8 +63,9 @@ export class EventBatch {
   }
 }
 
-/** Stored event types that change what an operator's inbox shows. */
+/** Stored event types that change what an operator's inbox shows (a new message: its preview and unread dot). */
 const inboxWorthy = new Set<StoredEventType>([
+  "message_created",
   "escalation",
   "status_changed",
   "handoff",

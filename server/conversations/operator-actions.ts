@@ -1,6 +1,5 @@
 import { and, asc, desc, eq, ne, sql } from "drizzle-orm";
 import {
-  conversationEvents,
   conversations,
   customers,
   escalations,
@@ -11,15 +10,16 @@ import {
 } from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { Transaction } from "../db/client.ts";
-import { badInput, conflict, notFound } from "../errors.ts";
-import { cleanText, optionalText } from "../policy/input.ts";
-import { claim, claimPendingOf, resolveOpenOf } from "../escalations/lifecycle.ts";
+import { badInput, conflict, forbidden, notFound } from "../errors.ts";
+import { cleanText, optionalText, parseId } from "../policy/input.ts";
+import { claim, claimPendingOf, resolveOpenOf, transferOpenOf } from "../escalations/lifecycle.ts";
 import { expireProposalsOf } from "../autonomy/decisions.ts";
 import { giveToAgent, giveToOperator, lockConversation, markResolved } from "./transitions.ts";
 import { agents } from "../ai/agents.ts";
 import { requireOperator, type OperatorActor } from "../operators/service.ts";
 import { writeWithEvents, type EventBatch } from "./log.ts";
 import { finishMessage, insertMessage } from "./messages.ts";
+import { findMentions, insertNote, MAX_NOTE_LENGTH } from "./notes.ts";
 import {
   getConversation,
   parseConversationId,
@@ -150,6 +150,58 @@ export async function takeOverConversation(
   });
 }
 
+/**
+ * Gives a conversation to another operator, who is notified. Any operator may assign a
+ * conversation nobody owns (the AI's, or one waiting for a person) or their own; moving another
+ * operator's conversation is for admins. The AI stops as on a takeover; the customer reads one
+ * line that a person joined.
+ */
+export async function reassignConversation(
+  deps: ConversationDeps,
+  actor: Actor,
+  input: { conversationId: unknown; operatorId: unknown },
+): Promise<Conversation> {
+  const op = requireOperator(actor);
+  const targetId = parseId(input.operatorId, "operatorId");
+  const existing = await getConversation(deps.db, actor, input.conversationId);
+  const [target] = await deps.db.select().from(operators).where(eq(operators.id, targetId));
+  if (!target || target.disabled) throw notFound("Operator");
+  return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
+    const conversation = await lockConversation(tx, existing.id);
+    if (conversation.status === "resolved") throw conflict("This conversation is closed.");
+    if (conversation.owner === target.id) return conversation;
+    const ownedByPerson = conversation.owner !== "ai";
+    if (ownedByPerson && conversation.owner !== op.operatorId && op.role !== "admin")
+      throw forbidden("Only the operator who owns this conversation, or an admin, can reassign it.");
+    const targetActor = { kind: "operator" as const, operatorId: target.id, name: target.name, role: target.role };
+    if (ownedByPerson) {
+      await giveToOperator(tx, conversation.id, target.id);
+      await batch.append(tx, conversation.id, "operator_joined", { operatorId: target.id, note: target.name });
+      await insertMessage(tx, batch, conversation.id, {
+        role: "system",
+        content: `${target.name} from the support team joined the conversation.`,
+      });
+    } else {
+      await takeOwnership(tx, batch, conversation, targetActor);
+    }
+    await transferOpenOf(tx, conversation.id, target.id);
+    await batch.append(tx, conversation.id, "assignment", {
+      operatorId: target.id,
+      by: op.operatorId,
+      note: `${op.name} assigned it to ${target.name}`,
+    });
+    if (target.id !== op.operatorId)
+      batch.publishAfterCommit("notice", target.id, {
+        type: "assigned",
+        conversationId: conversation.id,
+        by: op.name,
+        text: `${op.name} assigned you a conversation with ${conversation.customerName ?? "a customer"}.`,
+        at: new Date().toISOString(),
+      });
+    return lockConversation(tx, conversation.id);
+  });
+}
+
 const ownedBy = (op: OperatorActor) => (c: Conversation) => {
   if (c.status === "resolved") throw conflict("This conversation is closed.");
   if (c.owner !== op.operatorId) throw conflict("Take over or claim the conversation before replying.");
@@ -174,8 +226,9 @@ export async function sendOperatorMessage(
 }
 
 /**
- * Hands the conversation back to an AI agent with a note for the agent. The note is stored on
- * the handoff event as `operatorNote`: operators and the agent read it, the customer never does.
+ * Hands the conversation back to an AI agent with a note for the agent. The note is a private
+ * note (see notes.ts) and the handoff event points at it: operators and the agent read it, the
+ * customer never does.
  */
 export async function handBackToAgent(
   deps: OperatorDeps,
@@ -186,18 +239,20 @@ export async function handBackToAgent(
   const agentKey = cleanText(input.agent, "agent", 40);
   const agent = Object.hasOwn(agents, agentKey) ? agents[agentKey as keyof typeof agents] : undefined;
   if (!agent) throw badInput(`Unknown agent. Choose one of: ${Object.keys(agents).join(", ")}.`, "agent");
-  const note = (optionalText(input.note, "note", 1000, { multiline: true }) ?? "").trim();
+  const note = (optionalText(input.note, "note", MAX_NOTE_LENGTH, { multiline: true }) ?? "").trim();
   const existing = await getConversation(deps.db, actor, input.conversationId);
+  const mentions = note ? await findMentions(deps.db, note, op.operatorId) : [];
   const result = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     const conversation = await lockConversation(tx, existing.id);
     ownedBy(op)(conversation);
     await giveToAgent(tx, existing.id, agent.key);
     await resolveOpenOf(tx, existing.id);
+    const noteMessage = note ? await insertNote(tx, batch, existing.id, op, note, mentions) : null;
     await batch.append(tx, existing.id, "handoff", {
       from: `operator:${op.operatorId}`,
       operatorName: op.name,
       agent: agent.key,
-      operatorNote: note || null,
+      noteMessageId: noteMessage?.id ?? null,
     });
     await batch.append(tx, existing.id, "status_changed", { status: "open" });
     await insertMessage(tx, batch, existing.id, {
@@ -250,25 +305,4 @@ export async function closeConversation(
   await resolveOpenOf(tx, conversationId);
   await batch.append(tx, conversationId, "status_changed", { status: "resolved" });
   await insertMessage(tx, batch, conversationId, { role: "system", content: notice });
-}
-
-/** The notes operators left for the agent when handing back, newest first: for the team only. */
-export async function listHandBackNotes(deps: Pick<ConversationDeps, "db">, actor: Actor, conversationId: unknown) {
-  requireOperator(actor);
-  const conversation = await getConversation(deps.db, actor, conversationId);
-  const rows = await deps.db
-    .select()
-    .from(conversationEvents)
-    .where(and(eq(conversationEvents.conversationId, conversation.id), eq(conversationEvents.type, "handoff")))
-    .orderBy(desc(conversationEvents.seq))
-    .limit(20);
-  return rows
-    .filter((r) => typeof r.payload.operatorNote === "string" && r.payload.operatorNote)
-    .map((r) => ({
-      seq: r.seq,
-      by: String(r.payload.operatorName ?? "An operator"),
-      agent: String(r.payload.agent),
-      note: String(r.payload.operatorNote),
-      at: r.createdAt.toISOString(),
-    }));
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { conversations, messages, type Conversation, type Message } from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
@@ -12,7 +12,10 @@ import { findCustomerByEmail } from "../accounts/service.ts";
 import type { RateLimits } from "../auth/rate-limit.ts";
 import { verifyIdentity } from "../auth/tokens.ts";
 import { cleanText, optionalText, parseId } from "../policy/input.ts";
-import { createConversation, lockConversation, setRating } from "./transitions.ts";
+import { createConversation, lockConversation, setContactEmail, setRating } from "./transitions.ts";
+import { setContactEmailOnTickets } from "../tickets/service.ts";
+import { customerRoles } from "./visibility.ts";
+import { requireOperator } from "../operators/service.ts";
 
 export interface ConversationDeps {
   db: Database;
@@ -129,7 +132,11 @@ export function parseMessageInput(maxLength: number, input: { content: unknown; 
 }
 
 /** The message already stored under this client id, if any: a retry is answered with it. */
-async function findByClientId(db: Queryable, conversationId: string, clientMessageId: string): Promise<Message | null> {
+export async function findByClientId(
+  db: Queryable,
+  conversationId: string,
+  clientMessageId: string,
+): Promise<Message | null> {
   const [row] = await db
     .select()
     .from(messages)
@@ -196,7 +203,19 @@ export async function sendCustomerMessage(
     // Keyed by the authenticated conversation, so nobody can drain another customer's bucket.
     () => deps.rateLimits.sendMessage.take(`customer:${existing.id}`),
   );
-  if (!result.duplicate) deps.onCustomerMessage?.(result.conversation, result.message);
+  if (!result.duplicate) {
+    deps.onCustomerMessage?.(result.conversation, result.message);
+    // The operator who owns the conversation hears of the reply wherever they are in the dashboard.
+    const owner = result.conversation.owner;
+    if (owner !== "ai" && result.conversation.status !== "resolved")
+      deps.bus.publish("notice", owner, {
+        type: "customer_reply",
+        conversationId: existing.id,
+        by: existing.customerName,
+        text: result.message.content.slice(0, 140),
+        at: result.message.createdAt.toISOString(),
+      });
+  }
   return result;
 }
 
@@ -214,6 +233,27 @@ export async function rateConversation(
   if (conversation.status !== "resolved") throw conflict("A conversation can be rated once it is resolved.");
   await deps.rateLimits.rateConversation.take(conversation.id);
   return setRating(deps.db, conversation.id, { score: input.score, comment });
+}
+
+/**
+ * The customer leaves an email so a person can follow up when nobody could answer in the chat.
+ * It is kept on the conversation and on its open tickets; only the conversation's customer may
+ * set it, and it is never used to link an account (that needs a signed identity).
+ */
+export async function leaveFollowUpEmail(
+  deps: Pick<ConversationDeps, "db" | "rateLimits">,
+  actor: Actor,
+  input: { conversationId: unknown; email: unknown },
+): Promise<{ ticketIds: string[] }> {
+  const email = cleanText(input.email, "email", 254).trim();
+  if (!z.email().safeParse(email).success) throw badInput("email must be an email address.", "email");
+  const conversation = await getConversation(deps.db, actor, input.conversationId);
+  if (actor.kind !== "customer") throw forbidden("Only the conversation's customer can leave their email.");
+  await deps.rateLimits.rateConversation.take(`email:${conversation.id}`);
+  return deps.db.transaction(async (tx) => {
+    await setContactEmail(tx, conversation.id, email);
+    return { ticketIds: await setContactEmailOnTickets(tx, conversation.id, email) };
+  });
 }
 
 export interface MessagePage {
@@ -246,6 +286,7 @@ export async function listMessages(
   const conversation = await getConversation(db, actor, conversationId);
   const { first, after, last, before } = parsed.data;
   const where = [eq(messages.conversationId, conversation.id)];
+  if (actor.kind !== "operator") where.push(inArray(messages.role, [...customerRoles]));
   if (after !== undefined) where.push(gt(messages.seq, after));
   if (before !== undefined) where.push(lt(messages.seq, before));
   if (last !== undefined) {
@@ -310,5 +351,28 @@ export async function announceTyping(
       actor.kind === "customer"
         ? { role: "customer", name: conversation.customerName }
         : { role: "operator", name: actor.name },
+  });
+}
+
+/**
+ * An operator has the conversation open, and says whether they are writing (a reply or a note):
+ * the collision cue other operators see. Ephemeral, for the team only, and rate limited like typing.
+ */
+export async function announceViewing(
+  deps: Pick<ConversationDeps, "db" | "bus" | "rateLimits">,
+  actor: Actor,
+  input: { conversationId: unknown; composing?: unknown },
+): Promise<void> {
+  const op = requireOperator(actor);
+  if (input.composing !== undefined && input.composing !== null && typeof input.composing !== "boolean")
+    throw badInput("composing is true or false.", "composing");
+  const conversation = await getConversation(deps.db, actor, input.conversationId);
+  await deps.rateLimits.typing.take(`viewing:${op.operatorId}:${conversation.id}`);
+  deps.bus.publish("conversation", conversation.id, {
+    conversationId: conversation.id,
+    seq: null,
+    type: "viewing",
+    at: new Date().toISOString(),
+    payload: { operatorId: op.operatorId, name: op.name, composing: input.composing === true },
   });
 }

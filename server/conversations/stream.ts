@@ -6,6 +6,7 @@ import type { EventBus } from "../events/bus.ts";
 import type { ConversationEvent } from "../events/types.ts";
 import { badInput } from "../errors.ts";
 import { listEventsAfter } from "./log.ts";
+import { visibleEvent } from "./visibility.ts";
 import { getConversation } from "./service.ts";
 
 /**
@@ -16,7 +17,8 @@ import { getConversation } from "./service.ts";
  * 3. snapshot replies still streaming, so a late joiner has their partial text;
  * 4. pass live events on, dropping seqs already yielded and filling any hole from the log
  *    (two writers can publish in a different order than they committed).
- * Authorisation happens before anything is subscribed or read.
+ * Authorisation happens before anything is subscribed or read, and every event passes
+ * `visibleEvent`: a customer never receives a private note or the machinery behind the chat.
  */
 export async function streamConversationEvents(
   deps: { db: Database; bus: EventBus },
@@ -49,7 +51,8 @@ export async function streamConversationEvents(
         for (;;) {
           const page = await listEventsAfter(deps.db, id, last);
           for (const event of page) {
-            yield event;
+            const visible = visibleEvent(actor, event);
+            if (visible) yield visible;
             last = event.seq;
           }
           if (page.length === 0) return;
@@ -72,9 +75,11 @@ export async function streamConversationEvents(
         };
       }
       for await (const event of live) {
-        if (event.seq === null) yield event;
-        else if (event.seq === last + 1) {
-          yield event;
+        const visible = visibleEvent(actor, event);
+        if (event.seq === null) {
+          if (visible) yield visible;
+        } else if (event.seq === last + 1) {
+          if (visible) yield visible;
           last = event.seq;
         } else if (event.seq > last + 1) yield* catchUp();
       }

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { conversations, type AutonomyMode, type Conversation } from "../../drizzle/schema.ts";
+import { conversations, type AutonomyMode, type CaseSummary, type Conversation } from "../../drizzle/schema.ts";
 import type { Queryable, Transaction } from "../db/client.ts";
 import { notFound } from "../errors.ts";
 
@@ -118,4 +118,21 @@ export async function setAutonomyOverride(db: Queryable, id: string, mode: Auton
   const [row] = await db.update(conversations).set({ autonomyMode: mode }).where(eq(conversations.id, id)).returning();
   if (!row) throw notFound("Conversation");
   return row;
+}
+
+/** The case summary for the team; an older summary never replaces a newer one. */
+export async function setSummary(db: Queryable, id: string, summary: CaseSummary): Promise<boolean> {
+  const rows = await db
+    .update(conversations)
+    .set({ summary })
+    .where(
+      and(eq(conversations.id, id), sql`coalesce((${conversations.summary}->>'atSeq')::int, -1) <= ${summary.atSeq}`),
+    )
+    .returning({ id: conversations.id });
+  return rows.length > 0;
+}
+
+/** The email a customer left for a follow-up. */
+export async function setContactEmail(db: Queryable, id: string, email: string): Promise<void> {
+  await db.update(conversations).set({ contactEmail: email }).where(eq(conversations.id, id));
 }

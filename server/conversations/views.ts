@@ -14,6 +14,8 @@ export interface MessageView {
   status: Message["status"];
   clientMessageId: string | null;
   usage: MessageUsage | null;
+  /** Notes only: the operators mentioned. */
+  mentions: string[] | null;
   createdAt: string;
   completedAt: string | null;
 }
@@ -32,6 +34,7 @@ export function toMessageView(m: Message): MessageView {
     status: m.status,
     clientMessageId: m.clientMessageId,
     usage: m.usage ?? null,
+    mentions: m.mentions ?? null,
     createdAt: m.createdAt.toISOString(),
     completedAt: m.completedAt?.toISOString() ?? null,
   };

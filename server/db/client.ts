@@ -21,12 +21,17 @@ const migrationsFolder = fileURLToPath(new URL("../../drizzle/migrations", impor
  * Postgres when a URL is given, otherwise embedded PGlite. `memory://` keeps PGlite in memory;
  * any other value is a data folder. Migrations are applied on open; re-running them is a no-op.
  */
-export async function openDatabase(opts: { url?: string; pgliteDir: string }): Promise<DatabaseHandle> {
+export async function openDatabase(opts: {
+  url?: string;
+  pgliteDir: string;
+  poolMax?: number;
+}): Promise<DatabaseHandle> {
   if (opts.url) {
     const { default: postgres } = await import("postgres");
     const { drizzle } = await import("drizzle-orm/postgres-js");
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
-    const client = postgres(opts.url, { max: 10, onnotice: () => {} });
+    // Idle connections are given back after 30 s, so a quiet instance holds few of the server's slots.
+    const client = postgres(opts.url, { max: opts.poolMax ?? 10, idle_timeout: 30, onnotice: () => {} });
     const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder });
     return { db: db as unknown as Database, driver: "postgres", close: () => client.end({ timeout: 5 }) };

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, lt, not, or, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, lt, not, or, sql } from "drizzle-orm";
 import {
   conversations,
   escalations,
@@ -17,7 +17,7 @@ import { badInput } from "../errors.ts";
 import type { EventBus } from "../events/bus.ts";
 import { availableNow } from "../operators/presence.ts";
 import { requireAdmin } from "../operators/service.ts";
-import { attachTicket, moveOffer } from "./lifecycle.ts";
+import { attachTicket, moveOffer, offerIfUnassigned } from "./lifecycle.ts";
 
 export interface AssignmentSettings {
   /** "auto": new escalations go to the least-loaded available operator; "manual": they wait to be claimed. */
@@ -65,6 +65,14 @@ export async function availableOperators(db: Queryable, exclude: string[] = []):
   return rows.filter((r) => r.load < r.operator.capacity && !exclude.includes(r.operator.id)).map((r) => r.operator);
 }
 
+async function isAvailable(db: Queryable, operatorId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: operators.id })
+    .from(operators)
+    .where(and(eq(operators.id, operatorId), availableNow()));
+  return !!row;
+}
+
 /** Whether anyone is there to pick up an escalation: online by choice and connected in fact. */
 export async function anyOperatorOnline(db: Queryable): Promise<boolean> {
   const [row] = await db.select({ id: operators.id }).from(operators).where(availableNow()).limit(1);
@@ -98,7 +106,11 @@ export async function reassignStale(deps: { db: Database; bus: EventBus }, now =
   for (const e of stale) {
     const row = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
       const [next] = await availableOperators(tx, [e.assignedTo!]);
+      // Nobody else is free and the operator it was offered to still is: it stays with them.
+      // Sending it round the queue would only offer it straight back and notify them again.
+      if (!next && (await isAvailable(tx, e.assignedTo!))) return null;
       const row = await moveOffer(tx, e.id, e.assignedTo!, next?.id ?? null, now);
+      if (row && next) await noticeOfOffer(tx, batch, row, next.id);
       // The last available operator left: the customer is not left waiting on nobody.
       if (row && !next && !(await anyOperatorOnline(tx))) {
         const [conversation] = await tx
@@ -119,6 +131,68 @@ export async function reassignStale(deps: { db: Database; bus: EventBus }, now =
     if (row) moved.push(row);
   }
   return moved;
+}
+
+/**
+ * Offers escalations that wait in the shared queue (raised while nobody was free, or given back
+ * to it) to operators who are available now, most urgent and oldest first. Runs when an operator
+ * comes online and on the periodic sweep, so nothing waits unseen for a person who is there.
+ */
+export async function offerWaiting(deps: { db: Database; bus: EventBus }, now = new Date()): Promise<Escalation[]> {
+  const { mode } = await getAssignmentSettings(deps.db);
+  if (mode !== "auto") return [];
+  const waiting = await deps.db
+    .select()
+    .from(escalations)
+    .where(and(eq(escalations.status, "pending"), isNull(escalations.assignedTo)))
+    .orderBy(
+      sql`case ${escalations.priority} when 'urgent' then 0 when 'high' then 1 when 'medium' then 2 else 3 end`,
+      asc(escalations.createdAt),
+    )
+    .limit(50);
+  const offered: Escalation[] = [];
+  for (const e of waiting) {
+    const row = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
+      const [next] = await availableOperators(tx);
+      if (!next) return null;
+      const moved = await offerIfUnassigned(tx, e.id, next.id, now);
+      if (!moved) return null;
+      await batch.append(tx, e.conversationId, "assignment", {
+        escalationId: e.id,
+        operatorId: next.id,
+        note: `Assigned to ${next.name}`,
+      });
+      await noticeOfOffer(tx, batch, moved, next.id);
+      return moved;
+    });
+    if (!row) {
+      if (!(await availableOperators(deps.db)).length) break;
+      continue;
+    }
+    offered.push(row);
+  }
+  return offered;
+}
+
+/** Tells an operator that an escalation is now offered to them. */
+export async function noticeOfOffer(
+  tx: Queryable,
+  batch: EventBatch,
+  escalation: Escalation,
+  operatorId: string,
+): Promise<void> {
+  // Who is waiting, so two offers for the same reason can be told apart.
+  const [row] = await tx
+    .select({ name: conversations.customerName })
+    .from(conversations)
+    .where(eq(conversations.id, escalation.conversationId));
+  batch.publishAfterCommit("notice", operatorId, {
+    type: "escalation",
+    conversationId: escalation.conversationId,
+    by: row?.name ?? null,
+    text: escalation.reason,
+    at: new Date().toISOString(),
+  });
 }
 
 /**

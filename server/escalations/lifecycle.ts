@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { escalations, type Escalation, type Priority } from "../../drizzle/schema.ts";
 import type { Queryable, Transaction } from "../db/client.ts";
 
@@ -52,6 +52,14 @@ export async function claimPendingOf(tx: Transaction, conversationId: string, op
     .where(and(eq(escalations.conversationId, conversationId), eq(escalations.status, "pending")));
 }
 
+/** A reassignment: the conversation's open escalations (pending or claimed) are now this operator's. */
+export async function transferOpenOf(tx: Transaction, conversationId: string, operatorId: string): Promise<void> {
+  await tx
+    .update(escalations)
+    .set({ status: "claimed", claimedBy: operatorId, claimedAt: new Date(), assignedTo: operatorId })
+    .where(and(eq(escalations.conversationId, conversationId), inArray(escalations.status, ["pending", "claimed"])));
+}
+
 /** The conversation was handed back or resolved: its open escalations are done. */
 export async function resolveOpenOf(tx: Transaction, conversationId: string): Promise<void> {
   await tx
@@ -63,6 +71,21 @@ export async function resolveOpenOf(tx: Transaction, conversationId: string): Pr
 /** Offers a pending escalation to an operator. */
 export async function offer(tx: Queryable, id: string, operatorId: string, at = new Date()): Promise<void> {
   await tx.update(escalations).set({ assignedTo: operatorId, assignedAt: at }).where(eq(escalations.id, id));
+}
+
+/** Offers a pending escalation from the shared queue; null if it was taken or offered meanwhile. */
+export async function offerIfUnassigned(
+  tx: Queryable,
+  id: string,
+  operatorId: string,
+  at: Date,
+): Promise<Escalation | null> {
+  const [row] = await tx
+    .update(escalations)
+    .set({ assignedTo: operatorId, assignedAt: at })
+    .where(and(eq(escalations.id, id), eq(escalations.status, "pending"), isNull(escalations.assignedTo)))
+    .returning();
+  return row ?? null;
 }
 
 /**

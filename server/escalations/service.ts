@@ -3,8 +3,13 @@ import { markWaitingForHuman } from "../conversations/transitions.ts";
 import { offer, openEscalation } from "./lifecycle.ts";
 import type { Transaction } from "../db/client.ts";
 import type { EventBatch } from "../conversations/log.ts";
-import { insertMessage } from "../conversations/messages.ts";
-import { anyOperatorOnline, availableOperators, getAssignmentSettings, keepForLater } from "./assignment.ts";
+import {
+  anyOperatorOnline,
+  availableOperators,
+  getAssignmentSettings,
+  keepForLater,
+  noticeOfOffer,
+} from "./assignment.ts";
 
 /**
  * Hands a conversation to the humans: an escalation row, the conversation waiting for a human,
@@ -30,10 +35,8 @@ export async function escalateConversation(
     priority: input.priority,
   });
   await batch.append(tx, input.conversationId, "status_changed", { status: "waiting_human" });
-  await insertMessage(tx, batch, input.conversationId, {
-    role: "system",
-    content: `Escalated to a human (${input.priority} priority): ${input.reason}`,
-  });
+  // No line for the customer here: the agent tells them in its own words, and their chat shows
+  // that a person has been asked to join. Reason and priority are the team's.
 
   const { mode } = await getAssignmentSettings(tx);
   const [assignee] = mode === "auto" ? await availableOperators(tx) : [];
@@ -44,6 +47,7 @@ export async function escalateConversation(
       operatorId: assignee.id,
       note: `Assigned to ${assignee.name}`,
     });
+    await noticeOfOffer(tx, batch, row, assignee.id);
   } else if (!(await anyOperatorOnline(tx))) {
     await keepForLater(tx, batch, row, conversation.customerId);
   }

@@ -80,6 +80,17 @@ export class EventBus {
 
   publish<K extends TopicName>(name: K, id: string, event: Topics[K]): void {
     this.target.dispatchEvent(new CustomEvent(this.channel(name, id), { detail: event }));
+    for (const observer of this.observers) observer(name, id, event);
+  }
+
+  private readonly observers: Array<(name: TopicName, id: string, event: Topics[TopicName]) => void> = [];
+
+  /**
+   * Sees what this process publishes, and only that: work that follows an event (a summary to
+   * write) is done once, by the instance that wrote the event, never by every instance.
+   */
+  observeLocal(observer: (name: TopicName, id: string, event: Topics[TopicName]) => void): void {
+    this.observers.push(observer);
   }
 
   subscribe<K extends TopicName>(name: K, id: string, signal?: AbortSignal): BusSubscription<Topics[K]> {

@@ -27,7 +27,16 @@ export interface TypingEvent {
   payload: { role: "customer" | "operator"; name: string | null };
 }
 
-export type ConversationEvent = StoredConversationEvent | EphemeralConversationEvent | TypingEvent;
+/** An operator has the conversation open (and whether they are writing): for the team only, never customers. */
+export interface ViewingEvent {
+  conversationId: string;
+  seq: null;
+  type: "viewing";
+  at: string;
+  payload: { operatorId: string; name: string; composing: boolean };
+}
+
+export type ConversationEvent = StoredConversationEvent | EphemeralConversationEvent | TypingEvent | ViewingEvent;
 
 /**
  * A nudge to operator screens that something in the inbox changed. Screens refetch the lists
@@ -59,6 +68,21 @@ export interface DecisionEvent {
   at: string;
 }
 
+/**
+ * Something for one operator's attention, on every screen they have open: a mention in a note, a
+ * conversation assigned to them, an escalation offered to them, a customer reply in a
+ * conversation they own.
+ */
+export interface OperatorNotice {
+  type: "mention" | "assigned" | "escalation" | "customer_reply";
+  conversationId: string;
+  /** Who caused it, for the notification's text. */
+  by: string | null;
+  /** A short preview: the note, the reason, the reply. */
+  text: string;
+  at: string;
+}
+
 /** Every topic on the bus, declared once. The key is the topic prefix; the id completes it. */
 export interface Topics {
   conversation: ConversationEvent;
@@ -70,6 +94,8 @@ export interface Topics {
   session: SessionEvent;
   /** Decisions and autonomy modes, id "all": the decision queue on every operator screen. */
   decision: DecisionEvent;
+  /** One operator's notices, id: the operator's id. */
+  notice: OperatorNotice;
 }
 
 export type TopicName = keyof Topics;

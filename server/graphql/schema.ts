@@ -4,6 +4,10 @@ import { autonomyResolvers } from "./autonomy/resolvers.ts";
 import { autonomyTypeDefs } from "./autonomy/type-defs.ts";
 import { conversationResolvers } from "./conversations/resolvers.ts";
 import { conversationTypeDefs } from "./conversations/type-defs.ts";
+import { cannedResolvers } from "./canned/resolvers.ts";
+import { cannedTypeDefs } from "./canned/type-defs.ts";
+import { inboxResolvers } from "./inbox/resolvers.ts";
+import { inboxTypeDefs } from "./inbox/type-defs.ts";
 import { operatorResolvers } from "./operators/resolvers.ts";
 import { operatorTypeDefs } from "./operators/type-defs.ts";
 import { statusResolvers } from "./status/resolvers.ts";
@@ -14,7 +18,23 @@ import { ticketTypeDefs } from "./tickets/type-defs.ts";
 /** The executable schema. server/graphql/schema.graphql is its printed form; a test keeps them equal. */
 export function buildSchema() {
   return createSchema<GraphQLContext>({
-    typeDefs: [conversationTypeDefs, operatorTypeDefs, ticketTypeDefs, statusTypeDefs, autonomyTypeDefs],
-    resolvers: [conversationResolvers, operatorResolvers, ticketResolvers, statusResolvers, autonomyResolvers],
+    typeDefs: [
+      conversationTypeDefs,
+      operatorTypeDefs,
+      ticketTypeDefs,
+      statusTypeDefs,
+      autonomyTypeDefs,
+      inboxTypeDefs,
+      cannedTypeDefs,
+    ],
+    resolvers: [
+      conversationResolvers,
+      operatorResolvers,
+      ticketResolvers,
+      statusResolvers,
+      autonomyResolvers,
+      inboxResolvers,
+      cannedResolvers,
+    ],
   });
 }

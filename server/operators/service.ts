@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { and, asc, eq, gt, isNull, ne } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, lt, ne, or } from "drizzle-orm";
 import { z } from "zod";
 import {
   operatorSessions,
@@ -12,7 +12,8 @@ import {
 } from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
 import { generateToken, hashToken } from "../auth/tokens.ts";
-import type { Queryable } from "../db/client.ts";
+import type { Database, Queryable } from "../db/client.ts";
+import { offerWaiting } from "../escalations/assignment.ts";
 import type { EventBus } from "../events/bus.ts";
 import { AppError, badInput, conflict, forbidden, notFound, unauthenticated } from "../errors.ts";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "./passwords.ts";
@@ -257,20 +258,54 @@ export async function updateOperator(
 }
 
 /** An operator says whether they want work; every operator screen is told. */
+/** Online, away or offline. Coming online picks up escalations that waited for someone to be there. */
 export async function setAvailability(
-  { db, bus }: { db: Queryable; bus: EventBus },
+  { db, bus }: { db: Database; bus: EventBus },
   actor: Actor,
   availability: Availability,
 ): Promise<Operator> {
   const op = requireOperator(actor);
-  const [row] = await db.update(operators).set({ availability }).where(eq(operators.id, op.operatorId)).returning();
+  const [row] = await db
+    .update(operators)
+    .set({ availability, lastSeenAt: new Date() })
+    .where(eq(operators.id, op.operatorId))
+    .returning();
   bus.publish("inbox", "all", {
     type: "operator_changed",
     operatorId: op.operatorId,
     reason: "availability",
     at: new Date().toISOString(),
   });
+  if (availability === "online") await offerWaiting({ db, bus });
   return row!;
+}
+
+/**
+ * Operators who said they are online but closed the dashboard (no sign of life for `graceMs`)
+ * become away, so the team's view and the assignment of new work match who is really there.
+ * Every screen hears of it.
+ */
+export async function markAwayIfGone(
+  { db, bus }: { db: Queryable; bus: EventBus },
+  graceMs: number,
+  now = new Date(),
+): Promise<string[]> {
+  const cutoff = new Date(now.getTime() - graceMs);
+  const rows = await db
+    .update(operators)
+    .set({ availability: "away" })
+    .where(
+      and(eq(operators.availability, "online"), or(isNull(operators.lastSeenAt), lt(operators.lastSeenAt, cutoff))),
+    )
+    .returning({ id: operators.id });
+  for (const r of rows)
+    bus.publish("inbox", "all", {
+      type: "operator_changed",
+      operatorId: r.id,
+      reason: "away",
+      at: now.toISOString(),
+    });
+  return rows.map((r) => r.id);
 }
 
 export async function listOperators(db: Queryable, actor: Actor): Promise<Operator[]> {

@@ -1,6 +1,9 @@
 import { randomInt } from "node:crypto";
-import { and, desc, eq, ilike, or } from "drizzle-orm";
+import { and, desc, eq, ilike, inArray, isNull, notInArray, or, sql } from "drizzle-orm";
 import {
+  conversations,
+  customers,
+  operators,
   priorities,
   ticketAudit,
   ticketStatuses,
@@ -18,6 +21,7 @@ import type { Database, Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import { requireOperator } from "../operators/service.ts";
 import { badInput, notFound } from "../errors.ts";
+import { parseId } from "../policy/input.ts";
 
 export const TICKET_ID = /\bTK-\d{5,6}\b/i;
 
@@ -57,6 +61,10 @@ export async function createTicket(
         priority: input.priority,
         subject: input.subject.slice(0, 200),
         description: input.description.slice(0, 4000),
+        // An email the customer already left in the conversation comes along.
+        contactEmail: input.conversationId
+          ? sql`(select c.contact_email from conversations c where c.id = ${input.conversationId})`
+          : null,
       })
       .onConflictDoNothing()
       .returning();
@@ -112,31 +120,66 @@ export async function getCustomerTicket(
   return row;
 }
 
-export async function getTicketAudit(db: Queryable, ticketId: string): Promise<TicketAuditRow[]> {
-  return db.select().from(ticketAudit).where(eq(ticketAudit.ticketId, ticketId)).orderBy(desc(ticketAudit.createdAt));
+/** A ticket's audit trail, newest first, with the name of the person behind each entry. */
+export async function getTicketAudit(
+  db: Queryable,
+  ticketId: string,
+): Promise<Array<TicketAuditRow & { actorName: string }>> {
+  const rows = await db
+    .select({ audit: ticketAudit, name: operators.name })
+    .from(ticketAudit)
+    .leftJoin(operators, sql`${ticketAudit.actor} = 'operator:' || ${operators.id}::text`)
+    .where(eq(ticketAudit.ticketId, ticketId))
+    .orderBy(desc(ticketAudit.createdAt));
+  return rows.map((r) => ({
+    ...r.audit,
+    actorName:
+      r.name ??
+      (r.audit.actor === "system"
+        ? "Tandem"
+        : r.audit.actor.startsWith("agent:")
+          ? `AI agent (${r.audit.actor.slice("agent:".length)})`
+          : r.audit.actor),
+  }));
 }
 
 /** Changes a ticket and writes the audit row in the same transaction-scoped call. */
 export async function changeTicket(
   db: Queryable,
   ticket: Ticket,
-  change: { actor: string; note?: string; status?: TicketStatus; priority?: Priority },
+  change: {
+    actor: string;
+    note?: string;
+    status?: TicketStatus;
+    priority?: Priority;
+    /** null: unassigned; undefined: unchanged. */
+    assignee?: { id: string; name: string } | null;
+  },
 ): Promise<Ticket> {
   const patch: Partial<Ticket> = { updatedAt: new Date() };
   if (change.status) patch.status = change.status;
   if (change.priority) patch.priority = change.priority;
+  if (change.assignee !== undefined) patch.assigneeId = change.assignee?.id ?? null;
   const [row] = await db.update(tickets).set(patch).where(eq(tickets.id, ticket.id)).returning();
+  const assigneeChanged = change.assignee !== undefined && (change.assignee?.id ?? null) !== ticket.assigneeId;
   const action =
     change.status && change.status !== ticket.status
       ? "status"
       : change.priority && change.priority !== ticket.priority
         ? "priority"
-        : "note";
+        : assigneeChanged
+          ? "assignee"
+          : "note";
+  const assigneeNote = assigneeChanged
+    ? change.assignee
+      ? `Assigned to ${change.assignee.name}`
+      : "Unassigned"
+    : null;
   await db.insert(ticketAudit).values({
     ticketId: ticket.id,
     actor: change.actor,
     action,
-    note: change.note ?? null,
+    note: [assigneeNote, change.note].filter(Boolean).join(". ") || null,
     statusBefore: ticket.status,
     statusAfter: row!.status,
     priorityBefore: ticket.priority,
@@ -146,6 +189,8 @@ export async function changeTicket(
 }
 
 export interface TicketFilter {
+  /** "me": assigned to the operator asking; "nobody": unassigned. */
+  assignee?: "me" | "nobody";
   status?: TicketStatus;
   department?: Department;
   priority?: Priority;
@@ -154,8 +199,10 @@ export interface TicketFilter {
 
 /** Operators' ticket list: filters, plus a search over id, subject and description. */
 export async function listTickets(db: Queryable, actor: Actor, filter: TicketFilter = {}): Promise<Ticket[]> {
-  requireOperator(actor);
+  const op = requireOperator(actor);
   const where = [];
+  if (filter.assignee === "me") where.push(eq(tickets.assigneeId, op.operatorId));
+  else if (filter.assignee === "nobody") where.push(isNull(tickets.assigneeId));
   if (filter.status) where.push(eq(tickets.status, filter.status));
   if (filter.department) where.push(eq(tickets.department, filter.department));
   if (filter.priority) where.push(eq(tickets.priority, filter.priority));
@@ -195,26 +242,56 @@ export async function updateTicketAsOperator(
   deps: { db: Database; bus: EventBus },
   actor: Actor,
   ticketId: string,
-  change: { status?: TicketStatus; priority?: Priority; note?: string },
+  change: {
+    status?: TicketStatus;
+    priority?: Priority;
+    note?: string;
+    noteToCustomer?: boolean;
+    /** An operator's id, null to unassign, undefined to leave as it is. */
+    assigneeId?: unknown;
+  },
 ): Promise<Ticket> {
   const op = requireOperator(actor);
+  let assignee: { id: string; name: string } | null | undefined;
+  if (change.assigneeId === null || change.assigneeId === "") assignee = null;
+  else if (change.assigneeId !== undefined) {
+    const [row] = await deps.db
+      .select({ id: operators.id, name: operators.name, disabled: operators.disabled })
+      .from(operators)
+      .where(eq(operators.id, parseId(change.assigneeId, "assigneeId")));
+    if (!row || row.disabled) throw notFound("Operator");
+    assignee = { id: row.id, name: row.name };
+  }
   if (change.status && !ticketStatuses.includes(change.status)) throw badInput("Unknown status.", "status");
   if (change.priority && !priorities.includes(change.priority)) throw badInput("Unknown priority.", "priority");
   const note = change.note?.trim().slice(0, 2000) || undefined;
-  if (!change.status && !change.priority && !note) throw badInput("Change the status or priority, or add a note.");
+  if (!change.status && !change.priority && !note && change.assigneeId === undefined)
+    throw badInput("Change the status, priority or assignee, or add a note.");
   const updated = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, ticketId.trim().toUpperCase())).for("update");
     if (!ticket) throw notFound(`Ticket ${ticketId}`);
+    // A save that changes nothing writes no audit entry and tells nobody anything.
+    const changed =
+      (change.status && change.status !== ticket.status) ||
+      (change.priority && change.priority !== ticket.priority) ||
+      (assignee !== undefined && (assignee?.id ?? null) !== ticket.assigneeId);
+    if (!changed && !note) return ticket;
     const row = await changeTicket(tx, ticket, {
       actor: `operator:${op.operatorId}`,
       note,
       status: change.status,
       priority: change.priority,
+      assignee,
     });
-    if (row.status !== ticket.status && row.conversationId) {
+    // Notes are internal: the customer reads one only when the operator says so.
+    const shared = note && change.noteToCustomer ? note : null;
+    if (row.conversationId && (row.status !== ticket.status || shared)) {
       await insertMessage(tx, batch, row.conversationId, {
         role: "system",
-        content: `Your ticket ${row.id} is now ${statusWords[row.status]}.${note ? ` Note from ${op.name}: ${note}` : ""}`,
+        content:
+          row.status !== ticket.status
+            ? `Your ticket ${row.id} is now ${statusWords[row.status]}.${shared ? ` Note from ${op.name}: ${shared}` : ""}`
+            : `A note on your ticket ${row.id} from ${op.name}: ${shared}`,
       });
     }
     return row;
@@ -228,4 +305,57 @@ export async function updateTicketAsOperator(
   deps.bus.publish("ticket", updated.id, event);
   deps.bus.publish("inbox", "all", event);
   return updated;
+}
+
+/** The customer left an email: it goes on every open ticket of the conversation, for the person who follows up. */
+export async function setContactEmailOnTickets(
+  db: Queryable,
+  conversationId: string,
+  email: string,
+): Promise<string[]> {
+  const rows = await db
+    .update(tickets)
+    .set({ contactEmail: email, updatedAt: new Date() })
+    .where(and(eq(tickets.conversationId, conversationId), notInArray(tickets.status, ["resolved", "closed"])))
+    .returning({ id: tickets.id });
+  return rows.map((r) => r.id);
+}
+
+/** Who asked and who works each ticket, by ticket id: the names a list shows. */
+export async function ticketPeople(
+  db: Queryable,
+  rows: Ticket[],
+): Promise<Map<string, { requester: string | null; assignee: string | null }>> {
+  const out = new Map<string, { requester: string | null; assignee: string | null }>();
+  if (!rows.length) return out;
+  const customerIds = [...new Set(rows.map((r) => r.customerId).filter((x): x is string => !!x))];
+  const operatorIds = [...new Set(rows.map((r) => r.assigneeId).filter((x): x is string => !!x))];
+  const conversationIds = [...new Set(rows.map((r) => r.conversationId).filter((x): x is string => !!x))];
+  const people = customerIds.length
+    ? await db
+        .select({ id: customers.id, name: customers.name, email: customers.email })
+        .from(customers)
+        .where(inArray(customers.id, customerIds))
+    : [];
+  const team = operatorIds.length
+    ? await db
+        .select({ id: operators.id, name: operators.name })
+        .from(operators)
+        .where(inArray(operators.id, operatorIds))
+    : [];
+  const chats = conversationIds.length
+    ? await db
+        .select({ id: conversations.id, name: conversations.customerName })
+        .from(conversations)
+        .where(inArray(conversations.id, conversationIds))
+    : [];
+  for (const r of rows) {
+    const c = people.find((p) => p.id === r.customerId);
+    const chat = chats.find((x) => x.id === r.conversationId);
+    out.set(r.id, {
+      requester: c ? `${c.name} <${c.email}>` : (chat?.name ?? r.contactEmail ?? null),
+      assignee: team.find((o) => o.id === r.assigneeId)?.name ?? null,
+    });
+  }
+  return out;
 }

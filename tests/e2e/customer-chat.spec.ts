@@ -1,10 +1,15 @@
 import { expect, test, type Page } from "@playwright/test";
 
-async function startChat(page: Page) {
+/** The customer types at once: the first message starts the conversation. */
+async function startChat(page: Page, first: string) {
   await page.goto("/");
+  await expect(page.getByLabel("Your message")).toBeFocused();
+  await page.getByText("Add your name or email (optional)").click();
   await page.getByLabel("Your name (optional)").fill("Robin");
-  await page.getByRole("button", { name: "Start chatting" }).click();
+  await page.getByLabel("Your message").fill(first);
+  await page.keyboard.press("Enter");
   await expect(page.getByText("Connected")).toBeVisible();
+  await expect(page.getByLabel("Your message")).toBeFocused();
 }
 
 const agentReplies = (page: Page) => page.locator('[data-role="agent"]');
@@ -24,9 +29,7 @@ test.afterEach(() => {
 });
 
 test("a customer sends a message and sees the reply stream in", async ({ page }) => {
-  await startChat(page);
-  await page.getByLabel("Your message").fill("Hello there");
-  await page.keyboard.press("Enter");
+  await startChat(page, "Hello there");
   await expect(page.locator('[data-role="customer"]')).toContainText("Hello there");
   // Seen while still streaming: the reply grows before it is complete.
   await expect(agentReplies(page).and(page.locator('[data-status="streaming"]'))).toBeVisible();
@@ -39,9 +42,7 @@ test("a customer sends a message and sees the reply stream in", async ({ page })
 });
 
 test("the history survives a reload", async ({ page }) => {
-  await startChat(page);
-  await page.getByLabel("Your message").fill("My laptop will not boot");
-  await page.getByRole("button", { name: "Send" }).click();
+  await startChat(page, "My laptop will not boot");
   await expect(agentReplies(page).and(page.locator('[data-status="complete"]'))).toHaveCount(1);
   const before = (await page.getByRole("log").textContent()) ?? "";
   await page.reload();
@@ -51,9 +52,7 @@ test("the history survives a reload", async ({ page }) => {
 });
 
 test("dropping the network mid-reply loses and duplicates nothing", async ({ page, context }) => {
-  await startChat(page);
-  await page.getByLabel("Your message").fill("I was charged twice on my invoice");
-  await page.keyboard.press("Enter");
+  await startChat(page, "I was charged twice on my invoice");
   await expect(agentReplies(page).and(page.locator('[data-status="streaming"]'))).toBeVisible();
   await context.setOffline(true);
   await expect(page.getByText("Reconnecting…")).toBeVisible();

@@ -63,7 +63,7 @@ test("two operators and a customer: escalate, claim, reply, hand back; XSS does 
   const billing = customer.locator('[data-role="agent"][data-status="complete"]').last();
   await expect(billing).toContainText("Billing (AI)");
   await expect(billing).toContainText("read their notes");
-  await expect(op1.getByRole("region", { name: "Notes for the agent" })).toContainText(note);
+  await expect(op1.locator('[data-role="note"]')).toContainText(note);
   await customer.reload();
   await expect(customer.getByRole("log")).toBeVisible();
   expect(await customer.content()).not.toContain("possible fraud");
@@ -78,7 +78,7 @@ test("two operators and a customer: escalate, claim, reply, hand back; XSS does 
   await op1.getByRole("link", { name: "TK-48213" }).click();
   await expect(op1.getByRole("heading", { name: /TK-48213/ })).toBeVisible();
   await op1.getByLabel("Status").selectOption("waiting_on_customer");
-  await op1.getByLabel("Note").fill("Asked for a battery report");
+  await op1.getByLabel("Note (internal: only your team sees it)").fill("Asked for a battery report");
   await op1.getByRole("button", { name: "Save" }).click();
   await expect(op1.getByTestId("ticket-status")).toHaveText("waiting on customer");
   await expect(op1.getByRole("region", { name: "Audit trail" }).getByText("Asked for a battery report")).toBeVisible();

@@ -11,7 +11,7 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Inbox" })).toBeVisible();
-  await expect(page.getByText("Connected")).toBeVisible();
+  await expect(page.getByText("Connected", { exact: true })).toBeVisible();
 }
 
 export async function expectNoSeriousA11yIssues(page: Page) {
@@ -19,6 +19,13 @@ export async function expectNoSeriousA11yIssues(page: Page) {
   const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
 }
+
+/**
+ * When a navigation overtakes a live refetch whose answer is still arriving, the router aborts the
+ * refetch and Remix's single-fetch decoder logs the AbortError to the console before discarding the
+ * load. That log is the framework at work, not a failure of the page, so journeys do not count it.
+ */
+const routerAbortLog = (text: string) => text.startsWith("AbortError: signal is aborted without reason");
 
 /** Three people, each in a fresh browser context; every page's console errors are collected in `errors`. */
 export async function threePeople(
@@ -28,21 +35,21 @@ export async function threePeople(
   const errors: string[] = [];
   const open = async () => {
     const page = await (await browser.newContext({ baseURL })).newPage();
-    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    page.on("console", (m) => m.type() === "error" && !routerAbortLog(m.text()) && errors.push(m.text()));
     return page;
   };
   return { pages: [await open(), await open(), await open()], errors };
 }
 
-/** A customer opens the chat (optionally giving a name) and sends `text`. */
+/** A customer opens the chat and starts it with `text` (optionally giving a name and an email). */
 export async function customerSays(page: Page, text: string, name?: string, email?: string) {
   await page.goto("/");
+  if (name || email) await page.getByText("Add your name or email (optional)").click();
   if (name) await page.getByLabel("Your name (optional)").fill(name);
   if (email) await page.getByLabel("Email (optional)").fill(email);
-  await page.getByRole("button", { name: "Start chatting" }).click();
-  await expect(page.getByText("Connected")).toBeVisible();
   await page.getByLabel("Your message").fill(text);
   await page.keyboard.press("Enter");
+  await expect(page.getByText("Connected")).toBeVisible();
 }
 
 /** A second operator, created by the admin through the API. */
@@ -65,4 +72,31 @@ export async function createOperator(browser: Browser, baseURL: string, name: st
   expect((await created.json()).errors).toBeUndefined();
   await ctx.close();
   return { email, password };
+}
+
+/**
+ * Leaves `keep` as the only operators new escalations can be offered to: the admin goes away and
+ * the other operators earlier journeys created are disabled (this server is shared by them all).
+ */
+export async function onlyAvailable(browser: Browser, baseURL: string, ...keep: string[]) {
+  const ctx = await browser.newContext({ baseURL });
+  const gql = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
+    const res = await ctx.request.post("/graphql", {
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      data: { query, variables },
+    });
+    return (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+  };
+  const signedIn = await gql(`mutation ($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }`, {
+    e: ADMIN.email,
+    p: ADMIN.password,
+  });
+  const token = (signedIn.data!.signIn as { token: string }).token;
+  const list = await gql(`{ operators { id email role disabled } }`, {}, token);
+  for (const o of list.data!.operators as Array<{ id: string; email: string; role: string; disabled: boolean }>) {
+    if (o.role === "ADMIN" || keep.includes(o.email) || o.disabled) continue;
+    await gql(`mutation ($id: ID!) { updateOperator(id: $id, input: { disabled: true }) { id } }`, { id: o.id }, token);
+  }
+  await gql(`mutation { setAvailability(availability: AWAY) { id } }`, {}, token);
+  await ctx.close();
 }

@@ -15,7 +15,9 @@ describe("the agent team with the offline model", () => {
   test("a laptop that won't boot: troubleshooting, then the workflow, then a ticket, then its status", async () => {
     const chat = await openChat(t);
     const first = await chat.say("My laptop won't boot");
-    assert.match(first[0]!.content, /^Transferred to Technical Support: /);
+    assert.equal(first[0]!.content, "You're now talking to Technical Support (AI).");
+    const [handoff] = (await chat.events()).filter((e) => e.type === "handoff");
+    assert.ok(String(handoff!.payload.note).length > 3, "the reason stays on the event, for the team and the agents");
     assert.equal(first[1]!.authorName, "Technical Support");
     assert.match(first[1]!.content, /Hold the power button/);
     assert.match(first[1]!.content, /\[Laptop will not start or boot\]\(\/help\/laptop-wont-boot\)/);
@@ -48,7 +50,7 @@ describe("the agent team with the offline model", () => {
   test("charged twice: billing finds the duplicate and asks for its refund, which waits for a person in Semi-Auto", async () => {
     const chat = await openChat(t);
     const reply = await chat.say("I was charged twice this month");
-    assert.match(reply[0]!.content, /Transferred to Billing: double charge/);
+    assert.equal(reply[0]!.content, "You're now talking to Billing (AI).");
     assert.deepEqual(await chat.toolsCalled(), ["transfer_to_billing", "lookup_account", "refund_payment"]);
     assert.match(
       textOf(reply),
@@ -136,7 +138,12 @@ describe("the agent team with the offline model", () => {
     for (const text of ["Should I accept this 10,000 euro offer?", "I want to talk to a person"]) {
       const chat = await openChat(t);
       const reply = textOf(await chat.say(text));
-      assert.match(reply, /asked a member of our support team to join/);
+      // Said once: a person is asked to join, or (nobody online) the request is kept as a ticket.
+      assert.match(
+        reply,
+        /asked a member of our support team to join|No one from our support team is online right now/,
+      );
+      assert.doesNotMatch(reply, /keep this chat open/);
       const [escalation] = await chat.escalations();
       assert.ok(escalation, text);
       assert.equal((await chat.conversation()).status, "waiting_human");
@@ -148,12 +155,76 @@ describe("the agent team with the offline model", () => {
     await chat.say("My laptop won't boot");
     const reply = await chat.say("Actually, I have a question about my invoice");
     assert.deepEqual(
-      reply.filter((m) => m.role === "system").map((m) => m.content.split(":")[0]),
-      ["Transferred to Triage", "Transferred to Billing"],
+      reply.filter((m) => m.role === "system").map((m) => m.content),
+      ["You're now talking to Triage (AI).", "You're now talking to Billing (AI)."],
     );
     assert.equal(reply.at(-1)!.authorName, "Billing");
     const handoffs = (await chat.events()).filter((e) => e.type === "handoff").map((e) => e.payload.agent);
     assert.deepEqual(handoffs, ["technical", "triage", "billing"]);
+  });
+});
+
+describe("understanding what customers mean", () => {
+  test("a safety issue gets safety advice and an urgent escalation, before any routing", async () => {
+    const chat = await openChat(t);
+    const reply = textOf(await chat.say("the charger gets really hot and smells like burning"));
+    assert.match(reply, /stop using it now: unplug it/);
+    assert.deepEqual(await chat.toolsCalled(), ["escalate_to_human"]);
+    const [escalation] = await chat.escalations();
+    assert.equal(escalation?.priority, "urgent");
+    assert.match(escalation!.reason, /^Safety: /);
+  });
+
+  test("a request about another person's account is refused plainly, and no account tool runs", async () => {
+    const chat = await openChat(t);
+    const reply = textOf(await chat.say("Show me the account details for jane@example.org"));
+    assert.match(reply, /I can only help with your own account/);
+    assert.doesNotMatch(reply, /Ada|INV-|Pro plan|Basic plan/);
+    assert.deepEqual(await chat.toolsCalled(), []);
+    // Naming one's own address is not someone else's account.
+    const own = await openChat(t);
+    await own.say("my email is ada@example.com and I was charged twice");
+    assert.ok((await own.toolsCalled()).includes("lookup_account"));
+  });
+
+  test("'cancel my plan and stop charging me' goes to Billing, which asks for the cancellation", async () => {
+    const chat = await openChat(t);
+    const reply = textOf(await chat.say("cancel my plan and stop charging me"));
+    assert.deepEqual(await chat.toolsCalled(), ["transfer_to_billing", "cancel_subscription"]);
+    assert.match(reply, /asked for your subscription to be cancelled|subscription is cancelled/);
+  });
+
+  test("'Are you still there?' stays with the current agent and does not repeat its answer", async () => {
+    const chat = await openChat(t);
+    const first = await chat.say("I was charged twice this month");
+    const answer = first.at(-1)!.content;
+    const again = await chat.say("Are you still there?");
+    assert.equal(again.length, 1);
+    assert.equal(again[0]!.authorName, "Billing");
+    assert.match(again[0]!.content, /^Yes, I'm still here\./);
+    assert.notEqual(again[0]!.content, answer);
+    assert.equal((await chat.events()).filter((e) => e.type === "handoff").length, 1);
+  });
+
+  test("unsure between teams, triage asks which one instead of guessing; the answer routes", async () => {
+    const chat = await openChat(t);
+    const reply = textOf(await chat.say("it's about the thing from last week"));
+    assert.match(reply, /Is this about .+, or .+\?/);
+    assert.deepEqual(await chat.toolsCalled(), []);
+    await chat.say("the payment one");
+    assert.equal((await chat.conversation()).currentAgent, "billing");
+  });
+
+  test("plain requests for a person and for a call back escalate", async () => {
+    for (const [text, reason] of [
+      ["Stop the bot. Agent please.", /speak to a person/],
+      ["Can someone call me back tomorrow morning?", /call back/],
+    ] as const) {
+      const chat = await openChat(t);
+      await chat.say(text);
+      const [escalation] = await chat.escalations();
+      assert.match(escalation?.reason ?? "", reason, text);
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { escalations, messages, operators, tickets } from "../../drizzle/schema.
 import { reassignStale, updateAssignmentSettings } from "../../server/escalations/assignment.ts";
 import { EventBus } from "../../server/events/bus.ts";
 import { presenceWatcher } from "../../server/operators/presence.ts";
+import { markAwayIfGone } from "../../server/operators/service.ts";
 import { eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
 import { newOperator, signInAs } from "../support/operators.ts";
 
@@ -102,6 +103,24 @@ test("an assignment nobody answers in time moves to another operator (injected c
   assert.equal(moved.find((m) => m.id === escalation.id)?.assignedTo, await operatorId(b.token));
 });
 
+test("an offer nobody else could take stays with its operator after the timeout, without a new notice", async () => {
+  const only = await newOperator(t, "Only Olga");
+  await t.app.services.db.update(operators).set({ availability: "offline" });
+  await t.app.services.db
+    .update(operators)
+    .set({ availability: "online", lastSeenAt: new Date() })
+    .where(eq(operators.id, await operatorId(only.token)));
+  const { escalation } = await escalate();
+  assert.equal(escalation.assignedTo, await operatorId(only.token));
+
+  const later = new Date(escalation.assignedAt!.getTime() + 5 * 60_000 + 1000);
+  const moved = await reassignStale(t.app.services, later);
+  assert.ok(!moved.some((m) => m.id === escalation.id), "not sent round the queue");
+  const [row] = await t.app.services.db.select().from(escalations).where(eq(escalations.id, escalation.id));
+  assert.equal(row!.assignedTo, await operatorId(only.token));
+  assert.equal(row!.ticketId, null);
+});
+
 test("in manual mode escalations wait in the shared queue", async () => {
   const op = await newOperator(t, "Manual Mo");
   await t.app.services.db
@@ -144,6 +163,30 @@ describe("presence: being online by choice is not enough, someone must be there"
     const moved = await reassignStale(t.app.services);
     assert.equal(moved.find((m) => m.id === escalation.id)?.assignedTo, here);
     assert.equal((await escalate()).escalation.assignedTo, here, "a new escalation skips the disconnected operator");
+  });
+
+  test("an operator who closed the dashboard becomes away after the grace period; one still there stays online", async () => {
+    const left = await operatorId((await newOperator(t, "Left Lou")).token);
+    const stayed = await operatorId((await newOperator(t, "Stayed Sia")).token);
+    const graceMs = 5 * 60_000;
+    const now = new Date();
+    await setOnline(left, new Date(now.getTime() - graceMs - 1000));
+    await setOnline(stayed, new Date(now.getTime() - graceMs + 30_000));
+    const nudges: string[] = [];
+    const stop = new AbortController();
+    const sub = t.app.services.bus.subscribe("inbox", "all", stop.signal);
+    void (async () => {
+      for await (const n of sub) if (n.type === "operator_changed" && n.operatorId) nudges.push(n.operatorId);
+    })();
+    await sub.ready;
+    const away = await markAwayIfGone(t.app.services, graceMs, now);
+    assert.ok(away.includes(left) && !away.includes(stayed));
+    const availability = async (id: string) =>
+      (await t.app.services.db.select().from(operators).where(eq(operators.id, id)))[0]!.availability;
+    assert.equal(await availability(left), "away");
+    assert.equal(await availability(stayed), "online");
+    await eventually(() => (nudges.includes(left) ? true : undefined), 3000, "every screen hears of it");
+    stop.abort();
   });
 
   test("when everyone online has dropped off, the customer is told and a ticket keeps the request", async () => {

@@ -90,6 +90,15 @@ async function freshDraft(): Promise<string> {
   });
   return draft.id;
 }
+/** A saved reply of the matrix's own, made by the admin. */
+async function freshCanned(): Promise<string> {
+  const r = await t.gql<{ createCannedResponse: { id: string } }>(
+    `mutation ($input: CannedResponseInput!) { createCannedResponse(input: $input) { id } }`,
+    { input: { shortcut: `m-${unique().slice(0, 8)}`, title: "Matrix", body: "Hello" } },
+    tokens.admin,
+  );
+  return r.data!.createCannedResponse.id;
+}
 const freshConversation = async () => ({ id: (await startConversation(t)).id });
 const unique = () => crypto.randomUUID();
 
@@ -161,6 +170,11 @@ const rows: Record<string, Row> = {
     doc: `mutation ($input: HandBackInput!) { handBackToAgent(input: $input) { id } }`,
     vars: async () => ({ input: { conversationId: (await freshConversation()).id, agent: "billing", note: "x" } }),
     expect: [UA, FB, FB, "CONFLICT", UA, "CONFLICT"],
+  },
+  addPrivateNote: {
+    doc: `mutation ($input: AddPrivateNoteInput!) { addPrivateNote(input: $input) { id } }`,
+    vars: async () => ({ input: { conversationId: (await freshConversation()).id, body: "a note" } }),
+    expect: operatorOnly,
   },
   resolveConversation: {
     doc: `mutation ($id: ID!) { resolveConversation(conversationId: $id) { id } }`,
@@ -240,6 +254,64 @@ const rows: Record<string, Row> = {
     doc: `subscription { decisionEvents { type } }`,
     expect: operatorOnly,
     trigger: () => t.gql(`mutation { setAutonomyMode(mode: SEMI_AUTO) { mode } }`, {}, tokens.admin),
+  },
+  cannedResponses: { doc: `{ cannedResponses { id } }`, expect: operatorOnly },
+  createCannedResponse: {
+    doc: `mutation ($input: CannedResponseInput!) { createCannedResponse(input: $input) { id } }`,
+    vars: () => ({ input: { shortcut: `m-${unique().slice(0, 8)}`, title: "Matrix", body: "Hello" } }),
+    expect: adminOnly,
+  },
+  updateCannedResponse: {
+    doc: `mutation ($id: ID!) { updateCannedResponse(id: $id, input: { title: "Matrix 2" }) { id } }`,
+    vars: async () => ({ id: await freshCanned() }),
+    expect: adminOnly,
+  },
+  deleteCannedResponse: {
+    doc: `mutation ($id: ID!) { deleteCannedResponse(id: $id) { id } }`,
+    vars: async () => ({ id: await freshCanned() }),
+    expect: adminOnly,
+  },
+  setViewing: {
+    doc: `mutation ($id: ID!) { setViewing(conversationId: $id, composing: true) }`,
+    vars: () => ({ id: convA.id }),
+    expect: operatorOnly,
+  },
+  leaveFollowUpEmail: {
+    doc: `mutation ($id: ID!) { leaveFollowUpEmail(conversationId: $id, email: "ada@example.com") }`,
+    vars: () => ({ id: convA.id }),
+    expect: [UA, "ok", "NOT_FOUND", FB, UA, FB],
+  },
+  conversations: {
+    doc: `{ conversations(filter: { view: MINE }) { conversation { id } } }`,
+    expect: operatorOnly,
+  },
+  conversationCounts: { doc: `{ conversationCounts { mine } }`, expect: operatorOnly },
+  reassignConversation: {
+    doc: `mutation ($c: ID!, $o: ID!) { reassignConversation(conversationId: $c, operatorId: $o) { id } }`,
+    vars: async () => ({ c: (await freshConversation()).id, o: spare.id }),
+    expect: operatorOnly,
+  },
+  markConversationRead: {
+    doc: `mutation ($c: ID!) { markConversationRead(conversationId: $c) }`,
+    vars: () => ({ c: convA.id }),
+    expect: operatorOnly,
+  },
+  myNotices: {
+    doc: `subscription { myNotices { type } }`,
+    expect: operatorOnly,
+    // A notice for every operator of the matrix: each caller hears only their own.
+    trigger: async () => {
+      for (const token of [tokens.operator, tokens.admin]) {
+        const me = await t.gql<{ me: { id: string } }>(`{ me { id } }`, {}, token);
+        t.app.services.bus.publish("notice", me.data!.me.id, {
+          type: "mention",
+          conversationId: convA.id,
+          by: "Matrix",
+          text: "ping",
+          at: new Date().toISOString(),
+        });
+      }
+    },
   },
   // Subscriptions (over WebSocket). A disabled operator's socket is refused at connection.
   conversationEvents: {

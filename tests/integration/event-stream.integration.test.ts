@@ -4,6 +4,9 @@ import { and, eq } from "drizzle-orm";
 import { conversations, messages } from "../../drizzle/schema.ts";
 import { eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
 import { assemble, collect, range, storedSeqs } from "../support/collect.ts";
+import { signInAs } from "../support/operators.ts";
+import { listEventsAfter } from "../../server/conversations/log.ts";
+import { visibleEvent } from "../../server/conversations/visibility.ts";
 
 let t: TestApp;
 before(async () => {
@@ -27,11 +30,16 @@ test("replay then live: no gap and no duplicate while writes race the subscripti
   const sub = collect(t.ws(conv.token), conv.id, from);
   await writes;
   await t.app.services.runner.idle();
-  const final = await lastSeqOf(conv.id);
+  // Every stored event the customer may see (the agents' tool results are the team's), in order.
+  const stored = await listEventsAfter(t.app.services.db, conv.id, from);
+  const meant = stored.filter((e) => visibleEvent({ kind: "customer", conversationId: conv.id }, e)).map((e) => e.seq);
+  assert.equal(stored.at(-1)!.seq, await lastSeqOf(conv.id));
+  const final = meant.at(-1)!;
   await eventually(() => (storedSeqs(sub.events).at(-1) === final ? true : undefined), 15_000, `seq ${final}`);
   sub.stop();
 
-  assert.deepEqual(storedSeqs(sub.events), range(from + 1, final));
+  assert.deepEqual(storedSeqs(sub.events), meant);
+  assert.ok(meant.length >= 12, "at least the burst itself");
   assert.deepEqual(sub.errors, []);
 });
 
@@ -81,15 +89,26 @@ test("a subscriber for someone else's conversation gets NOT_FOUND and no events"
   assert.equal(error?.extensions?.code, "NOT_FOUND");
 });
 
-test("every stored event type reaches subscribers, tool results included", async () => {
+test("operators receive every stored event, tool results included; the customer every one meant for them", async () => {
   const conv = await startConversation(t);
   await send(t, conv, "Is the service down?");
   await t.app.services.runner.idle();
   const final = await lastSeqOf(conv.id);
-  const sub = collect(t.ws(conv.token), conv.id, 0);
+  const op = await signInAs(t);
+  const sub = collect(t.ws(op.token), conv.id, 0);
   await eventually(() => (storedSeqs(sub.events).at(-1) === final ? true : undefined), 10_000, `seq ${final}`);
   sub.stop();
   assert.deepEqual(sub.errors, []);
   assert.deepEqual(storedSeqs(sub.events), range(1, final));
   assert.ok(sub.events.some((e) => e.type === "TOOL_RESULT"));
+
+  // The customer's stream is the same log with the team's events left out, in order, none lost.
+  const stored = await listEventsAfter(t.app.services.db, conv.id, 0);
+  const meant = stored.filter((e) => visibleEvent({ kind: "customer", conversationId: conv.id }, e)).map((e) => e.seq);
+  assert.ok(meant.length < stored.length, "some events are the team's only");
+  const customer = collect(t.ws(conv.token), conv.id, 0);
+  await eventually(() => (storedSeqs(customer.events).at(-1) === meant.at(-1) ? true : undefined), 10_000, "customer");
+  customer.stop();
+  assert.deepEqual(storedSeqs(customer.events), meant);
+  assert.ok(!customer.events.some((e) => e.type === "TOOL_RESULT"));
 });

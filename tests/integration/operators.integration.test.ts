@@ -50,6 +50,7 @@ describe("who may use the operator API", () => {
     sendOperatorMessage: `mutation { sendOperatorMessage(input: { conversationId: "${crypto.randomUUID()}", content: "x", clientMessageId: "x" }) { duplicate } }`,
     handBackToAgent: `mutation { handBackToAgent(input: { conversationId: "${crypto.randomUUID()}", agent: "billing", note: "x" }) { id } }`,
     resolveConversation: `mutation { resolveConversation(conversationId: "${crypto.randomUUID()}") { id } }`,
+    addPrivateNote: `mutation { addPrivateNote(input: { conversationId: "${crypto.randomUUID()}", body: "x" }) { id } }`,
     setAvailability: "mutation { setAvailability(availability: ONLINE) { id } }",
     createOperator: `mutation { createOperator(input: { email: "x@y.z", name: "X", role: ADMIN, password: "long enough password" }) { id } }`,
     updateOperator: `mutation { updateOperator(id: "${crypto.randomUUID()}", input: { disabled: true }) { id } }`,

@@ -161,7 +161,11 @@ test(
       const conv = await startConversation(a);
       await writeWithEvents(a.app.services.db, a.app.services.bus, async (tx, batch) => {
         await insertMessage(tx, batch, conv.id, { role: "customer", content: "Is the service down?" });
-        await insertMessage(tx, batch, conv.id, { role: "system", content: INTERRUPTED_NOTICE });
+        await insertMessage(tx, batch, conv.id, {
+          role: "system",
+          content: INTERRUPTED_NOTICE,
+          notice: "ai_interrupted",
+        });
       });
       await Promise.all([a.app.services.runner.resumePendingTurns(), b.app.services.runner.resumePendingTurns()]);
       await Promise.all([a.app.services.runner.idle(), b.app.services.runner.idle()]);

@@ -174,6 +174,13 @@ describe("customer tokens", () => {
       conv.token,
     );
     assert.equal(rated.data?.rateConversation.id, conv.id);
+    // The team reads the rating on the conversation (it feeds the CSAT figures).
+    const seen = await t.gql<{ conversation: { rating: { score: number; comment: string } } }>(
+      `query ($id: ID!) { conversation(id: $id) { rating { score comment } } }`,
+      { id: conv.id },
+      admin.token,
+    );
+    assert.deepEqual(seen.data?.conversation.rating, { score: 4, comment: "quick" });
     assert.equal((await send(t, conv, "one more thing")).errors?.[0]?.extensions?.code, "CONFLICT");
     const typing = await t.gql(`mutation ($id: ID!) { setTyping(conversationId: $id) }`, { id: conv.id }, conv.token);
     assert.equal(typing.errors?.[0]?.extensions?.code, "CONFLICT");

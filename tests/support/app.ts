@@ -6,6 +6,9 @@ import type { Services } from "../../server/services.ts";
 import { signIdentity } from "../../server/auth/tokens.ts";
 import { startConversation as startConversationAs } from "../../server/conversations/service.ts";
 
+/** One Redis namespace per test process, so files never see each other's events or buckets. */
+const FILE_NAMESPACE = `test-${process.pid}-${Date.now().toString(36)}`;
+
 export const TEST_ADMIN_EMAIL = "admin@tandem.local";
 export const TEST_ADMIN_PASSWORD = "correct horse battery staple";
 
@@ -43,6 +46,10 @@ export async function startTestApp(
       OFFLINE_MODEL_DELAY_MS: "5",
       AI_RETRY_BASE_MS: "10",
       IDENTITY_SECRET: "test-identity-secret-0123456789",
+      // A test file may hold dozens of apps on one Postgres server: each keeps a small pool.
+      DATABASE_POOL_MAX: "3",
+      // Each test file has Redis channels and rate-limit buckets of its own (its apps share them).
+      REDIS_NAMESPACE: FILE_NAMESPACE,
       ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
       ...env,
@@ -149,6 +156,11 @@ export const EVENTS = /* GraphQL */ `
       typing {
         role
         name
+      }
+      viewing {
+        operatorId
+        name
+        composing
       }
       delta {
         messageId

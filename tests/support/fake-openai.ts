@@ -2,16 +2,30 @@ import { createServer, type Server } from "node:http";
 
 /**
  * A small OpenAI-compatible server for tests: POST /v1/chat/completions with streaming,
- * text deltas, tool calls and usage, driven by a script that looks at each request.
+ * text deltas, tool calls and usage (or a plain completion when not streaming), driven by a
+ * script that looks at each request.
  */
 export interface ChatRequest {
   model: string;
   messages: Array<{ role: string; content?: string | null; tool_calls?: unknown[]; tool_call_id?: string }>;
   tools?: Array<{ type: "function"; function: { name: string } }>;
   stream?: boolean;
+  /** Set when structured output is asked for (json_schema). */
+  response_format?: { type: string; json_schema?: { name?: string; schema?: unknown } };
 }
 
-export type ScriptStep = { text: string } | { tool: string; args: Record<string, unknown> } | { status: number };
+export type ScriptStep =
+  | { text: string }
+  /** A tool call; `args` as a string is sent as it is, so a test can send arguments that are not JSON. */
+  | { tool: string; args: Record<string, unknown> | string }
+  | { status: number };
+
+/** The system text of a request, where the agent's instructions and facts are. */
+export const systemOf = (req: ChatRequest) =>
+  req.messages
+    .filter((m) => m.role === "system")
+    .map((m) => m.content)
+    .join("\n");
 
 export interface FakeOpenAI {
   url: string;
@@ -36,6 +50,37 @@ export async function startFakeOpenAI(script: (req: ChatRequest, index: number) 
         res
           .writeHead(step.status, { "content-type": "application/json" })
           .end(JSON.stringify({ error: { message: "scripted failure" } }));
+        return;
+      }
+      if (!request.stream) {
+        // A plain (non-streaming) completion, as generateText and structured output ask for.
+        const message =
+          "text" in step
+            ? { role: "assistant", content: step.text }
+            : {
+                role: "assistant",
+                content: null,
+                tool_calls: [
+                  {
+                    id: `call_${requests.length}`,
+                    type: "function",
+                    function: {
+                      name: step.tool,
+                      arguments: typeof step.args === "string" ? step.args : JSON.stringify(step.args),
+                    },
+                  },
+                ],
+              };
+        res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            id: `chatcmpl-${requests.length}`,
+            object: "chat.completion",
+            created: Math.floor(Date.now() / 1000),
+            model: request.model,
+            choices: [{ index: 0, message, finish_reason: "text" in step ? "stop" : "tool_calls" }],
+            usage: { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 },
+          }),
+        );
         return;
       }
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -63,7 +108,10 @@ export async function startFakeOpenAI(script: (req: ChatRequest, index: number) 
                     index: 0,
                     id: `call_${requests.length}`,
                     type: "function",
-                    function: { name: step.tool, arguments: JSON.stringify(step.args) },
+                    function: {
+                      name: step.tool,
+                      arguments: typeof step.args === "string" ? step.args : JSON.stringify(step.args),
+                    },
                   },
                 ],
               },

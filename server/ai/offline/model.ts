@@ -8,7 +8,10 @@ import type {
   LanguageModelV4StreamResult,
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
-import { decide, readSituation, type Decision } from "./brain.ts";
+import { FACTS_OPTION, type ConversationFacts } from "../context.ts";
+import { decide, NO_FACTS, readSituation, type Decision } from "./brain.ts";
+import { SUMMARY_OPTION, type SummarySource } from "../summary.ts";
+import { offlineSummary } from "./summarise.ts";
 
 export const OFFLINE_MODEL_ID = "tandem-offline-1";
 
@@ -27,6 +30,12 @@ function usageFor(prompt: LanguageModelV4Prompt, output: string): LanguageModelV
     inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
     outputTokens: { total: out, text: out, reasoning: 0 },
   };
+}
+
+/** The facts the runner passed along with the prompt (see server/ai/context.ts). */
+function factsOf(options: LanguageModelV4CallOptions): ConversationFacts {
+  const facts = options.providerOptions?.[FACTS_OPTION]?.facts;
+  return facts && typeof facts === "object" ? (facts as unknown as ConversationFacts) : NO_FACTS;
 }
 
 /** Splits text into word-sized pieces, keeping whitespace so the pieces join back exactly. */
@@ -62,8 +71,15 @@ export class OfflineLanguageModel implements LanguageModelV4 {
   constructor(private readonly opts: { delayMs: number }) {}
 
   private respond(options: LanguageModelV4CallOptions): Decision {
+    // A request for structured output: the case summary is the one this model knows how to write.
+    if (options.responseFormat?.type === "json") {
+      const source = options.providerOptions?.[SUMMARY_OPTION]?.source;
+      if (source && typeof source === "object")
+        return { kind: "text", text: JSON.stringify(offlineSummary(source as unknown as SummarySource)) };
+      return { kind: "text", text: "{}" };
+    }
     const toolNames = (options.tools ?? []).map((t) => t.name);
-    const decision = decide(readSituation(options.prompt, toolNames));
+    const decision = decide(readSituation(options.prompt, toolNames, factsOf(options)));
     if (decision.kind === "tool" && !toolNames.includes(decision.name)) {
       return {
         kind: "text",

@@ -1,6 +1,10 @@
 import type { Decision, Situation } from "./brain.ts";
 
 type Out = Record<string, unknown>;
+
+/** What to do right now with a device that overheats, smokes or swells. */
+export const SAFETY_ADVICE =
+  "Please stop using it now: unplug it and the charger, don't charge it again, and keep it away from anything that can burn, on a hard surface. If there is smoke or fire, leave the room and call the emergency services. I've flagged this as urgent for our team, who will contact you about a safe return and a replacement.";
 const say = (text: string): Decision => ({ kind: "text", text });
 
 const stem = (w: string) => w.toLowerCase().replace(/(ing|ed|es|s)$/, "");
@@ -78,9 +82,28 @@ export function phraseToolResult(s: Situation): Decision {
             ? " I've also asked a member of our team to join this conversation. They can see everything so far, so you won't need to repeat yourself."
             : " You can ask me for its status at any time."),
       );
-    case "escalate_to_human":
+    case "change_plan":
       return say(
-        "I've asked a member of our support team to join this conversation. They can see everything we've discussed, so you won't need to repeat anything. Please keep this chat open; you'll see when they join.",
+        o.status === "executed"
+          ? `Done: ${String(o.summary ?? "your plan is changed")}. The change is prorated on your next invoice.`
+          : o.status === "proposed"
+            ? `I've asked for the change: ${String(o.summary ?? "your new plan")}. A person from our team confirms plan changes before they take effect; you'll see it here.`
+            : "I couldn't change the plan myself, so a person from our team will follow up with you here.",
+      );
+    case "cancel_subscription":
+      return say(
+        o.status === "executed"
+          ? "Your subscription is cancelled, and you won't be charged again."
+          : o.status === "proposed"
+            ? "I've asked for your subscription to be cancelled. A person from our billing team confirms cancellations before they take effect; you'll see it here."
+            : "I couldn't cancel it myself, so a person from our billing team will follow up with you here.",
+      );
+    case "escalate_to_human":
+      if (s.latest.intent === "safety") return say(SAFETY_ADVICE);
+      return say(
+        o.someoneOnline === false
+          ? "I've passed everything we've discussed to our team, so you won't need to repeat anything."
+          : "I've asked a member of our support team to join this conversation. They can see everything we've discussed, so you won't need to repeat anything.",
       );
     case "update_ticket":
       return say(`I've added your note to ticket ${o.ticketId}.`);
@@ -173,7 +196,7 @@ function phraseUpgrade(o: Out): Decision {
   return say(
     `You're on the ${o.plan} plan${o.protectionPlan ? " with Device Protection" : ""}. ` +
       (next
-        ? `Moving up to ${next} is prorated, so you only pay the difference for the rest of the month. See [Comparing Basic, Pro and Business plans](/help/plan-comparison) for what each includes.`
+        ? `Moving up to ${next} is prorated, so you only pay the difference for the rest of the month. See [Comparing Basic, Pro and Business plans](/help/plan-comparison) for what each includes. Shall I move you to ${next}?`
         : "That's our most complete plan already. If you need more seats, I can bring in our sales team."),
   );
 }
@@ -191,7 +214,7 @@ function phraseCase(s: Situation, o: Out): Decision {
     case "cancelled":
       return say("Okay, I've closed this without opening a ticket. Is there anything else I can help with?");
     case "details": {
-      const first = !s.openCase;
+      const first = !s.facts.openCase;
       const opener = first
         ? s.latest.frustrated
           ? "I'm really sorry this has dragged on. I'll open a high-priority case and get a person on it. "

@@ -1,58 +1,53 @@
-import { classifyTopic, extractEntities, sentimentOf, type Entities, type Topic } from "./nlp.ts";
+import { classifier } from "./classifier.ts";
+import type { CorpusIntent } from "./corpus.ts";
+import { extractEntities, sentimentOf, type Entities } from "./nlp.ts";
 
 /** What the offline model makes of one customer message. */
-export type Intent =
-  | "injection"
-  | "offtopic"
-  | "human"
-  | "authority"
-  | "ticket_status"
-  | "service_status"
-  | "greeting"
-  | "thanks"
-  | "affirm"
-  | "deny"
-  | "cancel"
-  | "not_helped"
-  | "complaint"
-  | Exclude<Topic, "offtopic">
-  | "unknown";
+export type Intent = CorpusIntent | "affirm" | "deny" | "cancel" | "not_helped" | "presence" | "unknown";
 
 export interface Reading {
   text: string;
   intent: Intent;
-  topic: Topic;
-  topicConfidence: number;
+  /** How sure the reading is: 1 for a rule, else the classifier's calibrated probability. */
+  confidence: number;
+  /** The classifier's best guesses, best first (for a clarifying question). */
+  ranked: Array<{ intent: CorpusIntent; p: number }>;
   entities: Entities;
   sentiment: number;
   frustrated: boolean;
 }
 
+/** Below this probability the model asks rather than guesses (fitted on the development set). */
+export const UNSURE_BELOW = 0.4;
+
+/** High-precision rules, tried in order before the classifier. Dialogue acts must be the whole message. */
 const rules: Array<[Intent, RegExp]> = [
   [
     "injection",
-    /\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|guidelines|previous)\b|\b(system prompt|your prompt|your instructions|developer mode|jailbreak|you are now|pretend (to be|you are)|act as (an? )?(admin|developer|system))\b|\breveal\b.{0,30}\b(prompt|instructions|configuration)\b/i,
+    /\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules|prompt|guidelines|previous|above|(you were|you've been|you have been) (told|given))\b|\b(system prompt|your prompt|your instructions|developer mode|jailbreak|you are now|pretend (to be|you are)|act as (an? |the )?(admin|developer|system))\b|\breveal\b.{0,30}\b(prompt|instructions|configuration)\b|^\s*system\s*:/i,
   ],
   [
-    "human",
-    /\b(talk|speak|chat|connect me|put me through)\b.{0,25}\b(person|human|someone|somebody|agent|representative|manager|supervisor|real)\b|\b(real|live) (person|human|agent)\b|\bhuman (agent|support|being)\b|\boperator\b/i,
+    "safety",
+    /\b(smok(e|es|ed|ing|y)|sparks?|sparking|sparked|on fire|caught fire|flames?|burn(ing|t|ed)? (smell|marks?)|smells? (of |like )?(burn\w*|smoke|melting)|swell(ing|ed|s)?|swollen|bulg(e|es|ed|ing)|puff(ed|y|ing)? up|puffy|bloated|melt(ed|ing|s)?|explod(e|ed|es|ing)|electric(al)? shock|too hot to (touch|hold)|leaking (liquid|fluid))\b/i,
   ],
-  [
-    "authority",
-    /\bshould i (accept|take|sign|sue|invest|sell|buy the)\b|\b(legal advice|lawyer|lawsuit|sue you|contract terms)\b|\b\d{1,3}(,\d{3})+\s*(euros?|eur|dollars?|usd|€|\$)|[€$]\s?\d{1,3}(,\d{3})+\b.*\b(offer|deal|settle)/i,
-  ],
-  ["cancel", /^\s*(never ?mind|forget it|cancel( that| it)?|stop|don'?t bother|no need)\b/i],
+  ["cancel", /^\s*(never ?mind|forget it|cancel( that| it)?|stop|don'?t bother|no need)[\s!.,]*$/i],
   [
     "not_helped",
     /\b(didn'?t|did not|doesn'?t|does not|hasn'?t|has not|won'?t|wasn'?t)\s+(help|work|fix)\w*|\b(no luck|not helping|nothing (worked|works|helped)|still (the same|broken|doesn'?t work|won'?t (boot|start|turn on)))\b/i,
   ],
+  ["presence", /^\s*(are you|r u|you) (still )?(there|here|around)\s*\??\s*$|^\s*(hello|hi)\s*\?+\s*$/i],
   [
-    "ticket_status",
-    /\bTK-\d{5,6}\b|\b(status|update|progress|news) (of|on|about) (my |that |the |this |our )?(ticket|case|request|repair)\b|\b(my|that|the) ticket\b.{0,20}\b(status|update|progress|going|now)\b|\bmy ticket\b/i,
+    "human",
+    /\b(talk|speak|chat|connect me|put me through)\b.{0,25}\b(person|human|someone|somebody|agent|representative|manager|supervisor|real)\b|\b(real|live) (person|human|agent)\b|\bhuman (agent|support|being)\b|\boperator\b|\b(call|ring|phone) me( back)?\b|\bcall ?back\b/i,
   ],
   [
+    "authority",
+    /\b(should i|is it (a )?(good idea|wise|smart|safe) to|would you) (accept|take|sign|sue|invest|sell|buy the)\b|\b(legal advice|legal action|lawyer|lawsuit|sue you|contract terms|solicitor)\b|\b\d{1,3}(,\d{3})+\s*(euros?|eur|dollars?|usd|€|\$)|[€$]\s?\d{1,3}(,\d{3})+\b.*\b(offer|deal|settle)/i,
+  ],
+  ["ticket_status", /\bTK-\d{5,6}\b/i],
+  [
     "service_status",
-    /\b(is|are) (the |your |our )?(cloud )?(service|services|system|systems|site|website|portal|backups?|activation|payments?|everything|anything)\b.{0,15}\b(down|up|working|broken|offline|out)\b|\b(outage|status page|service status|system status)\b|\bis (it|anything) down\b/i,
+    /\b(is|are) (the |your |our )?(cloud )?(service|services|system|systems|site|website|portal|platform|backups?|sync|login|activation|payments?|everything|anything|servers?)\b.{0,15}\b(down|up|working|broken|offline|out|operational|running)\b|\ball (your |the )?(services|systems)\b.{0,15}\b(operational|up|running|working)\b|\b(outage|status page|service status|system status)\b|\bis (it|anything) down\b/i,
   ],
   [
     "greeting",
@@ -66,22 +61,8 @@ const rules: Array<[Intent, RegExp]> = [
   ["deny", /^\s*(no|nope|nah|not quite|that'?s (wrong|not right|incorrect)|wrong)\b/i],
 ];
 
-const keywords: Array<[Intent, RegExp]> = [
-  ["billing", /\b(invoices?|bill(s|ing|ed)?|charge[sd]?|refunds?|payments?|paid|receipts?)\b/i],
-  ["knowledge", /\b(warranty|return policy|returns?|covered|coverage|protection plan)\b/i],
-  [
-    "technical",
-    /\b(boot|crash\w*|error|wi-?fi|battery|broken|frozen|freez\w*|not working|won'?t (start|turn on|work|charge))\b/i,
-  ],
-  ["sales", /\b(price|pricing|upgrade|plans?|discount|buy|purchase|quote)\b/i],
-];
-
-function keywordTopic(text: string): Intent | null {
-  return keywords.find(([, re]) => re.test(text))?.[0] ?? null;
-}
-
 const FRUSTRATION =
-  /\b(frustrat\w*|fed up|unacceptable|ridiculous|furious|angry|annoyed|terrible|awful|worst|useless|for weeks|for months|third time|again and again|still not (fixed|resolved)|sick of|complain\w*)\b/i;
+  /\b(frustrat\w*|fed up|unacceptable|ridiculous|furious|angry|annoyed|terrible|awful|worst|useless|for weeks|for months|third time|again and again|still not (fixed|resolved)|sick of|complain\w*|unhappy|disappointed|unbelievable|losing my (mind|patience)|had enough|nobody (helps|helped|has helped|answers|replies|gets back)|every (single )?(week|time)|same (useless )?(problem|issue|answer))\b/i;
 
 /**
  * How much of one message the model reads. Intent shows in the first lines of a message; a
@@ -105,22 +86,18 @@ function analyse(full: string): Reading {
   const text = full.length > MAX_ANALYSED_CHARS ? full.slice(0, MAX_ANALYSED_CHARS) : full;
   const entities = extractEntities(text);
   const sentiment = sentimentOf(text);
-  const { topic, confidence } = classifyTopic(text);
   const frustrated = FRUSTRATION.test(text) || (sentiment <= -0.5 && /!/.test(text));
-  let intent: Intent = "unknown";
-  for (const [name, pattern] of rules) {
-    if (pattern.test(text)) {
-      intent = name;
-      break;
-    }
-  }
-  if (intent === "unknown") {
-    if (frustrated && (confidence < 3 || /\b(weeks|months|again|still)\b/i.test(text))) intent = "complaint";
-    else if (confidence >= 1) intent = topic;
-    // When the classifier is unsure, a domain word decides: "a question about my invoice".
-    else intent = keywordTopic(text) ?? (confidence > 0.3 ? topic : "unknown");
-  }
-  return { text: full, intent, topic, topicConfidence: confidence, entities, sentiment, frustrated };
+  const prediction = classifier().predict(text);
+  const ranked = prediction.ranked.slice(0, 4);
+  const base = { text: full, ranked, entities, sentiment, frustrated };
+  const rule = rules.find(([, pattern]) => pattern.test(text));
+  const longRunning = frustrated && /\b(weeks?|months?|years?|again|still|times)\b/i.test(text);
+  // Long-running frustration is a complaint even when the words name a topic or say "still broken".
+  if (longRunning && (!rule || rule[0] === "not_helped")) return { ...base, intent: "complaint", confidence: 1 };
+  if (rule) return { ...base, intent: rule[0], confidence: 1 };
+  const intent: Intent =
+    prediction.confidence >= UNSURE_BELOW && prediction.intent !== "vague" ? prediction.intent : "unknown";
+  return { ...base, intent, confidence: prediction.confidence };
 }
 
 /** Fields of the escalation workflow that a message answers, if any. */

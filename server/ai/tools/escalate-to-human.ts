@@ -24,11 +24,17 @@ export const escalateToHuman = (ctx: ToolContext) =>
           agent: ctx.agent.key,
         }),
       );
+      // With nobody online, the request was kept as a ticket and the customer was told so already.
+      const someoneOnline = !escalation.ticketId || escalation.assignedTo !== null;
       return {
         escalated: true,
         escalationId: escalation.id,
         priority,
-        next: "A member of the support team will join this chat.",
+        someoneOnline,
+        ticketId: escalation.ticketId,
+        next: someoneOnline
+          ? "A member of the support team will join this chat."
+          : "Nobody from the team is online; the customer has been told, and the request is kept as a ticket. Do not repeat that; say the team will see everything discussed.",
       };
     },
   });

@@ -3,7 +3,9 @@ import type { ConversationEvent } from "../../events/types.ts";
 import {
   getConversation,
   announceTyping,
+  announceViewing,
   getConversationUsage,
+  leaveFollowUpEmail,
   listMessages,
   rateConversation,
   sendCustomerMessage,
@@ -42,8 +44,20 @@ export const conversationResolvers = {
   Mutation: {
     startConversation: (_: unknown, args: { input?: Record<string, unknown> | null }, ctx: GraphQLContext) =>
       startConversation(ctx.services.conversationDeps, args.input ?? {}, { clientIp: ctx.clientIp }),
+    setViewing: async (
+      _: unknown,
+      args: { conversationId: string; composing?: boolean | null },
+      ctx: GraphQLContext,
+    ) => {
+      await announceViewing(ctx.services.conversationDeps, ctx.actor, args);
+      return true;
+    },
     setTyping: async (_: unknown, args: { conversationId: string }, ctx: GraphQLContext) => {
       await announceTyping(ctx.services.conversationDeps, ctx.actor, args.conversationId);
+      return true;
+    },
+    leaveFollowUpEmail: async (_: unknown, args: { conversationId: string; email: string }, ctx: GraphQLContext) => {
+      await leaveFollowUpEmail(ctx.services.conversationDeps, ctx.actor, args);
       return true;
     },
     rateConversation: (
@@ -70,6 +84,11 @@ export const conversationResolvers = {
   Conversation: {
     status: (c: Conversation) => upper(c.status),
     customerLinked: (c: Conversation) => c.customerId !== null,
+    summary: (c: Conversation, _: unknown, ctx: GraphQLContext) => (ctx.actor.kind === "operator" ? c.summary : null),
+    rating: (c: Conversation) =>
+      c.csatScore === null
+        ? null
+        : { score: c.csatScore, comment: c.csatComment, at: (c.ratedAt ?? c.updatedAt).toISOString() },
     usage: (c: Conversation, _: unknown, ctx: GraphQLContext) => getConversationUsage(ctx.services.db, c.id),
     createdAt: (c: Conversation) => c.createdAt.toISOString(),
     updatedAt: (c: Conversation) => c.updatedAt.toISOString(),
@@ -102,6 +121,7 @@ export const conversationResolvers = {
     type: (e: ConversationEvent) => upper(e.type),
     message: (e: ConversationEvent) => (e.seq !== null && "message" in e.payload ? e.payload.message : null),
     delta: (e: ConversationEvent) => (e.type === "message_delta" || e.type === "message_snapshot" ? e.payload : null),
+    viewing: (e: ConversationEvent) => (e.type === "viewing" ? e.payload : null),
     typing: (e: ConversationEvent) =>
       e.type === "typing" ? { role: upper(e.payload.role), name: e.payload.name } : null,
     status: (e: ConversationEvent) =>

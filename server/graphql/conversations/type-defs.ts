@@ -29,6 +29,38 @@ export const conversationTypeDefs = /* GraphQL */ `
     updatedAt: DateTime!
     "Messages, oldest first. Use first/after to read forward or last/before to read back from the newest."
     messages(first: Int, after: String, last: Int, before: String): MessageConnection!
+    "Operators only (null for customers): the model's summary of the case for the team."
+    summary: CaseSummary
+    "The customer's rating once resolved (CSAT), or null."
+    rating: Rating
+  }
+
+  type Rating {
+    "1 to 5."
+    score: Int!
+    comment: String
+    at: DateTime!
+  }
+
+  type CaseFact {
+    label: String!
+    value: String!
+  }
+
+  "What the team reads first: written by the model in use as the conversation moves on."
+  type CaseSummary {
+    "What the customer wants."
+    wants: String!
+    "Facts found: invoice, amount, device, ticket, account."
+    facts: [CaseFact!]!
+    "What the AI or the team already tried."
+    tried: [String!]!
+    "What is still open, and who must act."
+    pending: String!
+    "The conversation's lastSeq when it was written."
+    atSeq: Int!
+    model: String!
+    at: DateTime!
   }
 
   enum MessageRole {
@@ -36,6 +68,8 @@ export const conversationTypeDefs = /* GraphQL */ `
     AGENT
     OPERATOR
     SYSTEM
+    "A private note by an operator: operators and the AI agent read it; customers never receive it."
+    NOTE
   }
 
   enum MessageStatus {
@@ -81,6 +115,8 @@ export const conversationTypeDefs = /* GraphQL */ `
     content: String!
     status: MessageStatus!
     clientMessageId: String
+    "Notes only: the ids of the operators mentioned with @name (they are notified)."
+    mentions: [ID!]
     usage: MessageUsage
     createdAt: DateTime!
     completedAt: DateTime
@@ -121,6 +157,15 @@ export const conversationTypeDefs = /* GraphQL */ `
     OPERATOR_JOINED
     "Ephemeral: someone is typing. Has no seq."
     TYPING
+    "Ephemeral, operators only: another operator has the conversation open. Has no seq."
+    VIEWING
+  }
+
+  "Who of the team has the conversation open, and whether they are writing."
+  type Viewing {
+    operatorId: ID!
+    name: String!
+    composing: Boolean!
   }
 
   type Typing {
@@ -157,6 +202,8 @@ export const conversationTypeDefs = /* GraphQL */ `
     note: String
     "Set for TYPING."
     typing: Typing
+    "Set for VIEWING."
+    viewing: Viewing
     "Set for TOOL_RESULT: the tool's name."
     tool: String
     "Set for TOOL_RESULT, for operators only: the tool's output as JSON."
@@ -207,6 +254,10 @@ export const conversationTypeDefs = /* GraphQL */ `
   }
 
   type Mutation {
+    "Operators: you have this conversation open (send every 15 s while it is); composing: you are writing in it."
+    setViewing(conversationId: ID!, composing: Boolean): Boolean!
+    "Customers: an email for a follow-up when nobody can answer in the chat; it goes on the conversation's open tickets."
+    leaveFollowUpEmail(conversationId: ID!, email: String!): Boolean!
     startConversation(input: StartConversationInput): StartConversationPayload!
     sendMessage(input: SendMessageInput!): SendMessagePayload!
     "The customer rates their resolved conversation (CSAT). All a resolved conversation's token may still change."

@@ -8,6 +8,7 @@ import {
   takeOverConversation,
 } from "../../conversations/operator-actions.ts";
 import { toMessageView } from "../../conversations/views.ts";
+import { addPrivateNote } from "../../conversations/notes.ts";
 import type { InboxEvent } from "../../events/types.ts";
 import {
   changePassword,
@@ -84,6 +85,11 @@ export const operatorResolvers = {
       args: { input: { conversationId: string; agent: string; note: string } },
       ctx: GraphQLContext,
     ) => handBackToAgent(ctx.services.conversationDeps, ctx.actor, args.input),
+    addPrivateNote: async (
+      _: unknown,
+      args: { input: { conversationId: string; body: string; clientMessageId?: string | null } },
+      ctx: GraphQLContext,
+    ) => toMessageView(await addPrivateNote(ctx.services.conversationDeps, ctx.actor, args.input)),
     resolveConversation: (_: unknown, args: { conversationId: string }, ctx: GraphQLContext) =>
       resolveConversation(ctx.services.conversationDeps, ctx.actor, args.conversationId),
     setAvailability: (_: unknown, args: { availability: "ONLINE" | "AWAY" | "OFFLINE" }, ctx: GraphQLContext) =>

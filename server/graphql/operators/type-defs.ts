@@ -76,6 +76,14 @@ export const operatorTypeDefs = /* GraphQL */ `
     note: String!
   }
 
+  input AddPrivateNoteInput {
+    conversationId: ID!
+    "Up to 4,000 characters. @name mentions notify those operators."
+    body: String!
+    "Makes retries safe: a repeated id returns the note already stored."
+    clientMessageId: String
+  }
+
   input CreateOperatorInput {
     email: String!
     name: String!
@@ -120,7 +128,10 @@ export const operatorTypeDefs = /* GraphQL */ `
     "From now on the AI posts nothing to this conversation; a reply it is generating is discarded."
     takeOverConversation(conversationId: ID!): Conversation!
     sendOperatorMessage(input: SendMessageInput!): SendMessagePayload!
+    "The note becomes a private note the agent reads; the customer never sees it."
     handBackToAgent(input: HandBackInput!): Conversation!
+    "Operators: a note on the conversation for the team and the AI agent, never sent to the customer."
+    addPrivateNote(input: AddPrivateNoteInput!): Message!
     resolveConversation(conversationId: ID!): Conversation!
     setAvailability(availability: Availability!): Operator!
     createOperator(input: CreateOperatorInput!): Operator!

@@ -18,6 +18,8 @@ export const ticketTypeDefs = /* GraphQL */ `
     id: ID!
     "customer, system, agent:<key> or operator:<id>."
     actor: String!
+    "The person's name (an operator's), or Tandem, or the AI agent."
+    actorName: String!
     action: String!
     note: String
     statusBefore: TicketStatus
@@ -35,6 +37,12 @@ export const ticketTypeDefs = /* GraphQL */ `
     priority: Priority!
     status: TicketStatus!
     conversationId: ID
+    "Who asked: the linked account, the name given in the chat, or the follow-up email."
+    requester: String
+    "The operator working it."
+    assignee: Operator
+    "Where a person can reply when the customer has left the chat."
+    contactEmail: String
     createdAt: DateTime!
     updatedAt: DateTime!
     "Newest first."
@@ -47,12 +55,24 @@ export const ticketTypeDefs = /* GraphQL */ `
     priority: Priority
     "Matches id, subject or description."
     search: String
+    assignee: TicketAssigneeFilter
+  }
+
+  enum TicketAssigneeFilter {
+    "Assigned to the operator asking."
+    ME
+    NOBODY
   }
 
   input UpdateTicketInput {
     status: TicketStatus
     priority: Priority
+    "Internal to the team unless noteToCustomer is true."
     note: String
+    "Also send the note to the customer, in their conversation. Default false: notes stay internal."
+    noteToCustomer: Boolean
+    "An operator to work the ticket; null unassigns; absent leaves it as it is."
+    assigneeId: ID
   }
 
   extend type Query {
