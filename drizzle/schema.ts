@@ -613,3 +613,90 @@ export const autonomyAudit = pgTable(
   (t) => [index("autonomy_audit_created_idx").on(t.createdAt)],
 );
 export type AutonomyAuditRow = typeof autonomyAudit.$inferSelect;
+
+export const anomalyKinds = ["frustration_rising", "stuck_in_loop", "waiting_too_long", "ai_failing"] as const;
+export type AnomalyKind = (typeof anomalyKinds)[number];
+
+/**
+ * The conductor's reading of one open conversation, folded from its events in seq order (written
+ * only by server/conductor/readings.ts). `reading` is the typed state the fold keeps; the columns
+ * beside it are what sweeps and screens filter on.
+ */
+export const conversationHealth = pgTable(
+  "conversation_health",
+  {
+    conversationId: uuid("conversation_id")
+      .primaryKey()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    /** The last event folded in. */
+    seq: integer("seq").notNull().default(0),
+    /** 0 (bad) to 1 (healthy). */
+    score: real("score").notNull().default(1),
+    reading: jsonb("reading").$type<Record<string, unknown>>().notNull(),
+    /** The anomalies open now, by kind, each with the seq its episode began at. */
+    anomalies: jsonb("anomalies").$type<Record<string, number>>().notNull().default({}),
+    waitingSince: timestamp("waiting_since", { withTimezone: true, mode: "date" }),
+    closed: boolean("closed").notNull().default(false),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("conversation_health_waiting_idx").on(t.closed, t.waitingSince)],
+);
+
+/**
+ * One intervention the conductor chose, from its pick to its outcome (written only by
+ * server/conductor/outcomes.ts). The decision it became carries the reasoning and the approval.
+ */
+export const interventions = pgTable(
+  "interventions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    decisionId: uuid("decision_id").references(() => decisions.id, { onDelete: "set null" }),
+    anomaly: text("anomaly", { enum: anomalyKinds }).notNull(),
+    /** The anomaly episode (the seq it began at): one intervention per episode. */
+    episodeSeq: integer("episode_seq").notNull(),
+    intervention: text("intervention").notNull(),
+    contextKey: text("context_key").notNull(),
+    /** The value drawn from the posterior, and whether the pick was not the posterior mean's best. */
+    sampled: real("sampled").notNull(),
+    explored: boolean("explored").notNull(),
+    /** The conversation's health when the pick was made, to compare with afterwards. */
+    scoreBefore: real("score_before").notNull(),
+    outcome: text("outcome", { enum: ["pending", "success", "failure"] })
+      .notNull()
+      .default("pending"),
+    outcomeReason: text("outcome_reason"),
+    /** When the outcome is judged (the intervention's window after it ran). */
+    dueAt: timestamp("due_at", { withTimezone: true, mode: "date" }).notNull(),
+    settledAt: timestamp("settled_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("interventions_episode_idx").on(t.conversationId, t.anomaly, t.episodeSeq),
+    index("interventions_due_idx").on(t.outcome, t.dueAt),
+  ],
+);
+
+/**
+ * What the conductor learned: a Beta posterior per intervention and context bucket, with its raw
+ * counts (written only by server/conductor/outcomes.ts). alpha and beta decay towards the prior.
+ */
+export const interventionArms = pgTable(
+  "intervention_arms",
+  {
+    intervention: text("intervention").notNull(),
+    contextKey: text("context_key").notNull(),
+    alpha: real("alpha").notNull().default(1),
+    beta: real("beta").notNull().default(1),
+    attempts: integer("attempts").notNull().default(0),
+    successes: integer("successes").notNull().default(0),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.intervention, t.contextKey] })],
+);
+
+export type ConversationHealthRow = typeof conversationHealth.$inferSelect;
+export type Intervention = typeof interventions.$inferSelect;
+export type InterventionArm = typeof interventionArms.$inferSelect;

@@ -122,6 +122,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     void expireStaleProposals(services).catch((err) => log.warn({ err }, "proposal expiry sweep failed"));
   }, 15_000);
   reassigner.unref();
+  if (config.conductor.enabled) services.conductor.start(config.conductor.sweepMs);
   let closed: Promise<void> | null = null;
 
   return {
@@ -157,6 +158,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         await ws.close();
         await services.runner.shutdown();
         services.summaries.close();
+        services.conductor.close();
+        await services.conductor.idle();
         server.closeAllConnections();
         await yoga.dispose();
         await services.bus.close();

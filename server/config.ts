@@ -39,6 +39,9 @@ const envSchema = z.object({
   OFFLINE_MODEL_DELAY_MS: z.coerce.number().int().min(0).max(2000).default(25),
   STREAM_STALE_AFTER_MS: z.coerce.number().int().min(500).default(15_000),
   SUMMARY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
+  CONDUCTOR: z.enum(["on", "off"]).default("on"),
+  CONDUCTOR_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  CONDUCTOR_SEED: z.coerce.number().int().min(0).optional(),
   ADMIN_EMAIL: z.email().default("admin@tandem.local"),
   ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
   IDENTITY_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
@@ -155,6 +158,14 @@ export interface Config {
     /** USD per million input and output tokens, by model name. */
     prices: Record<string, [number, number]>;
   };
+  /** The conductor watches open conversations and intervenes (server/conductor/). */
+  conductor: {
+    enabled: boolean;
+    /** How often it checks the clock-driven signals (long waits) and judges outcomes. */
+    sweepMs: number;
+    /** Seeds Thompson sampling's draws (simulations and demos); unset, they are random. */
+    seed?: number;
+  };
   graphql: { introspection: boolean };
   cookies: { secure: boolean };
   /** Demo data (Northwind Devices) is seeded into an empty database only when this is on. */
@@ -245,6 +256,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
       summaryDelayMs: env.SUMMARY_DELAY_MS,
       prices: { ...defaultPrices, ...env.AI_PRICES },
     },
+    conductor: { enabled: env.CONDUCTOR === "on", sweepMs: env.CONDUCTOR_SWEEP_MS, seed: env.CONDUCTOR_SEED },
     graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
     cookies: { secure: env.COOKIE_SECURE ?? production },
     seedDemo: env.SEED_DEMO ?? !production,

@@ -6,6 +6,8 @@ import { EventBus } from "./events/bus.ts";
 import { resolveModel, type ResolvedModel } from "./ai/model.ts";
 import { AgentRunner } from "./ai/runner.ts";
 import { SummaryScheduler } from "./ai/summary.ts";
+import { Conductor } from "./conductor/conductor.ts";
+import { seededRandom } from "./conductor/bandit.ts";
 import type { OperatorDeps } from "./conversations/operator-actions.ts";
 import { RateLimits } from "./auth/rate-limit.ts";
 import { ensureAdmin, type OperatorDomainDeps } from "./operators/service.ts";
@@ -28,6 +30,8 @@ export interface Services {
   rateLimits: RateLimits;
   /** What the operator domain functions (sign-in, sessions, passwords) need. */
   operatorDeps: OperatorDomainDeps;
+  /** Watches open conversations and intervenes; started by the app when CONDUCTOR is on. */
+  conductor: Conductor;
 }
 
 export async function createServices(config: Config, log: Logger, model?: ResolvedModel): Promise<Services> {
@@ -76,6 +80,12 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     onCustomerMessage: (conversation) => void runner.scheduleTurn(conversation.id),
     onHandBack: (conversationId) => void runner.scheduleTurn(conversationId, { handBack: true }),
   };
+  const conductor = new Conductor({
+    db,
+    bus,
+    log,
+    random: config.conductor.seed === undefined ? undefined : seededRandom(config.conductor.seed),
+  });
   log.info({ driver: dbHandle.driver, bus: bus.kind, model: resolved.label }, "services ready");
   return {
     config,
@@ -90,5 +100,6 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     instanceId,
     rateLimits,
     operatorDeps: { db, bus, rateLimits, sessionTtlMs: config.sessions.operatorTtlMs },
+    conductor,
   };
 }

@@ -20,6 +20,7 @@ import type { EventBatch } from "../conversations/log.ts";
 import { closeConversation } from "../conversations/operator-actions.ts";
 import { confirmedCase, openCaseTicket } from "../ai/case-ticket.ts";
 import type { Department, Priority } from "../../drizzle/schema.ts";
+import { interventionActions } from "../conductor/interventions.ts";
 
 /** An action the AI may want to take, described before anyone decides on it. */
 export interface PreparedAction {
@@ -35,6 +36,11 @@ export interface PreparedAction {
 export interface ActionDefinition {
   name: string;
   risk: "low" | "medium" | "high";
+  /**
+   * The team's own move (the conductor's interventions): the customer hears only its effect,
+   * never that it was proposed, rejected, expired or failed.
+   */
+  internal?: boolean;
   /** Validates the request against real data; throws ActionRefused with a message the model relays. */
   prepare(
     db: Queryable,
@@ -313,6 +319,7 @@ export const actions: Record<string, ActionDefinition> = {
   change_plan: changePlanAction,
   cancel_subscription: cancelSubscriptionAction,
   send_replacement: sendReplacementAction,
+  ...interventionActions,
 };
 
 export function getAction(name: string): ActionDefinition | undefined {

@@ -106,7 +106,7 @@ export async function requestAction(
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     const conversation = await lockConversation(tx, input.conversationId);
     if (conversation.owner !== "ai" || conversation.status === "resolved")
-      throw new ActionRefused("A person is handling this conversation now.");
+      throw new ActionRefused("A person is handling this conversation now.", "not_ai");
     const prepared = await definition.prepare(tx, conversation, input.agent, input.args);
     const [existing] = await tx
       .select()
@@ -153,10 +153,11 @@ export async function requestAction(
       return { decision: done, outcome: done.status === "executed" ? ("executed" as const) : ("failed" as const) };
     }
     await recordEvent(tx, batch, decision!);
-    await insertMessage(tx, batch, conversation.id, {
-      role: "system",
-      content: `A person from our team is checking this before it goes through: ${decision!.summary}. You'll see the outcome here.`,
-    });
+    if (!definition.internal)
+      await insertMessage(tx, batch, conversation.id, {
+        role: "system",
+        content: `A person from our team is checking this before it goes through: ${decision!.summary}. You'll see the outcome here.`,
+      });
     return { decision: decision!, outcome: "proposed" as const };
   });
 }
@@ -195,10 +196,11 @@ async function execute(
       .where(eq(decisions.id, decision.id))
       .returning();
     await recordEvent(tx, batch, failed!);
-    await insertMessage(tx, batch, conversation.id, {
-      role: "system",
-      content: "We could not complete this automatically. A person from our team will follow up with you here.",
-    });
+    if (!definition.internal)
+      await insertMessage(tx, batch, conversation.id, {
+        role: "system",
+        content: "We could not complete this automatically. A person from our team will follow up with you here.",
+      });
     return failed!;
   }
 }
@@ -273,10 +275,11 @@ export async function rejectDecision(
       .returning();
     await learn(tx, rejected!, "rejected");
     await recordEvent(tx, batch, rejected!);
-    await insertMessage(tx, batch, conversation.id, {
-      role: "system",
-      content: "A person from our team looked at this and will follow up with you here.",
-    });
+    if (!getAction(rejected!.action)?.internal)
+      await insertMessage(tx, batch, conversation.id, {
+        role: "system",
+        content: "A person from our team looked at this and will follow up with you here.",
+      });
     return rejected!;
   });
 }
@@ -309,10 +312,11 @@ export async function expireStaleProposals(deps: DecisionDeps, now = new Date())
         .returning();
       if (!row) return false;
       await recordEvent(tx, batch, row);
-      await insertMessage(tx, batch, row.conversationId, {
-        role: "system",
-        content: "This is taking longer than expected. A person from our team will follow up with you here.",
-      });
+      if (!getAction(row.action)?.internal)
+        await insertMessage(tx, batch, row.conversationId, {
+          role: "system",
+          content: "This is taking longer than expected. A person from our team will follow up with you here.",
+        });
       return true;
     });
     if (lapsed) count++;

@@ -50,3 +50,13 @@ export const contextKey = (context: Record<string, string>) =>
     .sort()
     .map((k) => `${k}=${context[k]}`)
     .join(";");
+
+/** The pairs of a context key, in its order: the inverse of `contextKey`. */
+export const contextPairs = (key: string) =>
+  key
+    .split(";")
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf("=");
+      return { key: pair.slice(0, at), value: pair.slice(at + 1) };
+    });

@@ -45,6 +45,15 @@ export const DEFAULT_AUTONOMY: AutonomySettings = {
     // High and urgent tickets: pre-approved, so Semi-Auto opens them at once; Manual proposes them.
     create_ticket: { preApproved: true, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
     resolve_conversation: { preApproved: false, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
+    // The conductor's interventions. Semi-Auto runs the light ones (bringing in a person, raising a
+    // priority, an apology with the status, a help article) and asks before the rest; Auto runs
+    // them all; Manual asks for every one.
+    offer_human: { preApproved: true, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
+    raise_priority: { preApproved: true, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
+    apologise_with_status: { preApproved: true, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
+    send_article: { preApproved: true, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
+    switch_specialist: { preApproved: false, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
+    offer_callback: { preApproved: false, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
   },
 };
 

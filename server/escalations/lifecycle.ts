@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, ne } from "drizzle-orm";
 import { escalations, type Escalation, type Priority } from "../../drizzle/schema.ts";
 import type { Queryable, Transaction } from "../db/client.ts";
 
@@ -66,6 +66,16 @@ export async function resolveOpenOf(tx: Transaction, conversationId: string): Pr
     .update(escalations)
     .set({ status: "resolved", resolvedAt: new Date() })
     .where(and(eq(escalations.conversationId, conversationId), inArray(escalations.status, ["pending", "claimed"])));
+}
+
+/** Raises a pending escalation's priority; null when it is no longer pending or already that high. */
+export async function raisePriority(tx: Queryable, id: string, priority: Priority): Promise<Escalation | null> {
+  const [row] = await tx
+    .update(escalations)
+    .set({ priority })
+    .where(and(eq(escalations.id, id), eq(escalations.status, "pending"), ne(escalations.priority, priority)))
+    .returning();
+  return row ?? null;
 }
 
 /** Offers a pending escalation to an operator. */

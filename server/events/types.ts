@@ -83,6 +83,13 @@ export interface OperatorNotice {
   at: string;
 }
 
+/** The conductor's view of a conversation changed: its health or anomalies, or an intervention. */
+export interface ConductorEvent {
+  type: "health_changed" | "intervention_changed";
+  conversationId: string | null;
+  at: string;
+}
+
 /** Every topic on the bus, declared once. The key is the topic prefix; the id completes it. */
 export interface Topics {
   conversation: ConversationEvent;
@@ -96,6 +103,8 @@ export interface Topics {
   decision: DecisionEvent;
   /** One operator's notices, id: the operator's id. */
   notice: OperatorNotice;
+  /** The conductor's readings and interventions, id "all": the Conductor page on every screen. */
+  conductor: ConductorEvent;
 }
 
 export type TopicName = keyof Topics;

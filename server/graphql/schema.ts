@@ -2,6 +2,8 @@ import { createSchema } from "graphql-yoga";
 import type { GraphQLContext } from "./context.ts";
 import { autonomyResolvers } from "./autonomy/resolvers.ts";
 import { autonomyTypeDefs } from "./autonomy/type-defs.ts";
+import { conductorResolvers } from "./conductor/resolvers.ts";
+import { conductorTypeDefs } from "./conductor/type-defs.ts";
 import { conversationResolvers } from "./conversations/resolvers.ts";
 import { conversationTypeDefs } from "./conversations/type-defs.ts";
 import { cannedResolvers } from "./canned/resolvers.ts";
@@ -26,6 +28,7 @@ export function buildSchema() {
       autonomyTypeDefs,
       inboxTypeDefs,
       cannedTypeDefs,
+      conductorTypeDefs,
     ],
     resolvers: [
       conversationResolvers,
@@ -35,6 +38,7 @@ export function buildSchema() {
       autonomyResolvers,
       inboxResolvers,
       cannedResolvers,
+      conductorResolvers,
     ],
   });
 }

@@ -38,6 +38,7 @@ type Row = {
 let t: TestApp;
 const tokens = {} as Record<Exclude<Caller, "anonymous">, string>;
 let convA: { id: string; token: string };
+let moodSwing = false;
 let spare: { email: string; password: string; id: string };
 let victimId: string;
 let incidentId: string;
@@ -254,6 +255,25 @@ const rows: Record<string, Row> = {
     doc: `subscription { decisionEvents { type } }`,
     expect: operatorOnly,
     trigger: () => t.gql(`mutation { setAutonomyMode(mode: SEMI_AUTO) { mode } }`, {}, tokens.admin),
+  },
+  conductor: { doc: `{ conductor { status watched { conversationId } } }`, expect: operatorOnly },
+  conversationHealth: {
+    doc: `query ($c: ID!) { conversationHealth(conversationId: $c) { score } }`,
+    vars: () => ({ c: convA.id }),
+    expect: operatorOnly,
+  },
+  interventions: { doc: `{ interventions { id } }`, expect: operatorOnly },
+  interventionStats: { doc: `{ interventionStats { intervention } }`, expect: operatorOnly },
+  conductorEvents: {
+    doc: `subscription { conductorEvents { type } }`,
+    expect: operatorOnly,
+    // Unhappy and happy messages in turn change the conversation's health: the conductor says so.
+    trigger: () =>
+      send(
+        t,
+        convA,
+        (moodSwing = !moodSwing) ? "This is ridiculous and unacceptable, terrible service!" : "Thanks, wonderful!",
+      ),
   },
   cannedResponses: { doc: `{ cannedResponses { id } }`, expect: operatorOnly },
   createCannedResponse: {

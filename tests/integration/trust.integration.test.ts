@@ -627,17 +627,24 @@ describe("writes and events", () => {
     await inbox.return();
   });
 
-  test("only the transitions module writes conversations, only the lifecycle module writes escalations", async () => {
+  test("each table with state transitions has one module that writes it", async () => {
     const { readFile } = await import("node:fs/promises");
     const { globSync } = await import("node:fs");
+    const owners: Record<string, string> = {
+      conversations: "conversations/transitions.ts",
+      escalations: "escalations/lifecycle.ts",
+      decisions: "autonomy/decisions.ts",
+      conversationHealth: "conductor/readings.ts",
+      interventions: "conductor/outcomes.ts",
+      interventionArms: "conductor/outcomes.ts",
+    };
     const offenders: string[] = [];
     for (const file of globSync("{server,app,drizzle}/**/*.{ts,tsx}")) {
-      if (file.endsWith(".test.ts")) continue;
+      if (file.endsWith(".test.ts") || file.endsWith("seed-data.ts")) continue;
       const text = await readFile(file, "utf8");
-      if (/\.(update|insert|delete)\(conversations\)/.test(text) && !file.endsWith("conversations/transitions.ts"))
-        offenders.push(file);
-      if (/\.(update|insert|delete)\(escalations\)/.test(text) && !file.endsWith("escalations/lifecycle.ts"))
-        offenders.push(file);
+      for (const [table, owner] of Object.entries(owners))
+        if (new RegExp(`\\.(update|insert|delete)\\(${table}\\)`).test(text) && !file.endsWith(owner))
+          offenders.push(`${file} writes ${table}`);
     }
     assert.deepEqual(offenders, []);
   });

@@ -26,9 +26,17 @@ export async function openChat(t: TestApp, email: string | null = "ada@example.c
     id,
     /** Sends a message, waits for the AI's turn, and returns the messages it produced. */
     async say(text: string) {
-      const r = await send(t, { id, token }, text);
+      return this.sayThrough(t, text);
+    },
+    /** The same, with the message sent to another instance `via` (sharing this one's database). */
+    async sayThrough(via: TestApp, text: string) {
+      const r = await send(via, { id, token }, text);
       if (r.errors) throw new Error(JSON.stringify(r.errors));
-      await services.runner.idle();
+      // The AI's turn, then whatever the conductor does about it, on every instance involved.
+      for (const app of new Set([via, t])) {
+        await app.app.services.runner.idle();
+        await app.app.services.conductor.idle();
+      }
       const rows = await services.db
         .select()
         .from(messages)

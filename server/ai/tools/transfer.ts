@@ -1,7 +1,8 @@
 import { tool } from "ai";
 import { z } from "zod";
 import { setCurrentAgent } from "../../conversations/transitions.ts";
-import { writeWithEvents } from "../../conversations/log.ts";
+import { writeWithEvents, type EventBatch } from "../../conversations/log.ts";
+import type { Transaction } from "../../db/client.ts";
 import { insertMessage } from "../../conversations/messages.ts";
 import type { AgentDefinition } from "../agents.ts";
 import type { ToolContext } from "./context.ts";
@@ -24,11 +25,23 @@ export const transferTo = (ctx: ToolContext, target: AgentDefinition) =>
 
 /** Makes the current agent's handoff: the tool's effect, also used when the runner keeps an agent's promise for it. */
 export async function handOff(ctx: ToolContext, target: AgentDefinition, reason: string) {
-  await writeWithEvents(ctx.db, ctx.bus, async (tx, batch) => {
-    await setCurrentAgent(tx, ctx.conversationId, target.key);
-    await batch.append(tx, ctx.conversationId, "handoff", { from: ctx.agent.key, agent: target.key, note: reason });
-    // The customer reads who joined; the reason (written by an AI agent) is the team's and the agents'.
-    await insertMessage(tx, batch, ctx.conversationId, { role: "system", content: transferLine(target) });
-  });
+  await writeWithEvents(ctx.db, ctx.bus, (tx, batch) =>
+    recordHandoff(tx, batch, ctx.conversationId, ctx.agent.key, target, reason),
+  );
   return { transferred: true, to: target.key, reason };
+}
+
+/** A handoff inside the caller's transaction (an agent's tool, or the conductor switching specialist). */
+export async function recordHandoff(
+  tx: Transaction,
+  batch: EventBatch,
+  conversationId: string,
+  from: string,
+  target: AgentDefinition,
+  reason: string,
+): Promise<void> {
+  await setCurrentAgent(tx, conversationId, target.key);
+  await batch.append(tx, conversationId, "handoff", { from, agent: target.key, note: reason });
+  // The customer reads who joined; the reason (written by an AI agent) is the team's and the agents'.
+  await insertMessage(tx, batch, conversationId, { role: "system", content: transferLine(target) });
 }

@@ -1,0 +1,219 @@
+import { and, eq } from "drizzle-orm";
+import type { Logger } from "pino";
+import { customers, conversations, messages, type AnomalyKind } from "../../drizzle/schema.ts";
+import { requestAction } from "../autonomy/decisions.ts";
+import { ActionRefused } from "../autonomy/refusal.ts";
+import { contextKey, sentimentBucket } from "../autonomy/learning.ts";
+import type { Database } from "../db/client.ts";
+import type { EventBus } from "../events/bus.ts";
+import { thompsonPick, type Posterior } from "./bandit.ts";
+import { explain, signalsOf, THRESHOLDS, type HealthReading } from "./health.ts";
+import { eligibleFor, type InterventionArgs, type InterventionName } from "./interventions.ts";
+import { hasPick, posteriorsFor, recordPick, settleDue } from "./outcomes.ts";
+import { observe, overdueWaits, type Observation } from "./readings.ts";
+
+export interface ConductorDeps {
+  db: Database;
+  bus: EventBus;
+  log: Logger;
+  /** Draws for Thompson sampling; tests and simulations pass a seeded one. */
+  random?: () => number;
+  now?: () => Date;
+}
+
+export const interventionLabels: Record<InterventionName, string> = {
+  offer_human: "offer a person now",
+  raise_priority: "raise the request's priority",
+  apologise_with_status: "apologise and give the status",
+  switch_specialist: "switch to another specialist",
+  send_article: "send the matching help article",
+  offer_callback: "offer an email follow-up",
+};
+
+/** The coarse situation a pick is learned in: the anomaly, the topic, the mood, the plan, the wait. */
+export function contextBucket(kind: AnomalyKind, reading: HealthReading, plan: string, now: Date) {
+  const s = signalsOf(reading, now);
+  return {
+    anomaly: kind,
+    topic: reading.agent,
+    sentiment: sentimentBucket(s.sentiment ?? 0),
+    plan,
+    waiting: !reading.waitingSince ? "none" : s.waitingMs < THRESHOLDS.waitingMs ? "short" : "long",
+  };
+}
+
+const percent = (v: number) => `${Math.round(v * 100)} %`;
+
+/**
+ * Perceive → Decide → Act; Learn runs on the sweep. Every stored event this instance writes makes
+ * it fold that conversation's new events into its health reading (readings.ts); an anomaly
+ * without an intervention gets one, picked by Thompson sampling among those eligible for its
+ * kind and context and asked for as a decision, so the autonomy mode decides whether it runs. A
+ * conversation's work is serialised on this instance, and the database makes it happen once across
+ * instances (the reading's row lock, one decision per anomaly episode, one pick per episode).
+ */
+export class Conductor {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly random: () => number;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ConductorDeps) {
+    this.random = deps.random ?? Math.random;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Starts watching: every stored event this instance writes, and a sweep for clocks and outcomes. */
+  start(sweepMs: number): void {
+    this.deps.bus.observeLocal((name, id, event) => {
+      if (name !== "conversation" || !("seq" in event) || event.seq === null) return;
+      this.schedule(id);
+    });
+    this.timer = setInterval(
+      () => void this.sweep().catch((err) => this.deps.log.warn({ err }, "conductor sweep failed")),
+      sweepMs,
+    );
+    this.timer.unref?.();
+  }
+
+  schedule(conversationId: string): void {
+    if (this.running.has(conversationId)) {
+      this.again.add(conversationId);
+      return;
+    }
+    const run = this.conduct(conversationId)
+      .catch((err) => this.deps.log.warn({ err, conversationId }, "conductor failed on a conversation"))
+      .finally(() => {
+        this.running.delete(conversationId);
+        if (this.again.delete(conversationId)) this.schedule(conversationId);
+      });
+    this.running.set(conversationId, run);
+  }
+
+  /** Waits for the conversation work under way (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.all([...this.running.values()]);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** The clock's part: waits that grew too long, then outcomes whose time has come. */
+  async sweep(): Promise<void> {
+    const now = this.now();
+    for (const id of await overdueWaits(this.deps.db, now)) this.schedule(id);
+    await this.idle();
+    if (await settleDue(this.deps.db, now)) this.announce("intervention_changed", null);
+  }
+
+  private announce(type: "health_changed" | "intervention_changed", conversationId: string | null): void {
+    this.deps.bus.publish("conductor", "all", { type, conversationId, at: this.now().toISOString() });
+  }
+
+  /** Perceive, then act on every open anomaly that has no intervention yet. */
+  async conduct(conversationId: string): Promise<void> {
+    const now = this.now();
+    const seen = await observe(this.deps.db, conversationId, now);
+    if (seen.changed) this.announce("health_changed", conversationId);
+    if (seen.reading.owner === "human" || seen.reading.status === "resolved") return;
+    for (const [kind, episodeSeq] of Object.entries(seen.open) as Array<[AnomalyKind, number]>) {
+      if (await hasPick(this.deps.db, conversationId, kind, episodeSeq)) continue;
+      // Never talk over a reply being written: its completion brings the conductor back.
+      if (await this.replying(conversationId)) return;
+      await this.act(seen, kind, episodeSeq, now);
+    }
+  }
+
+  private async replying(conversationId: string): Promise<boolean> {
+    const [row] = await this.deps.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), eq(messages.status, "streaming")))
+      .limit(1);
+    return Boolean(row);
+  }
+
+  private async planOf(conversationId: string): Promise<string> {
+    const [row] = await this.deps.db
+      .select({ plan: customers.plan })
+      .from(conversations)
+      .leftJoin(customers, eq(customers.id, conversations.customerId))
+      .where(eq(conversations.id, conversationId));
+    return row?.plan ?? "none";
+  }
+
+  /** Decide and act on one anomaly episode: pick by Thompson sampling, ask for it as a decision. */
+  private async act(seen: Observation, kind: AnomalyKind, episodeSeq: number, now: Date): Promise<void> {
+    const bucket = contextBucket(kind, seen.reading, await this.planOf(seen.conversationId), now);
+    const key = contextKey(bucket);
+    const arms: Record<string, Posterior> = await posteriorsFor(this.deps.db, key, eligibleFor[kind]);
+    const why = explain(kind, seen.reading, now);
+    while (Object.keys(arms).length) {
+      const pick = thompsonPick(arms, this.random);
+      const arm = pick.arm as InterventionName;
+      const record = arms[arm]!;
+      const args: InterventionArgs = {
+        anomaly: kind,
+        episodeSeq,
+        bucket,
+        pick: {
+          sampled: pick.sampled,
+          mean: pick.mean,
+          attempts: record.attempts,
+          successes: record.successes,
+          explored: pick.explored,
+        },
+      };
+      const reasoning = [
+        why,
+        `Chose to ${interventionLabels[arm]} by Thompson sampling (draw ${pick.sampled.toFixed(2)}).`,
+        record.attempts
+          ? `Here it worked ${record.successes} of ${record.attempts} times (posterior mean ${percent(pick.mean)}).`
+          : "It has not been tried in this situation yet.",
+        pick.explored ? "This pick explores: another intervention has the better record so far." : "",
+      ]
+        .filter(Boolean)
+        .join(" ");
+      try {
+        const { decision } = await requestAction(
+          { db: this.deps.db, bus: this.deps.bus },
+          {
+            conversationId: seen.conversationId,
+            agent: "conductor",
+            action: arm,
+            args: args as unknown as Record<string, unknown>,
+            reasoning,
+            confidence: pick.sampled,
+          },
+          now,
+        );
+        await recordPick(
+          this.deps.db,
+          {
+            conversationId: seen.conversationId,
+            decisionId: decision.id,
+            anomaly: kind,
+            episodeSeq,
+            // An existing decision for this episode (another instance got there first) is the pick.
+            intervention: decision.action,
+            contextKey: key,
+            sampled: pick.sampled,
+            explored: pick.explored,
+            scoreBefore: seen.score,
+          },
+          now,
+        );
+        this.announce("intervention_changed", seen.conversationId);
+        return;
+      } catch (err) {
+        if (!(err instanceof ActionRefused)) throw err;
+        // A person has it now: stand back. Otherwise this one does not fit: try the others.
+        if (err.reason === "not_ai") return;
+        delete arms[arm];
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { eq } from "drizzle-orm";
+import { decisions, type Intervention } from "../../../drizzle/schema.ts";
+import { contextPairs } from "../../autonomy/learning.ts";
+import {
+  conductorOverview,
+  conversationHealthOf,
+  interventionHistory,
+  interventionStats,
+  type HealthView,
+} from "../../conductor/view.ts";
+import type { ConductorEvent } from "../../events/types.ts";
+import { requireOperator } from "../../operators/service.ts";
+import type { GraphQLContext } from "../context.ts";
+import { upper } from "../enum-case.ts";
+
+export const conductorResolvers = {
+  Query: {
+    conductor: (_: unknown, args: { first?: number | null }, ctx: GraphQLContext) =>
+      conductorOverview(ctx.services.db, ctx.actor, {
+        enabled: ctx.services.config.conductor.enabled,
+        first: args.first ?? undefined,
+      }),
+    conversationHealth: (_: unknown, args: { conversationId: string }, ctx: GraphQLContext) =>
+      conversationHealthOf(ctx.services.db, ctx.actor, args.conversationId),
+    interventions: (_: unknown, args: { conversationId?: string | null; first?: number | null }, ctx: GraphQLContext) =>
+      interventionHistory(ctx.services.db, ctx.actor, {
+        conversationId: args.conversationId ?? undefined,
+        first: args.first ?? undefined,
+      }),
+    interventionStats: (_: unknown, __: unknown, ctx: GraphQLContext) => interventionStats(ctx.services.db, ctx.actor),
+  },
+  Subscription: {
+    conductorEvents: {
+      subscribe: (_: unknown, __: unknown, ctx: GraphQLContext) => {
+        requireOperator(ctx.actor);
+        return ctx.services.bus.subscribe("conductor", "all", ctx.signal);
+      },
+      resolve: (event: ConductorEvent) => event,
+    },
+  },
+  Conductor: { status: (c: { status: string }) => upper(c.status) },
+  ConversationHealth: { status: (h: HealthView) => upper(h.status) },
+  Anomaly: { kind: (a: { kind: string }) => upper(a.kind) },
+  ConductorEvent: { type: (e: ConductorEvent) => upper(e.type) },
+  Intervention: {
+    anomaly: (i: Intervention) => upper(i.anomaly),
+    outcome: (i: Intervention) => upper(i.outcome),
+    context: (i: Intervention) => contextPairs(i.contextKey),
+    decision: async (i: Intervention, _: unknown, ctx: GraphQLContext) => {
+      if (!i.decisionId) return null;
+      const [row] = await ctx.services.db.select().from(decisions).where(eq(decisions.id, i.decisionId));
+      return row ?? null;
+    },
+    createdAt: (i: Intervention) => i.createdAt.toISOString(),
+    dueAt: (i: Intervention) => i.dueAt.toISOString(),
+    settledAt: (i: Intervention) => i.settledAt?.toISOString() ?? null,
+  },
+};

@@ -1,0 +1,280 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { and, eq } from "drizzle-orm";
+import { conversationHealth, decisions, interventionArms, interventions, messages } from "../../drizzle/schema.ts";
+import { seededRandom } from "../../server/conductor/bandit.ts";
+import { Conductor } from "../../server/conductor/conductor.ts";
+import { THRESHOLDS } from "../../server/conductor/health.ts";
+import { OUTCOME_WINDOW_MS, settleDue } from "../../server/conductor/outcomes.ts";
+import { overdueWaits } from "../../server/conductor/readings.ts";
+import { eventually, startTestApp, type TestApp } from "../support/app.ts";
+import { openChat } from "../support/chat.ts";
+import { newOperator } from "../support/operators.ts";
+
+// The app's own conductor is off here: each test drives one with a seeded draw and its own clock.
+let t: TestApp;
+let operator: { token: string };
+before(async () => {
+  t = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "0", CONDUCTOR: "off" });
+  operator = await newOperator(t, "Conductor watcher");
+});
+after(() => t.close());
+
+let clock = new Date();
+const conductor = (seed = 1) =>
+  new Conductor({
+    db: t.app.services.db,
+    bus: t.app.services.bus,
+    log: t.app.services.log,
+    random: seededRandom(seed),
+    now: () => clock,
+  });
+
+async function inMode(mode: "MANUAL" | "SEMI_AUTO" | "AUTO", email: string | null = "ada@example.com") {
+  const chat = await openChat(t, email);
+  const r = await t.gql(
+    `mutation ($id: ID!, $mode: AutonomyMode) { setAutonomyMode(conversationId: $id, mode: $mode) { mode } }`,
+    { id: chat.id, mode },
+    operator.token,
+  );
+  assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+  return chat;
+}
+
+const interventionsOf = (conversationId: string) =>
+  t.app.services.db.select().from(interventions).where(eq(interventions.conversationId, conversationId));
+const decisionsOf = (conversationId: string) =>
+  t.app.services.db
+    .select()
+    .from(decisions)
+    .where(and(eq(decisions.conversationId, conversationId), eq(decisions.agent, "conductor")));
+const healthOf = async (conversationId: string) =>
+  (
+    await t.app.services.db
+      .select()
+      .from(conversationHealth)
+      .where(eq(conversationHealth.conversationId, conversationId))
+  )[0]!;
+const armOf = async (intervention: string, contextKey: string) =>
+  (
+    await t.app.services.db
+      .select()
+      .from(interventionArms)
+      .where(and(eq(interventionArms.intervention, intervention), eq(interventionArms.contextKey, contextKey)))
+  )[0];
+
+const settledWith = (intervention: string, contextKey: string, at: Date) =>
+  t.app.services.db
+    .select()
+    .from(interventions)
+    .where(
+      and(
+        eq(interventions.intervention, intervention),
+        eq(interventions.contextKey, contextKey),
+        eq(interventions.settledAt, at),
+      ),
+    );
+
+async function askThreeTimes(chat: Awaited<ReturnType<typeof openChat>>) {
+  await chat.say("Where is my refund for INV-1042?");
+  await chat.say("When will the refund for INV-1042 arrive?");
+  await chat.say("Any news on INV-1042? Still no refund.");
+}
+
+describe("the conductor", () => {
+  test("the same question a third time is a loop; in Auto the picked intervention runs once, with its reasoning", async () => {
+    clock = new Date();
+    const chat = await inMode("AUTO");
+    await askThreeTimes(chat);
+    const c = conductor();
+    await Promise.all([c.conduct(chat.id), conductor(2).conduct(chat.id)]);
+
+    const health = await healthOf(chat.id);
+    assert.ok(health.anomalies.stuck_in_loop !== undefined, JSON.stringify(health.anomalies));
+    const [picked, ...more] = await interventionsOf(chat.id);
+    assert.equal(more.length, 0, "one intervention per anomaly, whichever conductor got there first");
+    assert.equal(picked!.anomaly, "stuck_in_loop");
+    assert.match(picked!.contextKey, /anomaly=stuck_in_loop;plan=\w+;sentiment=\w+;topic=\w+;waiting=none/);
+    const [decision, ...others] = await decisionsOf(chat.id);
+    assert.equal(others.length, 0);
+    assert.equal(decision!.id, picked!.decisionId);
+    assert.equal(decision!.action, picked!.intervention);
+    assert.equal(decision!.status, "executed", `${decision!.action}: ${decision!.error}`);
+    assert.match(decision!.reasoning, /^Stuck in a loop: .*asked about INV-1042 3 times/);
+    assert.match(decision!.reasoning, /by Thompson sampling \(draw 0\.\d\d\)/);
+    const pick = decision!.arguments.pick as { explored: boolean; attempts: number; sampled: number };
+    assert.equal(typeof pick.explored, "boolean");
+    assert.ok(Math.abs(pick.sampled - picked!.sampled) < 1e-6, "the pick's draw is on the decision");
+
+    // Conducting again, on any instance, changes nothing: the episode has its intervention.
+    await c.conduct(chat.id);
+    assert.equal((await interventionsOf(chat.id)).length, 1);
+  });
+
+  test("the customer moves on: the intervention is judged a success when its window closes, and the posterior learns it", async () => {
+    clock = new Date();
+    const chat = await inMode("AUTO");
+    await askThreeTimes(chat);
+    const c = conductor(3);
+    await c.conduct(chat.id);
+    const [picked] = await interventionsOf(chat.id);
+    const before = await armOf(picked!.intervention, picked!.contextKey);
+
+    await chat.say("Thanks, that helps. How do I change my delivery address?");
+    await c.conduct(chat.id);
+    await settleDue(t.app.services.db, clock);
+    assert.equal((await interventionsOf(chat.id))[0]!.outcome, "pending", "too early to judge");
+
+    clock = new Date(clock.getTime() + OUTCOME_WINDOW_MS + 1000);
+    await settleDue(t.app.services.db, clock);
+    const [settled] = await interventionsOf(chat.id);
+    assert.equal(settled!.outcome, "success", settled!.outcomeReason ?? "");
+    assert.equal(settled!.outcomeReason, "the trouble eased within the window");
+    // Every outcome settled in this arm and context now counts (on a shared database, others may too).
+    const judged = await settledWith(picked!.intervention, picked!.contextKey, clock);
+    const after = await armOf(picked!.intervention, picked!.contextKey);
+    assert.equal(after!.attempts, (before?.attempts ?? 0) + judged.length);
+    assert.equal(after!.successes, (before?.successes ?? 0) + judged.filter((i) => i.outcome === "success").length);
+    assert.ok(after!.alpha > (before?.alpha ?? 1), "alpha grows with a success");
+  });
+
+  test("in Manual the intervention waits for an operator, the customer hears nothing of it, and a rejection counts as a failure", async () => {
+    clock = new Date();
+    const chat = await inMode("MANUAL");
+    await askThreeTimes(chat);
+    await conductor(4).conduct(chat.id);
+    const [decision] = await decisionsOf(chat.id);
+    assert.equal(decision!.status, "proposed");
+    const customerLines = await t.app.services.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, chat.id), eq(messages.role, "system")));
+    assert.ok(
+      !customerLines.some((m) => m.createdAt >= decision!.createdAt),
+      "no 'a person is checking this' line for the team's own move",
+    );
+    const before = await armOf(decision!.action, decision!.contextKey);
+    const rejected = await t.gql(
+      `mutation ($id: ID!) { rejectDecision(id: $id, reason: "not now") { status } }`,
+      { id: decision!.id },
+      operator.token,
+    );
+    assert.equal(rejected.errors, undefined, JSON.stringify(rejected.errors));
+    await settleDue(t.app.services.db, clock);
+    const [settled] = await interventionsOf(chat.id);
+    assert.equal(settled!.outcome, "failure");
+    assert.equal(settled!.outcomeReason, "an operator rejected it");
+    const judged = await settledWith(decision!.action, decision!.contextKey, clock);
+    const after = await armOf(decision!.action, decision!.contextKey);
+    assert.equal(after!.attempts, (before?.attempts ?? 0) + judged.length);
+    assert.equal(after!.successes, (before?.successes ?? 0) + judged.filter((i) => i.outcome === "success").length);
+    assert.ok(after!.beta > (before?.beta ?? 1), "beta grows with a failure");
+  });
+
+  test("a customer waiting for a person too long is found by the clock; once a person takes over, nothing more runs", async () => {
+    clock = new Date();
+    const chat = await inMode("MANUAL", null);
+    await chat.say("I want to talk to a person");
+    assert.equal((await chat.escalations()).length, 1);
+    const c = conductor(5);
+    await c.conduct(chat.id);
+    assert.equal((await interventionsOf(chat.id)).length, 0, "not yet waiting too long");
+
+    clock = new Date(Date.now() + THRESHOLDS.waitingMs + 60_000);
+    assert.ok((await overdueWaits(t.app.services.db, clock)).includes(chat.id));
+    await c.sweep();
+    const [picked] = await interventionsOf(chat.id);
+    assert.equal(picked!.anomaly, "waiting_too_long");
+    assert.ok(["raise_priority", "apologise_with_status", "offer_callback"].includes(picked!.intervention));
+    const [proposal] = await decisionsOf(chat.id);
+    assert.equal(proposal!.status, "proposed");
+    assert.match(proposal!.reasoning, /waiting for a person for \d+ min/);
+
+    // A person takes the conversation: the proposal lapses and cannot be approved afterwards.
+    const took = await t.gql(
+      `mutation ($id: ID!) { takeOverConversation(conversationId: $id) { id } }`,
+      { id: chat.id },
+      operator.token,
+    );
+    assert.equal(took.errors, undefined, JSON.stringify(took.errors));
+    const approve = await t.gql(
+      `mutation ($id: ID!) { approveDecision(id: $id) { status } }`,
+      { id: proposal!.id },
+      operator.token,
+    );
+    assert.equal(approve.errors?.[0]?.extensions?.code, "CONFLICT");
+
+    // Even with the customer as unhappy as can be, the conductor stands back from a person's conversation.
+    await chat.say("This is ridiculous, terrible, unacceptable service!");
+    await chat.say("I am furious, this is useless!");
+    clock = new Date(clock.getTime() + THRESHOLDS.waitingMs);
+    await c.conduct(chat.id);
+    await c.sweep();
+    assert.equal((await decisionsOf(chat.id)).length, 1);
+    assert.deepEqual((await healthOf(chat.id)).anomalies, {});
+    const [lapsed] = await interventionsOf(chat.id);
+    assert.equal(lapsed!.outcome, "failure");
+  });
+});
+
+test("the app's own conductor reacts to the events it writes, without being asked", async () => {
+  const live = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "0" });
+  try {
+    const chat = await openChat(live, "ada@example.com");
+    await chat.say("Where is my refund for INV-1042?");
+    await chat.say("When will the refund for INV-1042 arrive?");
+    await chat.say("Any news on INV-1042? Still no refund.");
+    const picked = await eventually(
+      async () =>
+        (await live.app.services.db.select().from(interventions).where(eq(interventions.conversationId, chat.id)))[0],
+      10_000,
+      "the conductor's intervention",
+    );
+    assert.equal(picked.anomaly, "stuck_in_loop");
+  } finally {
+    await live.close();
+  }
+});
+
+test(
+  "two instances on one database conduct each conversation once",
+  { skip: !(process.env.DATABASE_URL && process.env.REDIS_URL) && "needs DATABASE_URL and REDIS_URL" },
+  async () => {
+    const a = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "0", REDIS_URL: process.env.REDIS_URL! });
+    const b = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "0", REDIS_URL: process.env.REDIS_URL! });
+    try {
+      const chats = await Promise.all([openChat(a, "ada@example.com"), openChat(a, "ada@example.com")]);
+      // Each message goes to the other instance in turn, so both write this conversation's events.
+      for (const [i, text] of [
+        "Where is my refund for INV-1042?",
+        "When will the refund for INV-1042 arrive?",
+        "Any news on INV-1042? Still no refund.",
+      ].entries()) {
+        for (const chat of chats) await (i % 2 ? chat.say(text) : chat.sayThrough(b, text));
+      }
+      for (const chat of chats) {
+        await eventually(
+          async () =>
+            (await a.app.services.db.select().from(interventions).where(eq(interventions.conversationId, chat.id)))
+              .length || undefined,
+          10_000,
+          "an intervention",
+        );
+        await Promise.all([a.app.services.conductor.conduct(chat.id), b.app.services.conductor.conduct(chat.id)]);
+        await Promise.all([a.app.services.conductor.idle(), b.app.services.conductor.idle()]);
+        const rows = await a.app.services.db
+          .select()
+          .from(interventions)
+          .where(eq(interventions.conversationId, chat.id));
+        assert.equal(rows.length, 1);
+        const made = await a.app.services.db
+          .select()
+          .from(decisions)
+          .where(and(eq(decisions.conversationId, chat.id), eq(decisions.agent, "conductor")));
+        assert.equal(made.length, 1);
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  },
+);
