@@ -27,6 +27,12 @@ export type CorpusIntent = (typeof intents)[number];
 
 export const corpus: Record<CorpusIntent, string[]> = {
   technical: [
+    "how do I restart the router",
+    "how can I reset the modem to factory settings",
+    "how do I factory reset my laptop",
+    "how do I update the drivers",
+    "how do I reconnect my laptop to the wifi",
+    "how do I fix the bluetooth pairing",
     "the pointer drifts across the screen on its own",
     "my laptop types letters by itself",
     "please help, the screen keeps going dim",
