@@ -1,5 +1,6 @@
 import { useFetchers, useNavigation, useRevalidator } from "@remix-run/react";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
+import type { Client } from "graphql-ws";
 import { createLiveClient, type ConnectionState } from "./live-client.ts";
 
 /** A notice for the signed-in operator (mention, assignment, offer, customer reply), as the socket delivers it. */
@@ -22,9 +23,11 @@ interface Live {
   connection: ConnectionState;
   /** Asks for the page's data to be refetched, once, when no other refetch or navigation runs. */
   refresh: () => void;
+  /** The dashboard's socket, for a page that listens to more than every page does. */
+  client: Client | null;
 }
 
-const LiveConnection = createContext<Live>({ connection: "connecting", refresh: () => {} });
+const LiveConnection = createContext<Live>({ connection: "connecting", refresh: () => {}, client: null });
 export const LiveConnectionProvider = LiveConnection.Provider;
 
 /** The dashboard's live connection state, for a page's "Connected / Reconnecting…" line. */
@@ -41,6 +44,15 @@ export function useRefresh(): () => void {
   return useContext(LiveConnection).refresh;
 }
 
+/** Refetches this page's data on every result of `subscription` too, over the dashboard's one socket. */
+export function useRefreshOn(subscription: string): void {
+  const { client, refresh } = useContext(LiveConnection);
+  useEffect(() => {
+    if (!client) return;
+    return client.subscribe({ query: subscription }, { next: refresh, error: () => {}, complete: () => {} });
+  }, [client, subscription, refresh]);
+}
+
 /**
  * The dashboard's one live socket, opened by the layout for every page: inbox and decision
  * events (and every reconnect) refetch the page's data from the server, so what is shown is
@@ -53,6 +65,7 @@ export function useDashboardLive(handlers: {
   onInbox?: (nudge: InboxNudge) => void;
 }): Live {
   const [connection, setConnection] = useState<ConnectionState>("connecting");
+  const [client, setClient] = useState<Client | null>(null);
   const revalidator = useRevalidator();
   const navigation = useNavigation();
   const fetchers = useFetchers();
@@ -83,6 +96,7 @@ export function useDashboardLive(handlers: {
       timer = setTimeout(() => setWanted((n) => n + 1), 50);
     };
     const live = createLiveClient({ onState: setConnection, onConnected: (count) => count > 1 && refresh() });
+    setClient(live.client);
     const ignore = { error: () => {}, complete: () => {} };
     const stops = [
       live.client.subscribe<{ inboxEvents: InboxNudge }>(
@@ -114,9 +128,10 @@ export function useDashboardLive(handlers: {
     return () => {
       clearTimeout(timer);
       for (const stop of stops) stop();
+      setClient(null);
       live.dispose();
     };
   }, []);
   const refresh = useCallback(() => setWanted((n) => n + 1), []);
-  return useMemo(() => ({ connection, refresh }), [connection, refresh]);
+  return useMemo(() => ({ connection, refresh, client }), [connection, refresh, client]);
 }

@@ -1,3 +1,5 @@
+import { HealthBar, StatusBadge } from "~/components/conductor.tsx";
+import { conversationHealthOf } from "#server/conductor/view.ts";
 import { keepLastData } from "~/lib/keep-last-data.ts";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useFetcher, useLoaderData } from "@remix-run/react";
@@ -101,6 +103,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       agentName: d.agentName,
       content: d.content,
     })),
+    health: await conversationHealthOf(db, actor, conversation.id),
+    conductorLatest:
+      (await listDecisions(db, actor, { conversationId: conversation.id, agent: "conductor" }, 1)).map((d) => ({
+        summary: d.summary,
+        status: d.status,
+        reasoning: d.reasoning,
+      }))[0] ?? null,
     me: actor.operatorId,
     agents: Object.values(agents).map((a) => ({ key: a.key, name: a.name })),
     canned: (await listCannedResponses(db, actor)).map((r) => ({
@@ -258,6 +267,7 @@ export default function ConversationView() {
         {!resolved && data.canReassign && data.team.length ? <ReassignForm team={data.team} /> : null}
       </section>
       <aside aria-label="Customer" className="min-w-0 space-y-4 break-words">
+        <HealthPanel health={data.health} latest={data.conductorLatest} />
         <section className="rounded-lg border border-slate-200 bg-white p-4">
           <h2 className="font-semibold">Account</h2>
           {data.account ? (
@@ -511,6 +521,45 @@ function ActivityLine({ activity: a }: { activity: Activity }) {
         `Escalated${a.detail ? `: ${a.detail}` : ""}`
       )}
     </li>
+  );
+}
+
+/** The conductor's reading of this conversation and its latest decision about it. */
+function HealthPanel({
+  health,
+  latest,
+}: {
+  health: { score: number; status: string; anomalies: Array<{ kind: string; explanation: string }> } | null;
+  latest: { summary: string; status: string; reasoning: string } | null;
+}) {
+  return (
+    <section aria-labelledby="health-heading" className="rounded-lg border border-slate-200 bg-white p-4">
+      <h2 id="health-heading" className="flex items-center justify-between gap-2 font-semibold">
+        Health
+        {health ? <StatusBadge status={health.status} /> : null}
+      </h2>
+      {health ? (
+        <div className="mt-2 space-y-2 text-sm">
+          <HealthBar score={health.score} label="Health of this conversation" />
+          {health.anomalies.length ? (
+            <ul className="space-y-1 text-slate-800">
+              {health.anomalies.map((a) => (
+                <li key={a.kind}>{a.explanation}</li>
+              ))}
+            </ul>
+          ) : (
+            <p className="text-slate-600">Nothing wrong that the conductor can see.</p>
+          )}
+          {latest ? (
+            <p className="text-slate-700" data-testid="conductor-latest">
+              <span className="font-medium">Conductor:</span> {latest.summary} ({latest.status.replace("_", " ")})
+            </p>
+          ) : null}
+        </div>
+      ) : (
+        <p className="mt-1 text-sm text-slate-600">Not read yet.</p>
+      )}
+    </section>
   );
 }
 

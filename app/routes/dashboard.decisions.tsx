@@ -4,7 +4,7 @@ import { useEffect } from "react";
 import { decisionStatuses } from "#drizzle/schema.ts";
 import { approveDecision, listDecisions, rejectDecision } from "#server/autonomy/decisions.ts";
 import { summarise } from "#server/autonomy/report.ts";
-import { actions } from "#server/autonomy/actions.ts";
+import { actionNames, getAction } from "#server/autonomy/actions.ts";
 import {
   getAutonomySettings,
   listAutonomyAudit,
@@ -34,7 +34,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const settings = await getAutonomySettings(db);
   return {
     isAdmin: actor.role === "admin",
-    actions: Object.keys(actions),
+    actions: actionNames(),
     changes: (await listAutonomyAudit(db, actor, 10)).map((c) => ({
       id: c.id,
       at: c.createdAt.toISOString(),
@@ -48,7 +48,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     })),
     policies: Object.entries(settings.actions).map(([action, p]) => ({
       action,
-      risk: actions[action]?.risk ?? "high",
+      risk: getAction(action)?.risk ?? "high",
       ...p,
     })),
     mode: settings.mode,

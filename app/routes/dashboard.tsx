@@ -65,6 +65,9 @@ function SignedIn() {
             <NavLink to="/dashboard/decisions" className={navClass}>
               Decisions{decisionsWaiting ? ` (${decisionsWaiting})` : ""}
             </NavLink>
+            <NavLink to="/dashboard/conductor" className={navClass}>
+              Conductor
+            </NavLink>
             <NavLink to="/dashboard/tickets" className={navClass}>
               Tickets
             </NavLink>

@@ -319,9 +319,15 @@ export const actions: Record<string, ActionDefinition> = {
   change_plan: changePlanAction,
   cancel_subscription: cancelSubscriptionAction,
   send_replacement: sendReplacementAction,
-  ...interventionActions,
 };
 
+/** The agents' actions and the conductor's interventions, by name. */
 export function getAction(name: string): ActionDefinition | undefined {
-  return Object.hasOwn(actions, name) ? actions[name] : undefined;
+  if (Object.hasOwn(actions, name)) return actions[name];
+  return Object.hasOwn(interventionActions, name)
+    ? interventionActions[name as keyof typeof interventionActions]
+    : undefined;
 }
+
+/** Every action's name: the agents' first, then the conductor's. */
+export const actionNames = () => [...Object.keys(actions), ...Object.keys(interventionActions)];

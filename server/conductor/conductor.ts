@@ -10,7 +10,13 @@ import { thompsonPick, type Posterior } from "./bandit.ts";
 import { explain, signalsOf, THRESHOLDS, type HealthReading } from "./health.ts";
 import { eligibleFor, type InterventionArgs, type InterventionName } from "./interventions.ts";
 import { hasPick, posteriorsFor, recordPick, settleDue } from "./outcomes.ts";
-import { observe, overdueWaits, type Observation } from "./readings.ts";
+import { awaitingIntervention, observe, overdueWaits, type Observation } from "./readings.ts";
+
+/** How long the conductor leaves the agent to answer the customer's last message before it steps in. */
+export const REPLY_GRACE_MS = 15_000;
+
+const awaitingReply = (reading: HealthReading, now: Date) =>
+  reading.unansweredSince !== null && now.getTime() - Date.parse(reading.unansweredSince) < REPLY_GRACE_MS;
 
 export interface ConductorDeps {
   db: Database;
@@ -105,6 +111,8 @@ export class Conductor {
   async sweep(): Promise<void> {
     const now = this.now();
     for (const id of await overdueWaits(this.deps.db, now)) this.schedule(id);
+    // Anomalies left without an intervention: held back for a reply, or a crash between the two.
+    for (const id of await awaitingIntervention(this.deps.db)) this.schedule(id);
     await this.idle();
     if (await settleDue(this.deps.db, now)) this.announce("intervention_changed", null);
   }
@@ -121,8 +129,10 @@ export class Conductor {
     if (seen.reading.owner === "human" || seen.reading.status === "resolved") return;
     for (const [kind, episodeSeq] of Object.entries(seen.open) as Array<[AnomalyKind, number]>) {
       if (await hasPick(this.deps.db, conversationId, kind, episodeSeq)) continue;
-      // Never talk over a reply being written: its completion brings the conductor back.
-      if (await this.replying(conversationId)) return;
+      // Never talk over the agent: while its answer to the customer's last message may still come
+      // (or is being written), wait; its completion, or the sweep after REPLY_GRACE_MS, brings the
+      // conductor back. In Manual the answer is a draft, so the grace is what ends the wait.
+      if (awaitingReply(seen.reading, now) || (await this.replying(conversationId))) return;
       await this.act(seen, kind, episodeSeq, now);
     }
   }

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { escalations, messages, type AnomalyKind, type Conversation, type Priority } from "../../drizzle/schema.ts";
 import { agents, getAgent, type AgentDefinition } from "../ai/agents.ts";
+import { readMessage } from "../ai/offline/read.ts";
 import { recordHandoff } from "../ai/tools/transfer.ts";
 import type { ActionDefinition, PreparedAction } from "../autonomy/actions.ts";
 import { ActionRefused } from "../autonomy/refusal.ts";
@@ -78,6 +79,10 @@ async function say(tx: Transaction, batch: EventBatch, conversation: Conversatio
   });
 }
 
+/**
+ * Builds an intervention's action. Calls to it are marked pure so the browser bundle can drop this
+ * module (route modules import the action registry for their loaders only).
+ */
 function define(
   name: InterventionName,
   risk: ActionDefinition["risk"],
@@ -101,7 +106,7 @@ function define(
   };
 }
 
-const offerHuman = define(
+const offerHuman = /* @__PURE__ */ define(
   "offer_human",
   "low",
   async (db, conversation, base) => {
@@ -129,7 +134,7 @@ const offerHuman = define(
 
 const nextPriority: Partial<Record<Priority, Priority>> = { low: "medium", medium: "high", high: "urgent" };
 
-const raisePriorityAction = define(
+const raisePriorityAction = /* @__PURE__ */ define(
   "raise_priority",
   "low",
   async (db, conversation, base) => {
@@ -167,7 +172,7 @@ async function statusLine(db: Queryable, conversation: Conversation): Promise<st
   return parts.join(" ");
 }
 
-const apologise = define(
+const apologise = /* @__PURE__ */ define(
   "apologise_with_status",
   "low",
   async (db, conversation, base) => ({
@@ -186,19 +191,13 @@ const apologise = define(
   },
 );
 
-/** The specialist the customer's words point to, other than the one answering now. */
+/** The specialist the customer's words point to most, other than the one answering now. */
 function otherSpecialist(conversation: Conversation, lastCustomerText: string): AgentDefinition | null {
-  const text = lastCustomerText.toLowerCase();
-  const cues: Array<[AgentDefinition["key"], RegExp]> = [
-    ["billing", /\b(invoice|charge|charged|refund|payment|bill|billing|paid|money)\b/],
-    [
-      "technical",
-      /\b(broken|error|crash|won'?t|doesn'?t work|not working|screen|battery|wifi|reset|install|device|laptop)\b/,
-    ],
-    ["sales", /\b(plan|upgrade|price|pricing|buy|quote|business|discount)\b/],
-  ];
-  const match = cues.find(([key, cue]) => key !== conversation.currentAgent && cue.test(text));
-  return match ? agents[match[0]] : null;
+  const specialists: ReadonlyArray<string> = ["technical", "billing", "sales"];
+  const next = readMessage(lastCustomerText).ranked.find(
+    (r) => specialists.includes(r.intent) && r.intent !== conversation.currentAgent && r.p >= 0.2,
+  );
+  return next ? agents[next.intent as "technical" | "billing" | "sales"] : null;
 }
 
 async function lastCustomerText(db: Queryable, conversationId: string): Promise<string> {
@@ -211,7 +210,7 @@ async function lastCustomerText(db: Queryable, conversationId: string): Promise<
   return row?.content ?? "";
 }
 
-const switchSpecialist = define(
+const switchSpecialist = /* @__PURE__ */ define(
   "switch_specialist",
   "medium",
   async (db, conversation, base) => {
@@ -233,7 +232,7 @@ const switchSpecialist = define(
   },
 );
 
-const sendArticle = define(
+const sendArticle = /* @__PURE__ */ define(
   "send_article",
   "low",
   async (db, conversation, base) => {
@@ -256,7 +255,7 @@ const sendArticle = define(
   },
 );
 
-const offerCallback = define(
+const offerCallback = /* @__PURE__ */ define(
   "offer_callback",
   "low",
   async (_db, _conversation, base) => ({

@@ -1,5 +1,10 @@
 import { and, eq, isNotNull, lt, sql } from "drizzle-orm";
-import { conversationHealth, type AnomalyKind, type ConversationHealthRow } from "../../drizzle/schema.ts";
+import {
+  conversationHealth,
+  interventions,
+  type AnomalyKind,
+  type ConversationHealthRow,
+} from "../../drizzle/schema.ts";
 import type { Database, Queryable } from "../db/client.ts";
 import { listEventsAfter } from "../conversations/log.ts";
 import { anomaliesOf, emptyReading, fold, scoreOf, THRESHOLDS, type HealthReading } from "./health.ts";
@@ -89,6 +94,25 @@ export async function overdueWaits(db: Queryable, now = new Date()): Promise<str
         isNotNull(conversationHealth.waitingSince),
         lt(conversationHealth.waitingSince, new Date(now.getTime() - THRESHOLDS.waitingMs)),
         sql`not (${conversationHealth.anomalies} ? 'waiting_too_long')`,
+      ),
+    )
+    .limit(200);
+  return rows.map((r) => r.id);
+}
+
+/** Open conversations with an anomaly episode that has no intervention yet. */
+export async function awaitingIntervention(db: Queryable): Promise<string[]> {
+  const rows = await db
+    .select({ id: conversationHealth.conversationId })
+    .from(conversationHealth)
+    .where(
+      and(
+        eq(conversationHealth.closed, false),
+        sql`${conversationHealth.anomalies} <> '{}'::jsonb`,
+        sql`exists (select 1 from jsonb_each(${conversationHealth.anomalies}) as a(kind, episode)
+          where not exists (select 1 from ${interventions} i
+            where i.conversation_id = ${conversationHealth.conversationId}
+              and i.anomaly = a.kind and i.episode_seq = (a.episode)::int))`,
       ),
     )
     .limit(200);

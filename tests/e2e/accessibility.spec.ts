@@ -35,6 +35,7 @@ for (const colorScheme of ["light", "dark"] as const) {
     await check(op, null, "a conversation");
     await check(op, "/dashboard?view=resolved", "a view");
     await check(op, "/dashboard/decisions", "decisions");
+    await check(op, "/dashboard/conductor", "the conductor");
     await check(op, "/dashboard/tickets", "tickets");
     await check(op, "/dashboard/tickets/TK-48213", "a ticket");
     await check(op, "/dashboard/canned", "saved replies");

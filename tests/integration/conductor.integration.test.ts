@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { and, eq } from "drizzle-orm";
 import { conversationHealth, decisions, interventionArms, interventions, messages } from "../../drizzle/schema.ts";
 import { seededRandom } from "../../server/conductor/bandit.ts";
-import { Conductor } from "../../server/conductor/conductor.ts";
+import { Conductor, REPLY_GRACE_MS } from "../../server/conductor/conductor.ts";
 import { THRESHOLDS } from "../../server/conductor/health.ts";
 import { OUTCOME_WINDOW_MS, settleDue } from "../../server/conductor/outcomes.ts";
 import { overdueWaits } from "../../server/conductor/readings.ts";
@@ -142,7 +142,14 @@ describe("the conductor", () => {
     clock = new Date();
     const chat = await inMode("MANUAL");
     await askThreeTimes(chat);
-    await conductor(4).conduct(chat.id);
+    // In Manual the agent's answer is a draft the customer has not seen: the conductor first
+    // leaves the team the grace period to send it, then steps in.
+    clock = new Date();
+    const c = conductor(4);
+    await c.conduct(chat.id);
+    assert.equal((await decisionsOf(chat.id)).length, 0, "held back while an answer may still come");
+    clock = new Date(Date.now() + REPLY_GRACE_MS + 1000);
+    await c.sweep();
     const [decision] = await decisionsOf(chat.id);
     assert.equal(decision!.status, "proposed");
     const customerLines = await t.app.services.db
