@@ -657,6 +657,8 @@ export const interventions = pgTable(
     anomaly: text("anomaly", { enum: anomalyKinds }).notNull(),
     /** The anomaly episode (the seq it began at): one intervention per episode. */
     episodeSeq: integer("episode_seq").notNull(),
+    /** When the event that began the episode happened: the conductor's reaction time runs from here. */
+    anomalyAt: timestamp("anomaly_at", { withTimezone: true, mode: "date" }),
     intervention: text("intervention").notNull(),
     contextKey: text("context_key").notNull(),
     /** The value drawn from the posterior, and whether the pick was not the posterior mean's best. */

@@ -137,6 +137,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       const address = server.address();
       const actual = typeof address === "object" && address ? address.port : port;
       const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${actual}`;
+      services.localUrl = url;
       log.info({ url }, "Tandem is listening");
       if (config.env === "production" && config.cookies.secure && !["127.0.0.1", "localhost", "::1"].includes(host)) {
         // Browsers drop Secure cookies over plain HTTP: without TLS in front, every sign-in would seem to fail.

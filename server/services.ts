@@ -32,6 +32,8 @@ export interface Services {
   operatorDeps: OperatorDomainDeps;
   /** Watches open conversations and intervenes; started by the app when CONDUCTOR is on. */
   conductor: Conductor;
+  /** Where this instance listens (loopback), once it does: the demo simulator calls its own API there. */
+  localUrl: string | null;
 }
 
 export async function createServices(config: Config, log: Logger, model?: ResolvedModel): Promise<Services> {
@@ -101,5 +103,6 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     rateLimits,
     operatorDeps: { db, bus, rateLimits, sessionTtlMs: config.sessions.operatorTtlMs },
     conductor,
+    localUrl: null,
   };
 }

@@ -1,12 +1,17 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useFetcher, useLoaderData } from "@remix-run/react";
 import { inArray } from "drizzle-orm";
 import { conversations } from "#drizzle/schema.ts";
 import { listDecisions } from "#server/autonomy/decisions.ts";
 import { getAutonomySettings } from "#server/autonomy/settings.ts";
 import { conductorOverview, interventionHistory, interventionStats } from "#server/conductor/view.ts";
+import { summariseInterventions } from "#server/conductor/report.ts";
+import { demoRunning, startDemo } from "#server/simulator/demo.ts";
+import { ActionResult } from "~/components/ui/action-result.tsx";
+import { runAction } from "~/lib/action-error.server.ts";
 import { anomalyLabels, HealthBar, interventionNames, LearnedChart, StatusBadge } from "~/components/conductor.tsx";
 import { DecisionCard } from "~/components/decision-card.tsx";
+import { ConductorTour } from "~/components/conductor-tour.tsx";
 import { ModeSelect } from "~/components/mode-select.tsx";
 import { badgeTitle } from "~/lib/attention.ts";
 import { decisionCards } from "~/lib/decisions.server.ts";
@@ -19,7 +24,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireOperatorSession(request, context);
   const { db, config } = context.services;
   const overview = await conductorOverview(db, actor, { enabled: config.conductor.enabled });
-  const history = await interventionHistory(db, actor, { first: 50 });
+  // The statistics cover the last 500; the table shows the latest 50.
+  const recent = await interventionHistory(db, actor, { first: 500 });
+  const history = recent.slice(0, 50);
   const names = history.length
     ? await db
         .select({ id: conversations.id, name: conversations.customerName })
@@ -48,8 +55,41 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       createdAt: h.createdAt.toISOString(),
     })),
     learned: await interventionStats(db, actor),
+    summary: summariseInterventions(recent),
+    demoRunning: demoRunning(),
   };
 }
+
+/** Admins start the demo: simulated customers talk to this instance while everyone watches. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const actor = await requireOperatorSession(request, context);
+  const form = await request.formData();
+  return runAction(async () => {
+    if (form.get("intent") !== "demo") return { error: "Unknown request." };
+    startDemo(context.services, actor);
+    return { ok: "The demo has started: three customers are writing in now." };
+  });
+}
+
+function DemoButton({ running }: { running: boolean }) {
+  const fetcher = useFetcher<{ ok?: string; error?: string }>();
+  const busy = fetcher.state !== "idle" || running;
+  return (
+    <fetcher.Form method="post" id="conductor-demo" className="flex flex-wrap items-center gap-3">
+      <input type="hidden" name="intent" value="demo" />
+      <button
+        type="submit"
+        disabled={busy}
+        className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-60"
+      >
+        {running ? "Demo running…" : "Run the 60-second demo"}
+      </button>
+      <ActionResult result={fetcher.data} />
+    </fetcher.Form>
+  );
+}
+
+const rate = (v: number | null) => (v === null ? "n/a" : `${Math.round(v * 100)} %`);
 
 const outcomeStyle: Record<string, string> = {
   pending: "text-slate-700",
@@ -68,17 +108,21 @@ export default function ConductorPage() {
           <h1 className="text-xl font-semibold">Conductor</h1>
           <StatusBadge status={data.status} testId="conductor-status" />
         </div>
-        {data.isAdmin ? (
-          <ModeSelect label="Autonomy mode for all conversations" current={data.mode} />
-        ) : (
-          <p className="text-sm text-slate-600">Autonomy mode: {data.mode.replace("_", "-")}</p>
-        )}
+        <div id="conductor-mode" className="flex flex-wrap items-center gap-3">
+          {data.isAdmin ? (
+            <ModeSelect label="Autonomy mode for all conversations" current={data.mode} />
+          ) : (
+            <p className="text-sm text-slate-600">Autonomy mode: {data.mode.replace("_", "-")}</p>
+          )}
+          <ConductorTour />
+        </div>
       </div>
       <p className="max-w-3xl text-sm text-slate-700">
         The conductor watches every open conversation, names trouble when it sees it (frustration rising, stuck in a
         loop, waiting too long, the AI failing), and picks an intervention by what has worked in that situation. The
         mode decides whether it runs, waits for your approval, or is only proposed.
       </p>
+      {data.isAdmin && data.enabled ? <DemoButton running={data.demoRunning} /> : null}
       {!data.enabled ? (
         <p role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
           The conductor is off on this deployment (CONDUCTOR=off): nothing is watched.
@@ -163,9 +207,25 @@ export default function ConductorPage() {
       </section>
 
       <section aria-labelledby="history-heading">
-        <h2 id="history-heading" className="font-semibold">
-          Interventions and their outcomes
-        </h2>
+        <div className="flex flex-wrap items-baseline justify-between gap-3">
+          <h2 id="history-heading" className="font-semibold">
+            Interventions and their outcomes
+          </h2>
+          <span className="flex gap-3 text-sm">
+            <a href="/dashboard/conductor/export?format=csv" className="text-brand-700 underline">
+              Export CSV
+            </a>
+            <a href="/dashboard/conductor/export?format=json" className="text-brand-700 underline">
+              Export JSON
+            </a>
+          </span>
+        </div>
+        <p className="text-sm text-slate-700" data-testid="intervention-stats">
+          {data.summary.total} interventions · {data.summary.pending} being measured · worked{" "}
+          {rate(data.summary.successRate)} of those judged · explored {rate(data.summary.explorationRate)} · median
+          reaction{" "}
+          {data.summary.reactionMs.median === null ? "n/a" : `${(data.summary.reactionMs.median / 1000).toFixed(1)} s`}
+        </p>
         {data.history.length === 0 ? (
           <p className="mt-2 text-sm text-slate-600">No interventions yet.</p>
         ) : (

@@ -61,7 +61,7 @@ const COLUMNS = [
 ] as const;
 
 /** RFC 4180 CSV; cells that a spreadsheet would run as a formula are prefixed with a quote. */
-function cell(value: unknown): string {
+export function cell(value: unknown): string {
   let text = value instanceof Date ? value.toISOString() : value === null || value === undefined ? "" : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

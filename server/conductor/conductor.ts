@@ -5,6 +5,7 @@ import { requestAction } from "../autonomy/decisions.ts";
 import { ActionRefused } from "../autonomy/refusal.ts";
 import { contextKey, sentimentBucket } from "../autonomy/learning.ts";
 import type { Database } from "../db/client.ts";
+import { listEventsAfter } from "../conversations/log.ts";
 import type { EventBus } from "../events/bus.ts";
 import { thompsonPick, type Posterior } from "./bandit.ts";
 import { explain, signalsOf, THRESHOLDS, type HealthReading } from "./health.ts";
@@ -146,6 +147,11 @@ export class Conductor {
     return Boolean(row);
   }
 
+  private async eventTime(conversationId: string, seq: number): Promise<Date | null> {
+    const [event] = await listEventsAfter(this.deps.db, conversationId, seq - 1, 1);
+    return event?.seq === seq ? new Date(event.at) : null;
+  }
+
   private async planOf(conversationId: string): Promise<string> {
     const [row] = await this.deps.db
       .select({ plan: customers.plan })
@@ -207,6 +213,7 @@ export class Conductor {
             decisionId: decision.id,
             anomaly: kind,
             episodeSeq,
+            anomalyAt: await this.eventTime(seen.conversationId, episodeSeq),
             // An existing decision for this episode (another instance got there first) is the pick.
             intervention: decision.action,
             contextKey: key,

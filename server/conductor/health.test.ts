@@ -79,12 +79,17 @@ test("waiting for a person past the threshold is waiting too long; a person join
 });
 
 test("failed AI replies in a row are the AI failing; a good reply resets the count", () => {
+  const notice = (kind: string) =>
+    event("message_created", { message: { role: "system", content: "…", status: "complete", notice: kind } });
+  // Nothing streamed the first time (only the notice); half a reply the second time (and its notice).
   const failing = run([
     customer("Help with my laptop"),
-    aiReply("", "failed"),
+    notice("ai_failed"),
     customer("Hello?"),
-    aiReply("", "failed"),
+    aiReply("Half a rep", "failed"),
+    notice("ai_interrupted"),
   ]);
+  assert.equal(failing.aiFailures, 2, "each failure counts once");
   assert.deepEqual(anomaliesOf(failing, now(1)), ["ai_failing"]);
   const recovered = fold(failing, aiReply("Sorry about that, here is the fix.", "complete"));
   assert.deepEqual(anomaliesOf(recovered, now(1)), []);

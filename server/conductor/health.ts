@@ -80,7 +80,7 @@ function similar(a: string[], b: string[]): boolean {
 }
 
 interface MessagePayload {
-  message?: { role?: string; content?: string; status?: string };
+  message?: { role?: string; content?: string; status?: string; notice?: string | null };
 }
 
 const last = <T>(list: T[], n: number) => list.slice(Math.max(0, list.length - n));
@@ -122,6 +122,8 @@ export function fold(reading: HealthReading, event: StoredConversationEvent): He
     case "message_created": {
       const m = (p as MessagePayload).message;
       if (m?.role === "customer" && m.content) return customerMessage(r, m.content, event.seq, event.at);
+      // Tandem telling the customer the AI's reply failed or was cut off (nothing, or only part, was streamed).
+      if (m?.role === "system" && m.notice) return { ...r, aiFailures: r.aiFailures + 1 };
       // A person's reply answers, and so does an AI line written whole (a sent draft, an
       // intervention); a streamed AI reply answers once it completes.
       if (m?.role === "operator" || (m?.role === "agent" && m.status === "complete" && m.content))
@@ -131,7 +133,7 @@ export function fold(reading: HealthReading, event: StoredConversationEvent): He
     case "message_completed": {
       const m = (p as MessagePayload).message;
       if (m?.role !== "agent") return r;
-      if (m.status === "failed") return { ...r, aiFailures: r.aiFailures + 1 };
+      // A failed reply is counted by the notice Tandem posts with it (also when nothing was streamed).
       if (m.status === "complete" && m.content) return { ...r, aiFailures: 0, unansweredSince: null };
       return r;
     }

@@ -21,6 +21,9 @@ import { anomaliesOf } from "./health.ts";
 /** How long after an intervention ran its outcome is judged. */
 export const OUTCOME_WINDOW_MS = 10 * 60_000;
 
+/** A customer message at least this positive, once the trouble is gone, settles it as a success early. */
+export const RECOVERED_MOOD = 0.3;
+
 export async function posteriorsFor(
   db: Queryable,
   contextKey: string,
@@ -42,6 +45,7 @@ export async function recordPick(
     decisionId: string;
     anomaly: AnomalyKind;
     episodeSeq: number;
+    anomalyAt: Date | null;
     intervention: string;
     contextKey: string;
     sampled: number;
@@ -135,6 +139,12 @@ export async function judge(
   if (reading.status === "resolved") return { success: true, reason: "the conversation was resolved" };
   if (intervention.intervention === "offer_human" && reading.owner === "human")
     return { success: true, reason: "a person joined" };
+  // The customer wrote again after it, the trouble is gone, and they sound content.
+  const mood = reading.sentiments[reading.sentiments.length - 1];
+  const wroteSince =
+    reading.lastCustomerAt !== null && Date.parse(reading.lastCustomerAt) > intervention.createdAt.getTime();
+  if (wroteSince && again === undefined && mood !== undefined && mood >= RECOVERED_MOOD)
+    return { success: true, reason: "the customer's mood recovered" };
   if (now < intervention.dueAt) return null;
   const still = anomaliesOf(reading, now).includes(intervention.anomaly);
   if (still)

@@ -16,6 +16,8 @@ export interface MessageView {
   usage: MessageUsage | null;
   /** Notes only: the operators mentioned. */
   mentions: string[] | null;
+  /** Tandem's lines about the AI's own replies: which notice it is (a reply that failed or was cut off). */
+  notice: Message["notice"];
   createdAt: string;
   completedAt: string | null;
 }
@@ -35,6 +37,7 @@ export function toMessageView(m: Message): MessageView {
     clientMessageId: m.clientMessageId,
     usage: m.usage ?? null,
     mentions: m.mentions ?? null,
+    notice: m.notice ?? null,
     createdAt: m.createdAt.toISOString(),
     completedAt: m.completedAt?.toISOString() ?? null,
   };

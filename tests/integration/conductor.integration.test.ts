@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { and, eq } from "drizzle-orm";
 import { conversationHealth, decisions, interventionArms, interventions, messages } from "../../drizzle/schema.ts";
+import { APICallError } from "ai";
+import { OfflineLanguageModel } from "../../server/ai/offline/model.ts";
 import { seededRandom } from "../../server/conductor/bandit.ts";
 import { Conductor, REPLY_GRACE_MS } from "../../server/conductor/conductor.ts";
 import { THRESHOLDS } from "../../server/conductor/health.ts";
@@ -109,6 +111,14 @@ describe("the conductor", () => {
     // Conducting again, on any instance, changes nothing: the episode has its intervention.
     await c.conduct(chat.id);
     assert.equal((await interventionsOf(chat.id)).length, 1);
+
+    // The customer moves on, content: a success at once, without waiting for the window.
+    await chat.say("Thank you so much, that is great!");
+    await c.conduct(chat.id);
+    await settleDue(t.app.services.db, clock);
+    const [settled] = await interventionsOf(chat.id);
+    assert.equal(settled!.outcome, "success");
+    assert.equal(settled!.outcomeReason, "the customer's mood recovered");
   });
 
   test("the customer moves on: the intervention is judged a success when its window closes, and the posterior learns it", async () => {
@@ -120,7 +130,7 @@ describe("the conductor", () => {
     const [picked] = await interventionsOf(chat.id);
     const before = await armOf(picked!.intervention, picked!.contextKey);
 
-    await chat.say("Thanks, that helps. How do I change my delivery address?");
+    await chat.say("How do I change my delivery address?");
     await c.conduct(chat.id);
     await settleDue(t.app.services.db, clock);
     assert.equal((await interventionsOf(chat.id))[0]!.outcome, "pending", "too early to judge");
@@ -222,6 +232,51 @@ describe("the conductor", () => {
     const [lapsed] = await interventionsOf(chat.id);
     assert.equal(lapsed!.outcome, "failure");
   });
+});
+
+test("a model that keeps failing is the AI failing: the conductor offers a person or a follow-up", async () => {
+  // A hosted model whose every call fails the way an overloaded API does.
+  const failing = new (class extends OfflineLanguageModel {
+    override async doStream(): Promise<never> {
+      throw new APICallError({
+        message: "Service Unavailable",
+        url: "http://model.invalid/v1/chat/completions",
+        requestBodyValues: {},
+        statusCode: 503,
+        isRetryable: true,
+      });
+    }
+  })({ delayMs: 0 });
+  const broken = await startTestApp(
+    { CONDUCTOR: "off", AI_MAX_RETRIES: "0" },
+    { model: { model: failing, label: "failing", offline: false } },
+  );
+  try {
+    const chat = await openChat(broken, null);
+    await chat.say("Hello, my laptop will not start");
+    await chat.say("Hello? Is anyone there?");
+    const notices = await broken.app.services.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, chat.id), eq(messages.role, "system")));
+    assert.equal(notices.filter((m) => m.notice === "ai_failed").length, 2);
+    const c = new Conductor({
+      db: broken.app.services.db,
+      bus: broken.app.services.bus,
+      log: broken.app.services.log,
+      random: seededRandom(9),
+      now: () => new Date(Date.now() + REPLY_GRACE_MS + 1000),
+    });
+    await c.conduct(chat.id);
+    const [picked] = await broken.app.services.db
+      .select()
+      .from(interventions)
+      .where(eq(interventions.conversationId, chat.id));
+    assert.equal(picked!.anomaly, "ai_failing");
+    assert.ok(["offer_human", "offer_callback"].includes(picked!.intervention), picked!.intervention);
+  } finally {
+    await broken.close();
+  }
 });
 
 test("the app's own conductor reacts to the events it writes, without being asked", async () => {

@@ -51,6 +51,8 @@ export const conductorResolvers = {
       const [row] = await ctx.services.db.select().from(decisions).where(eq(decisions.id, i.decisionId));
       return row ?? null;
     },
+    anomalyAt: (i: Intervention) => i.anomalyAt?.toISOString() ?? null,
+    reactionMs: (i: Intervention) => (i.anomalyAt ? i.createdAt.getTime() - i.anomalyAt.getTime() : null),
     createdAt: (i: Intervention) => i.createdAt.toISOString(),
     dueAt: (i: Intervention) => i.dueAt.toISOString(),
     settledAt: (i: Intervention) => i.settledAt?.toISOString() ?? null,

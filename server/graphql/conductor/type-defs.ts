@@ -82,6 +82,10 @@ export const conductorTypeDefs = /* GraphQL */ `
     explored: Boolean!
     "Health when it was picked."
     scoreBefore: Float!
+    "When the event that began the anomaly happened."
+    anomalyAt: DateTime
+    "From the anomaly to this decision, in milliseconds: the conductor's reaction time."
+    reactionMs: Int
     outcome: InterventionOutcome!
     outcomeReason: String
     decision: Decision

@@ -1,0 +1,1 @@
+ALTER TABLE "interventions" ADD COLUMN "anomaly_at" timestamp with time zone;
