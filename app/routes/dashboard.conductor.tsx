@@ -12,6 +12,7 @@ import { runAction } from "~/lib/action-error.server.ts";
 import { anomalyLabels, HealthBar, interventionNames, LearnedChart, StatusBadge } from "~/components/conductor.tsx";
 import { DecisionCard } from "~/components/decision-card.tsx";
 import { ConductorTour } from "~/components/conductor-tour.tsx";
+import { ExportLinks } from "~/components/export-links.tsx";
 import { ModeSelect } from "~/components/mode-select.tsx";
 import { badgeTitle } from "~/lib/attention.ts";
 import { decisionCards } from "~/lib/decisions.server.ts";
@@ -211,14 +212,7 @@ export default function ConductorPage() {
           <h2 id="history-heading" className="font-semibold">
             Interventions and their outcomes
           </h2>
-          <span className="flex gap-3 text-sm">
-            <a href="/dashboard/conductor/export?format=csv" className="text-brand-700 underline">
-              Export CSV
-            </a>
-            <a href="/dashboard/conductor/export?format=json" className="text-brand-700 underline">
-              Export JSON
-            </a>
-          </span>
+          <ExportLinks href={(format) => `/dashboard/conductor/export?format=${format}`} />
         </div>
         <p className="text-sm text-slate-700" data-testid="intervention-stats">
           {data.summary.total} interventions · {data.summary.pending} being measured · worked{" "}

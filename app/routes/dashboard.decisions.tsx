@@ -14,6 +14,7 @@ import {
 import { listOperators } from "#server/operators/service.ts";
 import { DecisionCard } from "~/components/decision-card.tsx";
 import { ModeSelect } from "~/components/mode-select.tsx";
+import { ExportLinks } from "~/components/export-links.tsx";
 import { ActionResult } from "~/components/ui/action-result.tsx";
 import { runAction } from "~/lib/action-error.server.ts";
 import { decisionCards } from "~/lib/decisions.server.ts";
@@ -183,13 +184,8 @@ export default function Decisions() {
           <button type="submit" className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-medium text-white">
             Apply
           </button>
-          <span className="ml-auto flex gap-3 text-sm">
-            <a href={exportQuery("csv")} className="text-brand-700 underline">
-              Export CSV
-            </a>
-            <a href={exportQuery("json")} className="text-brand-700 underline">
-              Export JSON
-            </a>
+          <span className="ml-auto">
+            <ExportLinks href={exportQuery} />
           </span>
         </Form>
         <p className="text-sm text-slate-700" data-testid="decision-stats">

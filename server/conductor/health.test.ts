@@ -29,6 +29,11 @@ test("a customer growing angrier is frustration rising, with the fall in the exp
     /^Frustration rising: sentiment fell from \w+ to (very )?negative over 3 messages/,
   );
   assert.ok(scoreOf(r, now(1)) < 0.8);
+  const angrier = fold(r, customer("Still nothing? This is useless, I am fed up!"));
+  assert.deepEqual(anomaliesOf(angrier, now(1)), ["frustration_rising"]);
+  // Content again: the trouble is over, even with two angry messages among the last three.
+  const calmed = fold(angrier, customer("OK, thanks for letting me know, I appreciate it."));
+  assert.deepEqual(anomaliesOf(calmed, now(1)), []);
 });
 
 test("calm messages are no anomaly", () => {

@@ -228,7 +228,9 @@ export function anomaliesOf(r: HealthReading, now: Date): AnomalyKind[] {
     r.frustrated[r.frustrated.length - 1] === true &&
     moods.length >= 2 &&
     moods[moods.length - 2]! <= THRESHOLDS.negativeSentiment;
-  if (falling || angrier || s.frustratedRecent >= THRESHOLDS.frustratedMessages) found.push("frustration_rising");
+  // Frustration in recent messages counts while the latest is not content.
+  const stillUnhappy = s.frustratedRecent >= THRESHOLDS.frustratedMessages && (s.sentiment ?? 0) <= 0;
+  if (falling || angrier || stillUnhappy) found.push("frustration_rising");
   if (s.repeats.count >= THRESHOLDS.repeatedQuestion || s.pingPong) found.push("stuck_in_loop");
   if (r.waitingSince && s.waitingMs >= THRESHOLDS.waitingMs) found.push("waiting_too_long");
   if (s.aiFailures >= THRESHOLDS.aiFailures) found.push("ai_failing");

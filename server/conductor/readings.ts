@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, lt, sql } from "drizzle-orm";
+import { and, eq, isNotNull, lt, sql, type SQL } from "drizzle-orm";
 import {
   conversationHealth,
   interventions,
@@ -83,41 +83,36 @@ export async function observe(db: Database, conversationId: string, now = new Da
   });
 }
 
-/** Conversations whose customer has waited for a person past the threshold, not yet flagged. */
-export async function overdueWaits(db: Queryable, now = new Date()): Promise<string[]> {
+/** Up to 200 open (not closed) conversations whose reading meets `condition`. */
+async function openWhere(db: Queryable, condition: SQL): Promise<string[]> {
   const rows = await db
     .select({ id: conversationHealth.conversationId })
     .from(conversationHealth)
-    .where(
-      and(
-        eq(conversationHealth.closed, false),
-        isNotNull(conversationHealth.waitingSince),
-        lt(conversationHealth.waitingSince, new Date(now.getTime() - THRESHOLDS.waitingMs)),
-        sql`not (${conversationHealth.anomalies} ? 'waiting_too_long')`,
-      ),
-    )
+    .where(and(eq(conversationHealth.closed, false), condition))
     .limit(200);
   return rows.map((r) => r.id);
 }
 
+/** Conversations whose customer has waited for a person past the threshold, not yet flagged. */
+export const overdueWaits = (db: Queryable, now = new Date()) =>
+  openWhere(
+    db,
+    and(
+      isNotNull(conversationHealth.waitingSince),
+      lt(conversationHealth.waitingSince, new Date(now.getTime() - THRESHOLDS.waitingMs)),
+      sql`not (${conversationHealth.anomalies} ? 'waiting_too_long')`,
+    )!,
+  );
+
 /** Open conversations with an anomaly episode that has no intervention yet. */
-export async function awaitingIntervention(db: Queryable): Promise<string[]> {
-  const rows = await db
-    .select({ id: conversationHealth.conversationId })
-    .from(conversationHealth)
-    .where(
-      and(
-        eq(conversationHealth.closed, false),
-        sql`${conversationHealth.anomalies} <> '{}'::jsonb`,
-        sql`exists (select 1 from jsonb_each(${conversationHealth.anomalies}) as a(kind, episode)
-          where not exists (select 1 from ${interventions} i
-            where i.conversation_id = ${conversationHealth.conversationId}
-              and i.anomaly = a.kind and i.episode_seq = (a.episode)::int))`,
-      ),
-    )
-    .limit(200);
-  return rows.map((r) => r.id);
-}
+export const awaitingIntervention = (db: Queryable) =>
+  openWhere(
+    db,
+    sql`exists (select 1 from jsonb_each(${conversationHealth.anomalies}) as a(kind, episode)
+      where not exists (select 1 from ${interventions} i
+        where i.conversation_id = ${conversationHealth.conversationId}
+          and i.anomaly = a.kind and i.episode_seq = (a.episode)::int))`,
+  );
 
 export async function getHealth(db: Queryable, conversationId: string): Promise<ConversationHealthRow | null> {
   const [row] = await db.select().from(conversationHealth).where(eq(conversationHealth.conversationId, conversationId));

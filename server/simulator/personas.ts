@@ -39,59 +39,23 @@ const thanks: Record<NonNullable<ReturnType<typeof helpIn>>, string> = {
   specialist: "Thank you, that is great, this is the right team.",
 };
 
-/** Asks the same thing until something changes, then moves on, content. */
-function looping(): Persona {
-  const asks = [
-    "Where is my refund for INV-1042?",
-    "When will the refund for INV-1042 arrive?",
-    "Any news on INV-1042? Still no refund.",
-    "I am asking again: where is the refund for INV-1042?",
-    "INV-1042. Refund. Where is it?",
-  ];
+/**
+ * A customer in trouble: writes `turns` one by one until the team steps in (from the third
+ * message on, what `reads` lets through counts), then says something content and stops.
+ */
+function troubled(name: PersonaName, turns: string[], reads: (lines: string[]) => string[] = (l) => l): Persona {
   let sent = 1;
   let helped = false;
   let done = false;
   return {
-    name: "looping",
-    opening: asks[0]!,
-    get helped() {
-      return helped;
-    },
-    next(seen) {
-      if (done) return null;
-      // Only once it has asked three times does a change count as the team stepping in.
-      const help = sent >= 3 ? helpIn(seen.lines) : null;
-      if (help) {
-        helped = true;
-        done = true;
-        return thanks[help];
-      }
-      if (sent >= asks.length) return null;
-      return asks[sent++]!;
-    },
-  };
-}
-
-/** Gets angrier with every answer that does not help, and calms down when the team steps in. */
-function frustrated(): Persona {
-  const turns = [
-    "My laptop screen flickers",
-    "That didn't help at all, it is still flickering",
-    "This is ridiculous and unacceptable, I am furious. Terrible service!",
-    "Still nothing? This is useless, I am fed up!",
-  ];
-  let sent = 1;
-  let helped = false;
-  let done = false;
-  return {
-    name: "frustrated",
+    name,
     opening: turns[0]!,
     get helped() {
       return helped;
     },
     next(seen) {
       if (done) return null;
-      const help = sent >= 3 ? helpIn(seen.lines.filter((l) => !/You're now talking to/.test(l))) : null;
+      const help = sent >= 3 ? helpIn(reads(seen.lines)) : null;
       if (help) {
         helped = true;
         done = true;
@@ -102,6 +66,30 @@ function frustrated(): Persona {
     },
   };
 }
+
+/** Asks the same thing until something changes, then moves on, content. */
+const looping = () =>
+  troubled("looping", [
+    "Where is my refund for INV-1042?",
+    "When will the refund for INV-1042 arrive?",
+    "Any news on INV-1042? Still no refund.",
+    "I am asking again: where is the refund for INV-1042?",
+    "INV-1042. Refund. Where is it?",
+  ]);
+
+/** Gets angrier with every answer that does not help, and calms down when the team steps in. */
+const frustrated = () =>
+  troubled(
+    "frustrated",
+    [
+      "My laptop screen flickers",
+      "That didn't help at all, it is still flickering",
+      "This is ridiculous and unacceptable, I am furious. Terrible service!",
+      "Still nothing? This is useless, I am fed up!",
+    ],
+    // Being routed to Technical at the start is not the team stepping in.
+    (lines) => lines.filter((l) => !/You're now talking to/.test(l)),
+  );
 
 /** Asks, reads the answer, says thanks, leaves. */
 function patient(): Persona {

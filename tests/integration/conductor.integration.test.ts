@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { and, eq } from "drizzle-orm";
-import { conversationHealth, decisions, interventionArms, interventions, messages } from "../../drizzle/schema.ts";
+import { and, eq, inArray } from "drizzle-orm";
+import {
+  conversationHealth,
+  conversations,
+  decisions,
+  interventionArms,
+  interventions,
+  messages,
+} from "../../drizzle/schema.ts";
 import { APICallError } from "ai";
 import { OfflineLanguageModel } from "../../server/ai/offline/model.ts";
 import { seededRandom } from "../../server/conductor/bandit.ts";
@@ -9,6 +16,7 @@ import { Conductor, REPLY_GRACE_MS } from "../../server/conductor/conductor.ts";
 import { THRESHOLDS } from "../../server/conductor/health.ts";
 import { OUTCOME_WINDOW_MS, settleDue } from "../../server/conductor/outcomes.ts";
 import { overdueWaits } from "../../server/conductor/readings.ts";
+import { demoRunning, startDemo } from "../../server/simulator/demo.ts";
 import { eventually, startTestApp, type TestApp } from "../support/app.ts";
 import { openChat } from "../support/chat.ts";
 import { newOperator } from "../support/operators.ts";
@@ -32,7 +40,9 @@ const conductor = (seed = 1) =>
     now: () => clock,
   });
 
-async function inMode(mode: "MANUAL" | "SEMI_AUTO" | "AUTO", email: string | null = "ada@example.com") {
+// The customers here are not linked to an account: on a database shared with other test files, a
+// linked customer's refund (which Auto would run) would change what those files read.
+async function inMode(mode: "MANUAL" | "SEMI_AUTO" | "AUTO", email: string | null = null) {
   const chat = await openChat(t, email);
   const r = await t.gql(
     `mutation ($id: ID!, $mode: AutonomyMode) { setAutonomyMode(conversationId: $id, mode: $mode) { mode } }`,
@@ -279,10 +289,31 @@ test("a model that keeps failing is the AI failing: the conductor offers a perso
   }
 });
 
+test("only admins start the demo, one at a time, and its customers talk to this instance over the API", async () => {
+  const operatorActor = { kind: "operator", operatorId: crypto.randomUUID(), role: "operator", name: "Op" } as const;
+  const adminActor = { ...operatorActor, role: "admin" } as const;
+  assert.throws(() => startDemo(t.app.services, operatorActor), { extensions: { code: "FORBIDDEN" } });
+  assert.throws(() => startDemo(t.app.services, { kind: "customer", conversationId: crypto.randomUUID() }), {
+    extensions: { code: "FORBIDDEN" },
+  });
+  startDemo(t.app.services, adminActor);
+  assert.throws(() => startDemo(t.app.services, adminActor), { extensions: { code: "CONFLICT" } });
+  // The demo's three customers start their conversations through the public API.
+  const names = await eventually(async () => {
+    const rows = await t.app.services.db
+      .select({ name: conversations.customerName })
+      .from(conversations)
+      .where(inArray(conversations.customerName, ["Lou (looping)", "Fay (frustrated)", "Pat (patient)"]));
+    return rows.length === 3 ? rows.map((r) => r.name).sort() : undefined;
+  }, 15_000);
+  assert.deepEqual(names, ["Fay (frustrated)", "Lou (looping)", "Pat (patient)"]);
+  await eventually(() => (demoRunning() ? undefined : true), 90_000, "the demo to finish");
+});
+
 test("the app's own conductor reacts to the events it writes, without being asked", async () => {
   const live = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "0" });
   try {
-    const chat = await openChat(live, "ada@example.com");
+    const chat = await openChat(live, null);
     await chat.say("Where is my refund for INV-1042?");
     await chat.say("When will the refund for INV-1042 arrive?");
     await chat.say("Any news on INV-1042? Still no refund.");
@@ -305,7 +336,7 @@ test(
     const a = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "0", REDIS_URL: process.env.REDIS_URL! });
     const b = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "0", REDIS_URL: process.env.REDIS_URL! });
     try {
-      const chats = await Promise.all([openChat(a, "ada@example.com"), openChat(a, "ada@example.com")]);
+      const chats = await Promise.all([openChat(a, null), openChat(a, null)]);
       // Each message goes to the other instance in turn, so both write this conversation's events.
       for (const [i, text] of [
         "Where is my refund for INV-1042?",
