@@ -41,6 +41,7 @@ export const interventionNames: Record<string, string> = {
   switch_specialist: "Switch specialist",
   send_article: "Send help article",
   offer_callback: "Offer email follow-up",
+  goodwill_credit: "Goodwill credit",
 };
 
 const percent = (v: number) => `${Math.round(v * 100)} %`;

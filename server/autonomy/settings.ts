@@ -54,6 +54,8 @@ export const DEFAULT_AUTONOMY: AutonomySettings = {
     send_article: { preApproved: true, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
     switch_specialist: { preApproved: false, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
     offer_callback: { preApproved: false, autoLimitCents: 0, threshold: 0.9, minDecisions: 30 },
+    // A goodwill credit: Auto grants it within €20 of credit per customer per month, like issue_credit.
+    goodwill_credit: { preApproved: false, autoLimitCents: 2_000, threshold: 0.9, minDecisions: 30 },
   },
 };
 

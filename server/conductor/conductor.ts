@@ -35,6 +35,7 @@ export const interventionLabels: Record<InterventionName, string> = {
   switch_specialist: "switch to another specialist",
   send_article: "send the matching help article",
   offer_callback: "offer an email follow-up",
+  goodwill_credit: "add a goodwill credit",
 };
 
 /** The coarse situation a pick is learned in: the anomaly, the topic, the mood, the plan, the wait. */

@@ -11,6 +11,8 @@ import type { EventBatch } from "../conversations/log.ts";
 import { escalateConversation } from "../escalations/service.ts";
 import { raisePriority } from "../escalations/lifecycle.ts";
 import { searchKnowledge } from "../knowledge/service.ts";
+import { creditThisMonth, customerById, grantCredit } from "../accounts/changes.ts";
+import { formatMoney } from "../accounts/service.ts";
 
 /**
  * The conductor's interventions. Each is an autonomy action (server/autonomy/actions.ts), so it is
@@ -26,12 +28,13 @@ export const interventionNames = [
   "switch_specialist",
   "send_article",
   "offer_callback",
+  "goodwill_credit",
 ] as const;
 export type InterventionName = (typeof interventionNames)[number];
 
 /** Which interventions may answer which anomaly. */
 export const eligibleFor: Record<AnomalyKind, InterventionName[]> = {
-  frustration_rising: ["offer_human", "apologise_with_status", "send_article"],
+  frustration_rising: ["offer_human", "apologise_with_status", "send_article", "goodwill_credit"],
   stuck_in_loop: ["offer_human", "switch_specialist", "send_article", "offer_callback"],
   waiting_too_long: ["raise_priority", "apologise_with_status", "offer_callback"],
   ai_failing: ["offer_human", "offer_callback"],
@@ -90,7 +93,7 @@ function define(
     db: Queryable,
     conversation: Conversation,
     base: Record<string, unknown>,
-  ) => Promise<Pick<PreparedAction, "arguments" | "summary">>,
+  ) => Promise<Pick<PreparedAction, "arguments" | "summary"> & { amountCents?: number }>,
   execute: ActionDefinition["execute"],
 ): ActionDefinition {
   return {
@@ -100,7 +103,7 @@ function define(
     async prepare(db, conversation, _agent, args) {
       const { dedupeKey, context, base } = conductorArgs(conversation, args);
       const prepared = await prepare(db, conversation, base);
-      return { ...prepared, dedupeKey, context, amountCents: 0 };
+      return { amountCents: 0, ...prepared, dedupeKey, context };
     },
     execute,
   };
@@ -273,6 +276,41 @@ const offerCallback = /* @__PURE__ */ define(
   },
 );
 
+/** Goodwill for a customer having a bad time: a credit on their account, within Auto's monthly limit. */
+export const GOODWILL_CENTS = 1000;
+
+const goodwillCredit = /* @__PURE__ */ define(
+  "goodwill_credit",
+  "medium",
+  async (db, conversation, base) => {
+    if (!conversation.customerId) throw new ActionRefused("No customer account is linked to this conversation.");
+    const customer = await customerById(db, conversation.customerId).catch(() => {
+      throw new ActionRefused("No customer account is linked to this conversation.");
+    });
+    return {
+      arguments: { ...base, amountCents: GOODWILL_CENTS },
+      summary: `Goodwill credit of ${formatMoney(GOODWILL_CENTS, "EUR")} for ${customer.name}, for the trouble`,
+      // Auto's limit applies to the customer's credit this month, this one included.
+      amountCents: (await creditThisMonth(db, customer.id)) + GOODWILL_CENTS,
+    };
+  },
+  async (tx, decision, conversation, batch) => {
+    const credit = await grantCredit(tx, {
+      decisionId: decision.id,
+      customerId: conversation.customerId!,
+      amountCents: GOODWILL_CENTS,
+      reason: "goodwill: a difficult conversation",
+    });
+    await say(
+      tx,
+      batch,
+      conversation,
+      `I'm sorry for the trouble. I've added a goodwill credit of ${formatMoney(credit.amountCents, credit.currency)} to your account; it comes off your next invoice.`,
+    );
+    return { result: { creditId: credit.id, amountCents: credit.amountCents }, customerMessage: null };
+  },
+);
+
 export const interventionActions: Record<InterventionName, ActionDefinition> = {
   offer_human: offerHuman,
   raise_priority: raisePriorityAction,
@@ -280,4 +318,5 @@ export const interventionActions: Record<InterventionName, ActionDefinition> = {
   switch_specialist: switchSpecialist,
   send_article: sendArticle,
   offer_callback: offerCallback,
+  goodwill_credit: goodwillCredit,
 };

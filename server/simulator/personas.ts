@@ -21,11 +21,12 @@ export interface Persona {
 }
 
 /** The team doing something about the trouble, as the customer reads it. */
-function helpIn(lines: string[]): "article" | "person" | "apology" | "follow-up" | "specialist" | null {
+function helpIn(lines: string[]): "article" | "person" | "apology" | "follow-up" | "credit" | "specialist" | null {
   const text = lines.join("\n");
   if (/\]\(\/help\//.test(text)) return "article";
   if (/asked a person from our team to join|joined the conversation/i.test(text)) return "person";
   if (/follow up by email/i.test(text)) return "follow-up";
+  if (/goodwill credit/i.test(text)) return "credit";
   if (/sorry this is taking longer/i.test(text)) return "apology";
   if (/You're now talking to/.test(text)) return "specialist";
   return null;
@@ -36,6 +37,7 @@ const thanks: Record<NonNullable<ReturnType<typeof helpIn>>, string> = {
   person: "Great, thank you, I really appreciate it!",
   "follow-up": "Yes please, email me at sim.customer@example.com. Thank you, that is great!",
   apology: "OK, thanks for letting me know, I appreciate it.",
+  credit: "That is very kind, thank you, I appreciate it!",
   specialist: "Thank you, that is great, this is the right team.",
 };
 

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { and, eq, inArray } from "drizzle-orm";
 import {
+  accountCredits,
   conversationHealth,
   conversations,
+  customers,
   decisions,
   interventionArms,
   interventions,
@@ -16,6 +18,7 @@ import { Conductor, REPLY_GRACE_MS } from "../../server/conductor/conductor.ts";
 import { THRESHOLDS } from "../../server/conductor/health.ts";
 import { OUTCOME_WINDOW_MS, settleDue } from "../../server/conductor/outcomes.ts";
 import { overdueWaits } from "../../server/conductor/readings.ts";
+import { requestAction } from "../../server/autonomy/decisions.ts";
 import { demoRunning, startDemo } from "../../server/simulator/demo.ts";
 import { eventually, startTestApp, type TestApp } from "../support/app.ts";
 import { openChat } from "../support/chat.ts";
@@ -242,6 +245,53 @@ describe("the conductor", () => {
     const [lapsed] = await interventionsOf(chat.id);
     assert.equal(lapsed!.outcome, "failure");
   });
+});
+
+test("a goodwill credit is an intervention within Auto's monthly limit, and proposed beyond it", async () => {
+  const email = `goodwill.${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const [customer] = await t.app.services.db
+    .insert(customers)
+    .values({ email, name: "Gus Goodwill", plan: "Pro" })
+    .returning();
+  const ask = async (mode: "AUTO" | "SEMI_AUTO", episodeSeq: number) => {
+    const chat = await inMode(mode, email);
+    const { decision } = await requestAction(
+      { db: t.app.services.db, bus: t.app.services.bus },
+      {
+        conversationId: chat.id,
+        agent: "conductor",
+        action: "goodwill_credit",
+        args: {
+          anomaly: "frustration_rising",
+          episodeSeq,
+          bucket: { anomaly: "frustration_rising", plan: "Pro" },
+          pick: { sampled: 0.5, mean: 0.5, attempts: 0, successes: 0, explored: false },
+        },
+        reasoning: "Frustration rising.",
+      },
+    );
+    return { chat, decision };
+  };
+  const credits = () =>
+    t.app.services.db.select().from(accountCredits).where(eq(accountCredits.customerId, customer!.id));
+
+  const semi = await ask("SEMI_AUTO", 1);
+  assert.equal(semi.decision.status, "proposed", "Semi-Auto asks before giving money away");
+  assert.equal((await credits()).length, 0);
+
+  const first = await ask("AUTO", 1);
+  assert.equal(first.decision.status, "executed");
+  assert.equal((await credits()).length, 1);
+  const said = await t.app.services.db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.conversationId, first.chat.id), eq(messages.role, "agent")));
+  assert.ok(said.some((m) => m.content.includes("goodwill credit of €10.00")));
+  await ask("AUTO", 1);
+  // A third €10 would take the month past Auto's €20: it waits for a person.
+  const third = await ask("AUTO", 1);
+  assert.equal(third.decision.status, "proposed");
+  assert.equal((await credits()).length, 2);
 });
 
 test("a model that keeps failing is the AI failing: the conductor offers a person or a follow-up", async () => {
