@@ -147,3 +147,20 @@ export function LearnedChart({ rows }: { rows: LearnedRow[] }) {
     </div>
   );
 }
+
+/** What the Conductor page looks like while its data loads: the panels' outlines, announced as busy. */
+export function ConductorSkeleton() {
+  const block = "animate-pulse rounded-lg bg-slate-200";
+  return (
+    <main aria-busy="true" aria-label="Loading the conductor" className="mx-auto w-full max-w-6xl space-y-6 px-4 py-6">
+      <div className={`${block} h-8 w-64`} />
+      <div className={`${block} h-5 w-2/3`} />
+      {["watched", "waiting", "learned", "history"].map((panel) => (
+        <div key={panel} className="space-y-2">
+          <div className={`${block} h-5 w-48`} />
+          <div className={`${block} h-24 w-full`} />
+        </div>
+      ))}
+    </main>
+  );
+}

@@ -1,6 +1,6 @@
 import { keepLastData } from "~/lib/keep-last-data.ts";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, NavLink, Outlet, useLoaderData, useLocation } from "@remix-run/react";
+import { Form, Link, NavLink, Outlet, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { eq, sql } from "drizzle-orm";
 import { decisions, operators } from "#drizzle/schema.ts";
 import { requireOperatorSession } from "~/lib/operator.server.ts";
@@ -9,6 +9,7 @@ import { badgeTitle, useAttention, waitingText } from "~/lib/attention.ts";
 import { LiveConnectionProvider, useDashboardLive } from "~/lib/use-inbox-stream.ts";
 import { DashboardErrorBoundary } from "~/components/dashboard-error.tsx";
 import { CommandBar } from "~/components/command-bar.tsx";
+import { ConductorSkeleton } from "~/components/conductor.tsx";
 
 export const meta: MetaFunction = ({ matches }) => [{ title: badgeTitle(matches, "Tandem dashboard") }];
 
@@ -41,6 +42,7 @@ export default function DashboardLayout() {
 function SignedIn() {
   const { operator, decisionsWaiting, unreadMine } = useLoaderData<typeof loader>();
   const location = useLocation();
+  const navigation = useNavigation();
   const attention = useAttention(location.pathname);
   const live = useDashboardLive({ onNotice: attention.onNotice, onInbox: attention.onInbox });
   if (!operator) return null;
@@ -178,7 +180,12 @@ function SignedIn() {
         ))}
       </section>
       <LiveConnectionProvider value={live}>
-        <Outlet />
+        {/* Going to the Conductor, its panels' outlines show until its data arrives. */}
+        {navigation.location?.pathname === "/dashboard/conductor" && location.pathname !== "/dashboard/conductor" ? (
+          <ConductorSkeleton />
+        ) : (
+          <Outlet />
+        )}
       </LiveConnectionProvider>
     </div>
   );

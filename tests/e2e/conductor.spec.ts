@@ -25,8 +25,17 @@ test("the conductor sees a customer going round in circles, proposes an interven
   await operator.getByLabel("Autonomy").selectOption("manual");
   await expect(operator.getByText("Saving…")).toHaveCount(0);
 
-  // A second operator watches the Conductor page while the customer asks twice more.
+  // A second operator watches the Conductor page while the customer asks twice more. While its
+  // data is on the way (held back here), the panels' outlines show.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await watcher.route("**/dashboard/conductor.data*", async (route) => {
+    await held;
+    await route.continue();
+  });
   await watcher.getByRole("link", { name: "Conductor" }).click();
+  await expect(watcher.getByRole("main", { name: "Loading the conductor" })).toHaveAttribute("aria-busy", "true");
+  release();
   await expect(watcher.getByRole("heading", { name: "Conductor", exact: true })).toBeVisible();
 
   // The first visit opens the tour: seven steps, then it stays closed, and it can be replayed.
