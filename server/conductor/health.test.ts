@@ -83,6 +83,16 @@ test("waiting for a person past the threshold is waiting too long; a person join
   assert.deepEqual(anomaliesOf(joined, now(limit + 10)), [], "a person's conversation is left to them");
 });
 
+test("a message nobody answers for as long is waiting too long as well", () => {
+  const unanswered = run([customer("Can you check my order?", 0)]);
+  const limit = THRESHOLDS.waitingMs / 60_000;
+  assert.deepEqual(anomaliesOf(unanswered, now(limit - 1)), []);
+  assert.deepEqual(anomaliesOf(unanswered, now(limit + 1)), ["waiting_too_long"]);
+  assert.match(explain("waiting_too_long", unanswered, now(limit + 1)), /last message unanswered for \d+ min/);
+  const answered = fold(unanswered, aiReply("Here it is.", "complete", limit + 2));
+  assert.deepEqual(anomaliesOf(answered, now(limit + 10)), []);
+});
+
 test("failed AI replies in a row are the AI failing; a good reply resets the count", () => {
   const notice = (kind: string) =>
     event("message_created", { message: { role: "system", content: "…", status: "complete", notice: kind } });

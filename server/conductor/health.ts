@@ -179,7 +179,7 @@ export const THRESHOLDS = {
   pingPongTransfers: 3,
   /** Failed or cut-off AI replies in a row. */
   aiFailures: 2,
-  /** Waiting for a person this long (milliseconds). */
+  /** Waiting for a person, or for any answer to the customer's last message, this long (milliseconds). */
   waitingMs: 5 * 60_000,
 };
 
@@ -232,7 +232,9 @@ export function anomaliesOf(r: HealthReading, now: Date): AnomalyKind[] {
   const stillUnhappy = s.frustratedRecent >= THRESHOLDS.frustratedMessages && (s.sentiment ?? 0) <= 0;
   if (falling || angrier || stillUnhappy) found.push("frustration_rising");
   if (s.repeats.count >= THRESHOLDS.repeatedQuestion || s.pingPong) found.push("stuck_in_loop");
-  if (r.waitingSince && s.waitingMs >= THRESHOLDS.waitingMs) found.push("waiting_too_long");
+  // Waiting for a person, or for any answer at all (a draft nobody sends, a reply that never came).
+  if ((r.waitingSince && s.waitingMs >= THRESHOLDS.waitingMs) || s.unansweredMs >= THRESHOLDS.waitingMs)
+    found.push("waiting_too_long");
   if (s.aiFailures >= THRESHOLDS.aiFailures) found.push("ai_failing");
   return found;
 }
@@ -276,6 +278,8 @@ export function explain(kind: AnomalyKind, r: HealthReading, now: Date): string 
     );
   if (s.aiFailures) parts.push(`${s.aiFailures} AI ${s.aiFailures === 1 ? "reply" : "replies"} in a row failed`);
   if (r.waitingSince) parts.push(`waiting for a person for ${Math.round(s.waitingMs / 60_000)} min`);
+  else if (s.unansweredMs >= 60_000)
+    parts.push(`last message unanswered for ${Math.round(s.unansweredMs / 60_000)} min`);
   const lead: Record<AnomalyKind, string> = {
     frustration_rising: "Frustration rising",
     stuck_in_loop: "Stuck in a loop",

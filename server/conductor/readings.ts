@@ -1,4 +1,4 @@
-import { and, eq, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import {
   conversationHealth,
   interventions,
@@ -93,13 +93,15 @@ async function openWhere(db: Queryable, condition: SQL): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-/** Conversations whose customer has waited for a person past the threshold, not yet flagged. */
+/** Conversations whose customer has waited (for a person, or for any answer) past the threshold, not yet flagged. */
 export const overdueWaits = (db: Queryable, now = new Date()) =>
   openWhere(
     db,
     and(
-      isNotNull(conversationHealth.waitingSince),
-      lt(conversationHealth.waitingSince, new Date(now.getTime() - THRESHOLDS.waitingMs)),
+      or(
+        lt(conversationHealth.waitingSince, new Date(now.getTime() - THRESHOLDS.waitingMs)),
+        sql`(${conversationHealth.reading}->>'unansweredSince')::timestamptz < ${new Date(now.getTime() - THRESHOLDS.waitingMs)}`,
+      ),
       sql`not (${conversationHealth.anomalies} ? 'waiting_too_long')`,
     )!,
   );
