@@ -14,6 +14,7 @@ import { createServices, type Services } from "./services.ts";
 import { createGraphQLServer, type TandemYoga } from "./graphql/yoga.ts";
 import { attachGraphQLWebSocket } from "./graphql/ws.ts";
 import { healthRouter } from "./ops/health.ts";
+import { metricsHandler, routeLabel } from "./ops/metrics.ts";
 import { bodyLimit, clientAddress, clientProtocol, compileTrust, securityHeaders } from "./http/edge.ts";
 import { offerWaiting, reassignStale } from "./escalations/assignment.ts";
 import { presenceWatcher } from "./operators/presence.ts";
@@ -61,8 +62,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     res.setHeader("x-request-id", requestId);
     const started = performance.now();
     res.on("finish", () => {
-      const path = req.originalUrl.split("?")[0];
-      if (path?.startsWith("/build/")) return;
+      const path = req.originalUrl.split("?")[0] ?? "/";
+      services.metrics.httpDuration.observe(
+        { method: req.method, route: routeLabel(path), status: String(res.statusCode) },
+        (performance.now() - started) / 1000,
+      );
+      if (path.startsWith("/build/")) return;
       log.info(
         { requestId, method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) },
         "request",
@@ -72,6 +77,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   });
 
   app.use(healthRouter(services));
+  app.get("/metrics", metricsHandler(services));
   app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
 
   if (opts.ui !== false) {
@@ -107,6 +113,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   const server = createServer(app);
   const ws = attachGraphQLWebSocket(server, yoga, services, trust);
+  services.metrics.connections = ws.connectionCount;
   const sweeper = setInterval(
     () => void services.runner.sweepOrphans().catch((err) => log.warn({ err }, "orphan sweep failed")),
     Math.max(250, Math.floor(config.streaming.staleAfterMs / 3)),

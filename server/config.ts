@@ -39,6 +39,7 @@ const envSchema = z.object({
   OFFLINE_MODEL_DELAY_MS: z.coerce.number().int().min(0).max(2000).default(25),
   STREAM_STALE_AFTER_MS: z.coerce.number().int().min(500).default(15_000),
   SUMMARY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   CONDUCTOR: z.enum(["on", "off"]).default("on"),
   CONDUCTOR_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   CONDUCTOR_SEED: z.coerce.number().int().min(0).optional(),
@@ -158,6 +159,8 @@ export interface Config {
     /** USD per million input and output tokens, by model name. */
     prices: Record<string, [number, number]>;
   };
+  /** `/metrics` answers only with this bearer token; unset, `/metrics` is off. */
+  metricsToken?: string;
   /** The conductor watches open conversations and intervenes (server/conductor/). */
   conductor: {
     enabled: boolean;
@@ -256,6 +259,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
       summaryDelayMs: env.SUMMARY_DELAY_MS,
       prices: { ...defaultPrices, ...env.AI_PRICES },
     },
+    metricsToken: env.METRICS_TOKEN,
     conductor: { enabled: env.CONDUCTOR === "on", sweepMs: env.CONDUCTOR_SWEEP_MS, seed: env.CONDUCTOR_SEED },
     graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
     cookies: { secure: env.COOKIE_SECURE ?? production },

@@ -8,6 +8,7 @@ import { AgentRunner } from "./ai/runner.ts";
 import { SummaryScheduler } from "./ai/summary.ts";
 import { Conductor } from "./conductor/conductor.ts";
 import { seededRandom } from "./conductor/bandit.ts";
+import { aiTelemetry, Metrics } from "./ops/metrics.ts";
 import type { OperatorDeps } from "./conversations/operator-actions.ts";
 import { RateLimits } from "./auth/rate-limit.ts";
 import { ensureAdmin, type OperatorDomainDeps } from "./operators/service.ts";
@@ -34,6 +35,8 @@ export interface Services {
   conductor: Conductor;
   /** Where this instance listens (loopback), once it does: the demo simulator calls its own API there. */
   localUrl: string | null;
+  /** Prometheus metrics (served at /metrics with METRICS_TOKEN). */
+  metrics: Metrics;
 }
 
 export async function createServices(config: Config, log: Logger, model?: ResolvedModel): Promise<Services> {
@@ -50,6 +53,7 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     );
   }
   const bus = config.redisUrl ? EventBus.redis(config.redisUrl, log, config.redisNamespace) : EventBus.inMemory();
+  const metrics = new Metrics({ db, bus });
   const resolved = model ?? resolveModel(config.ai);
   const instanceId = randomUUID();
   const runner = new AgentRunner({
@@ -66,12 +70,14 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     staleAfterMs: config.streaming.staleAfterMs,
     // The offline model costs nothing; a hosted one is priced by the configured table.
     pricing: (usage) => (resolved.offline ? 0 : estimateCostUsd(config.ai.prices, config.ai.model, usage)),
+    telemetry: aiTelemetry(metrics, resolved.label),
   });
   const summaries = new SummaryScheduler(
     { db, bus, log, model: resolved.model, modelLabel: resolved.label, timeoutMs: config.ai.timeoutMs },
     config.ai.summaryDelayMs,
   );
   const rateLimits = new RateLimits(config.limits.rate, config.redisUrl, log, config.redisNamespace);
+  rateLimits.onLimited = (limit) => metrics.rateLimited.inc({ limit });
   const conversationDeps: OperatorDeps = {
     db,
     bus,
@@ -104,5 +110,6 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     operatorDeps: { db, bus, rateLimits, sessionTtlMs: config.sessions.operatorTtlMs },
     conductor,
     localUrl: null,
+    metrics,
   };
 }

@@ -31,6 +31,22 @@ export interface RunnerDeps {
   staleAfterMs: number;
   /** Estimated cost in USD of one reply's token usage. */
   pricing: (usage: { inputTokens: number; outputTokens: number }) => number;
+  /** Told how each answer went (the metrics). */
+  telemetry?: TurnTelemetry;
+}
+
+/** How one agent's answer went, for the metrics. */
+export interface TurnTelemetry {
+  retried(agent: string): void;
+  finished(turn: {
+    agent: string;
+    outcome: "answered" | "handed_off" | "acted" | "draft" | "failed";
+    seconds: number;
+    /** From the model call to the first word; null when no word came. */
+    firstWordSeconds: number | null;
+    usage: { inputTokens: number; outputTokens: number };
+    costUsd: number;
+  }): void;
 }
 
 const MAX_HANDOFFS_PER_TURN = 3;
@@ -187,6 +203,20 @@ export class AgentRunner {
     let reply: Message | null = null;
     let text = "";
     let persisted = "";
+    const started = performance.now();
+    let firstWordAt: number | null = null;
+    const report = (
+      outcome: Parameters<TurnTelemetry["finished"]>[0]["outcome"],
+      usage = { inputTokens: 0, outputTokens: 0 },
+    ) =>
+      deps.telemetry?.finished({
+        agent: agent.key,
+        outcome,
+        seconds: (performance.now() - started) / 1000,
+        firstWordSeconds: firstWordAt === null ? null : (firstWordAt - started) / 1000,
+        usage,
+        costUsd: deps.pricing(usage),
+      });
     let toolsRan = false;
     let handedOff = false;
     const publish = (type: EphemeralConversationEvent["type"], offset: number, chunk: string) =>
@@ -261,6 +291,7 @@ export class AgentRunner {
             if (lost) throw new DiscardedError();
             if (part.type === "text-delta") {
               if (!part.text) continue;
+              firstWordAt ??= performance.now();
               if (claimsToBeHuman(text + part.text)) throw new HumanClaimError();
               // A draft is written quietly: nothing of it goes to the conversation.
               if (!asDraft) {
@@ -293,6 +324,7 @@ export class AgentRunner {
           )
             throw err;
           deps.log.warn({ err, attempt, conversationId: conversation.id }, "model call failed; retrying");
+          deps.telemetry?.retried(agent.key);
           await sleep(deps.retryBaseMs * 2 ** attempt);
         }
       }
@@ -300,6 +332,7 @@ export class AgentRunner {
       if (asDraft && text) await keepDraft(text);
       else if (reply) await this.complete(conversation, reply, text, usage);
       else if (!handedOff && !toolsRan) await this.fail(null, conversation.id, "", "ai_failed");
+      report(asDraft ? "draft" : reply ? "answered" : handedOff ? "handed_off" : toolsRan ? "acted" : "failed", usage);
       return { handedOff, text: reply && !asDraft ? text : undefined };
     } catch (err) {
       clearInterval(heartbeat);
@@ -323,6 +356,7 @@ export class AgentRunner {
       }
       const shuttingDown = this.closing;
       if (!shuttingDown) deps.log.error({ err, conversationId: conversation.id }, "AI reply failed");
+      report("failed");
       await this.fail(reply, conversation.id, text, shuttingDown ? "ai_interrupted" : "ai_failed");
       return { handedOff: false };
     }

@@ -165,6 +165,8 @@ export class RateLimits {
   readonly signInFailures = new FailureCounter();
   readonly kind: "memory" | "redis";
   private readonly redis: Redis | null;
+  /** Told of every refusal, by limit (the metrics count them). */
+  onLimited: (name: RateLimitName) => void = () => {};
 
   constructor(config: LimitConfig, redisUrl: string | undefined, log: Logger, namespace = "tandem") {
     this.redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : null;
@@ -172,9 +174,19 @@ export class RateLimits {
     this.kind = this.redis ? "redis" : "memory";
     const make = (name: RateLimitName): RateLimit => {
       const { capacity, refillMs } = config[name];
-      return this.redis
+      const limit: RateLimit = this.redis
         ? new SharedRateLimiter(this.redis, name, capacity, refillMs, log, namespace)
         : new RateLimiter(capacity, refillMs);
+      return {
+        take: async (key) => {
+          try {
+            await limit.take(key);
+          } catch (err) {
+            if (err instanceof AppError && err.code === "RATE_LIMITED") this.onLimited(name);
+            throw err;
+          }
+        },
+      };
     };
     this.startConversation = make("startConversation");
     this.sendMessage = make("sendMessage");

@@ -11,6 +11,7 @@ import type { Services } from "../services.ts";
 import { clientAddress, originAllowed, type TrustFn } from "../http/edge.ts";
 import type { GraphQLContext } from "./context.ts";
 import { buildSchema } from "./schema.ts";
+import { useOperationMetrics } from "../ops/metrics.ts";
 
 export const CSRF_HEADER = "x-tandem-csrf";
 
@@ -44,7 +45,7 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
   // A validation rule rather than a per-request switch, so it holds over WebSocket exactly as over HTTP.
   if (!config.graphql.introspection)
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
-  plugins.push(useInputFloor(), useRefusalCodes());
+  plugins.push(useInputFloor(), useRefusalCodes(), useOperationMetrics(services.metrics));
 
   return createYoga<ServerContext, GraphQLContext>({
     schema: buildSchema(),
