@@ -702,3 +702,14 @@ export const interventionArms = pgTable(
 export type ConversationHealthRow = typeof conversationHealth.$inferSelect;
 export type Intervention = typeof interventions.$inferSelect;
 export type InterventionArm = typeof interventionArms.$inferSelect;
+
+/**
+ * The running instances, each renewing its lease every second or so (written only by
+ * server/ops/liveness.ts). A streaming reply whose writer's lease has lapsed belongs to a dead
+ * instance and is failed and answered again by a live one.
+ */
+export const instances = pgTable("instances", {
+  id: text("id").primaryKey(),
+  startedAt: createdAt(),
+  lastSeen: timestamp("last_seen", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});

@@ -114,11 +114,24 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const server = createServer(app);
   const ws = attachGraphQLWebSocket(server, yoga, services, trust);
   services.metrics.connections = ws.connectionCount;
+  // This instance's lease first: nothing it streams may look orphaned to the others.
+  await services.liveness.start();
   const sweeper = setInterval(
     () => void services.runner.sweepOrphans().catch((err) => log.warn({ err }, "orphan sweep failed")),
-    Math.max(250, Math.floor(config.streaming.staleAfterMs / 3)),
+    Math.max(250, Math.floor(Math.min(config.streaming.staleAfterMs, config.streaming.leaseMs) / 3)),
   );
   sweeper.unref();
+  // A peer that stops gracefully leaves "interrupted" notices behind: answer them now, not at
+  // the next restart (exactly one instance takes each one on).
+  const peers = services.bus.subscribe("instance", "all");
+  void (async () => {
+    for await (const event of peers) {
+      if (event.type === "stopped" && event.instanceId !== services.instanceId)
+        await services.runner
+          .resumePendingTurns()
+          .catch((err) => log.warn({ err }, "resuming a peer's replies failed"));
+    }
+  })().catch(() => {});
   const watchPresence = presenceWatcher(services.db, services.bus);
   const reassigner = setInterval(() => {
     void reassignStale(services)
@@ -165,6 +178,14 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         server.close();
         await ws.close();
         await services.runner.shutdown();
+        await peers.return();
+        // The lease goes and the others hear of it: they answer what this instance interrupted.
+        await services.liveness.stop().catch((err) => log.warn({ err }, "could not give up the instance lease"));
+        services.bus.publish("instance", "all", {
+          type: "stopped",
+          instanceId: services.instanceId,
+          at: new Date().toISOString(),
+        });
         services.summaries.close();
         services.conductor.close();
         await services.conductor.idle();

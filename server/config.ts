@@ -38,6 +38,7 @@ const envSchema = z.object({
   AI_RETRY_BASE_MS: z.coerce.number().int().min(0).default(500),
   OFFLINE_MODEL_DELAY_MS: z.coerce.number().int().min(0).max(2000).default(25),
   STREAM_STALE_AFTER_MS: z.coerce.number().int().min(500).default(15_000),
+  INSTANCE_LEASE_MS: z.coerce.number().int().min(500).max(60_000).default(2000),
   SUMMARY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   CONDUCTOR: z.enum(["on", "off"]).default("on"),
@@ -190,7 +191,7 @@ export interface Config {
     demoAccounts: boolean;
   };
   /** How often an in-flight reply writes its partial text, and how stale one may be before a sweeper fails it. */
-  streaming: { persistIntervalMs: number; staleAfterMs: number };
+  streaming: { persistIntervalMs: number; staleAfterMs: number; leaseMs: number };
   /** The first-response target: how long a customer waiting for a person may wait before it is overdue. */
   inbox: {
     firstResponseMs: number;
@@ -275,7 +276,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     },
     admin: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
     identity: { secret: env.IDENTITY_SECRET, demoAccounts: env.DEMO_ACCOUNTS ?? !production },
-    streaming: { persistIntervalMs: 250, staleAfterMs: env.STREAM_STALE_AFTER_MS },
+    streaming: { persistIntervalMs: 250, staleAfterMs: env.STREAM_STALE_AFTER_MS, leaseMs: env.INSTANCE_LEASE_MS },
     inbox: { firstResponseMs: env.SLA_FIRST_RESPONSE_MINUTES * 60_000, awayAfterMs: env.AWAY_AFTER_MINUTES * 60_000 },
     limits: {
       maxMessageLength: env.MAX_MESSAGE_LENGTH,

@@ -9,6 +9,7 @@ import { SummaryScheduler } from "./ai/summary.ts";
 import { Conductor } from "./conductor/conductor.ts";
 import { seededRandom } from "./conductor/bandit.ts";
 import { aiTelemetry, Metrics } from "./ops/metrics.ts";
+import { Liveness } from "./ops/liveness.ts";
 import type { OperatorDeps } from "./conversations/operator-actions.ts";
 import { RateLimits } from "./auth/rate-limit.ts";
 import { ensureAdmin, type OperatorDomainDeps } from "./operators/service.ts";
@@ -37,6 +38,8 @@ export interface Services {
   localUrl: string | null;
   /** Prometheus metrics (served at /metrics with METRICS_TOKEN). */
   metrics: Metrics;
+  /** This instance's lease, so others notice in seconds when it dies. */
+  liveness: Liveness;
 }
 
 export async function createServices(config: Config, log: Logger, model?: ResolvedModel): Promise<Services> {
@@ -68,6 +71,7 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     retryBaseMs: config.ai.retryBaseMs,
     persistIntervalMs: config.streaming.persistIntervalMs,
     staleAfterMs: config.streaming.staleAfterMs,
+    leaseMs: config.streaming.leaseMs,
     // The offline model costs nothing; a hosted one is priced by the configured table.
     pricing: (usage) => (resolved.offline ? 0 : estimateCostUsd(config.ai.prices, config.ai.model, usage)),
     telemetry: aiTelemetry(metrics, resolved.label),
@@ -111,5 +115,6 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     conductor,
     localUrl: null,
     metrics,
+    liveness: new Liveness(db, instanceId, config.streaming.leaseMs, log),
   };
 }

@@ -1,6 +1,7 @@
 import type { JSONObject, LanguageModelV4 } from "@ai-sdk/provider";
 import { generateText, isStepCount, streamText, type ModelMessage } from "ai";
-import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, lt, notInArray, or, sql } from "drizzle-orm";
+import { liveInstanceIds } from "../ops/liveness.ts";
 import type { Logger } from "pino";
 import { conversations, messages, type Conversation, type Message } from "../../drizzle/schema.ts";
 import type { Database, Queryable } from "../db/client.ts";
@@ -33,6 +34,11 @@ export interface RunnerDeps {
   pricing: (usage: { inputTokens: number; outputTokens: number }) => number;
   /** Told how each answer went (the metrics). */
   telemetry?: TurnTelemetry;
+  /**
+   * With instance leases (server/ops/liveness.ts): a streaming reply whose writer's lease has
+   * lapsed this long is an orphan at once, without waiting for its heartbeat to go stale.
+   */
+  leaseMs?: number;
 }
 
 /** How one agent's answer went, for the metrics. */
@@ -466,17 +472,24 @@ export class AgentRunner {
    */
   async sweepOrphans(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.deps.staleAfterMs);
+    // Orphaned: its heartbeat went stale, or the instance writing it no longer holds its lease.
+    const orphaned = and(
+      eq(messages.status, "streaming"),
+      this.deps.leaseMs
+        ? or(lt(messages.heartbeatAt, cutoff), notInArray(messages.streamOwner, liveInstanceIds(this.deps.leaseMs)))
+        : lt(messages.heartbeatAt, cutoff),
+    );
     const stale = await this.deps.db
       .select({ id: messages.id, conversationId: messages.conversationId, content: messages.content })
       .from(messages)
-      .where(and(eq(messages.status, "streaming"), lt(messages.heartbeatAt, cutoff)));
+      .where(orphaned);
     let swept = 0;
     for (const orphan of stale) {
       const claimed = await writeWithEvents(this.deps.db, this.deps.bus, async (tx, batch) => {
         const [row] = await tx
           .select()
           .from(messages)
-          .where(and(eq(messages.id, orphan.id), eq(messages.status, "streaming"), lt(messages.heartbeatAt, cutoff)))
+          .where(and(eq(messages.id, orphan.id), orphaned))
           .for("update");
         if (!row) return false;
         await finishMessage(tx, batch, row.id, { content: row.content, status: "failed" });

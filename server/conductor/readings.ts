@@ -94,17 +94,20 @@ async function openWhere(db: Queryable, condition: SQL): Promise<string[]> {
 }
 
 /** Conversations whose customer has waited (for a person, or for any answer) past the threshold, not yet flagged. */
-export const overdueWaits = (db: Queryable, now = new Date()) =>
-  openWhere(
+export const overdueWaits = (db: Queryable, now = new Date()) => {
+  const cutoff = new Date(now.getTime() - THRESHOLDS.waitingMs);
+  return openWhere(
     db,
     and(
       or(
-        lt(conversationHealth.waitingSince, new Date(now.getTime() - THRESHOLDS.waitingMs)),
-        sql`(${conversationHealth.reading}->>'unansweredSince')::timestamptz < ${new Date(now.getTime() - THRESHOLDS.waitingMs)}`,
+        lt(conversationHealth.waitingSince, cutoff),
+        // A raw parameter goes as text: postgres.js does not serialise a Date inside sql``.
+        sql`(${conversationHealth.reading}->>'unansweredSince')::timestamptz < ${cutoff.toISOString()}::timestamptz`,
       ),
       sql`not (${conversationHealth.anomalies} ? 'waiting_too_long')`,
     )!,
   );
+};
 
 /** Open conversations with an anomaly episode that has no intervention yet. */
 export const awaitingIntervention = (db: Queryable) =>

@@ -63,7 +63,9 @@ export class EventBus {
   static redis(url: string, log: Logger, namespace = "tandem"): EventBus {
     const opts = { maxRetriesPerRequest: null, lazyConnect: false } as const;
     const publishClient = new Redis(url, opts);
-    const subscribeClient = new Redis(url, opts);
+    // No ready check (an INFO) on the subscriber: a SUBSCRIBE sent while the connection comes up
+    // puts it in subscriber mode, where ioredis then refuses its own INFO and reports an error.
+    const subscribeClient = new Redis(url, { ...opts, enableReadyCheck: false });
     for (const c of [publishClient, subscribeClient])
       c.on("error", (err) => log.warn({ err }, "redis connection error"));
     const target = createRedisEventTarget({ publishClient, subscribeClient }) as unknown as Target;

@@ -90,6 +90,13 @@ export interface ConductorEvent {
   at: string;
 }
 
+/** An instance stopped gracefully: the others answer the replies it interrupted, at once. */
+export interface InstanceEvent {
+  type: "stopped";
+  instanceId: string;
+  at: string;
+}
+
 /** Every topic on the bus, declared once. The key is the topic prefix; the id completes it. */
 export interface Topics {
   conversation: ConversationEvent;
@@ -105,6 +112,8 @@ export interface Topics {
   notice: OperatorNotice;
   /** The conductor's readings and interventions, id "all": the Conductor page on every screen. */
   conductor: ConductorEvent;
+  /** Instances coming and going, id "all". */
+  instance: InstanceEvent;
 }
 
 export type TopicName = keyof Topics;

@@ -6,12 +6,21 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { messages } from "../../drizzle/schema.ts";
 import { INTERRUPTED_NOTICE } from "../../server/ai/runner.ts";
 import { writeWithEvents } from "../../server/conversations/log.ts";
 import { insertMessage } from "../../server/conversations/messages.ts";
-import { eventually, HISTORY, SEND, START, startConversation, startTestApp } from "../support/app.ts";
+import {
+  eventually,
+  FILE_NAMESPACE,
+  HISTORY,
+  SEND,
+  START,
+  startConversation,
+  startTestApp,
+  type TestApp,
+} from "../support/app.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 let dataDir: string;
@@ -29,7 +38,7 @@ async function freePort(): Promise<number> {
 }
 
 /** The real server, as a separate process we can kill. Same database across restarts. */
-async function startServer(port: number): Promise<ChildProcess> {
+async function startServer(port: number, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
@@ -43,6 +52,7 @@ async function startServer(port: number): Promise<ChildProcess> {
       STREAM_STALE_AFTER_MS: "1000",
       PGLITE_DIR: path.join(dataDir, "db"),
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+      ...env,
     },
   });
   await eventually(
@@ -61,7 +71,8 @@ async function startServer(port: number): Promise<ChildProcess> {
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null
+  // A child killed by a signal has no exit code, only a signal code.
+  return child.exitCode !== null || child.signalCode !== null
     ? Promise.resolve(child.exitCode)
     : new Promise((r) => child.once("exit", (code) => r(code)));
 }
@@ -149,6 +160,75 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
     }
   });
 }
+
+for (const signal of ["SIGKILL", "SIGTERM"] as const) {
+  test(
+    `with two instances, a reply cut off by ${signal} on one is answered by the other within 3 s`,
+    { skip: !(process.env.DATABASE_URL && process.env.REDIS_URL) && "needs DATABASE_URL and REDIS_URL" },
+    async () => {
+      // Leases of 1.5 s (the default is 2 s): a dead writer is noticed within a lease and a sweep.
+      const shared = { REDIS_URL: process.env.REDIS_URL!, REDIS_NAMESPACE: FILE_NAMESPACE, INSTANCE_LEASE_MS: "1500" };
+      const survivor = await startTestApp({ ...shared, OFFLINE_MODEL_DELAY_MS: "40", STREAM_STALE_AFTER_MS: "60000" });
+      const port = await freePort();
+      const doomed = await startServer(port, { ...shared, STREAM_STALE_AFTER_MS: "60000" });
+      try {
+        const { startConversation: started } = await gql<{
+          startConversation: { token: string; conversation: { id: string } };
+        }>(port, START, { name: "Failover" });
+        const { token } = started;
+        const id = started.conversation.id;
+        await gql(
+          port,
+          SEND,
+          { input: { conversationId: id, content: "My laptop will not boot at all", clientMessageId: "f1" } },
+          token,
+        );
+        await eventually(
+          async () => {
+            const rows = await history(port, id, token);
+            return rows.some((r) => r.role === "AGENT" && r.status === "STREAMING" && r.content.length > 0)
+              ? true
+              : undefined;
+          },
+          15_000,
+          "a reply in mid-stream",
+        );
+        const killedAt = Date.now();
+        doomed.kill(signal);
+        // The other instance fails the cut-off reply visibly (or finds the notice the stopping one
+        // wrote) and starts answering again.
+        const answering = await eventually(
+          async () => {
+            const rows = await survivorHistory(survivor, id);
+            const notice = rows.findIndex((r) => r.content === INTERRUPTED_NOTICE);
+            return notice >= 0 && rows.slice(notice + 1).some((r) => r.role === "agent") ? Date.now() : undefined;
+          },
+          10_000,
+          "the other instance to answer again",
+        );
+        assert.ok(answering - killedAt < 3000, `answered again after ${answering - killedAt} ms`);
+        const settled = await eventually(
+          async () => {
+            const rows = await survivorHistory(survivor, id);
+            return rows.at(-1)?.role === "agent" && rows.at(-1)?.status === "complete" ? rows : undefined;
+          },
+          20_000,
+          "the new answer to complete",
+        );
+        const cut = settled.find((r) => r.role === "agent" && r.status === "failed");
+        assert.ok(cut && cut.content.length > 0, "the text the customer already saw is kept, marked failed");
+        assert.equal(settled.filter((r) => r.content === INTERRUPTED_NOTICE).length, 1);
+      } finally {
+        doomed.kill("SIGKILL");
+        await exited(doomed);
+        await survivor.close();
+      }
+    },
+  );
+}
+
+const survivorHistory = (t: TestApp, id: string) =>
+  t.app.services.db.select().from(messages).where(eq(messages.conversationId, id)).orderBy(asc(messages.seq));
 
 test(
   "two instances starting together answer an interrupted reply exactly once",

@@ -637,6 +637,7 @@ describe("writes and events", () => {
       conversationHealth: "conductor/readings.ts",
       interventions: "conductor/outcomes.ts",
       interventionArms: "conductor/outcomes.ts",
+      instances: "ops/liveness.ts",
     };
     const offenders: string[] = [];
     for (const file of globSync("{server,app,drizzle}/**/*.{ts,tsx}")) {

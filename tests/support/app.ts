@@ -7,7 +7,8 @@ import { signIdentity } from "../../server/auth/tokens.ts";
 import { startConversation as startConversationAs } from "../../server/conversations/service.ts";
 
 /** One Redis namespace per test process, so files never see each other's events or buckets. */
-const FILE_NAMESPACE = `test-${process.pid}-${Date.now().toString(36)}`;
+/** This test file's Redis namespace: a server it spawns must use it to share the bus with its apps. */
+export const FILE_NAMESPACE = `test-${process.pid}-${Date.now().toString(36)}`;
 
 export const TEST_ADMIN_EMAIL = "admin@tandem.local";
 export const TEST_ADMIN_PASSWORD = "correct horse battery staple";
