@@ -43,29 +43,41 @@ async function run(conductor: "on" | "off"): Promise<{ cpuMs: number; report: Si
   }
 }
 
-const baseline = await run("off");
-const measured = await run("on");
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const results: Array<{ off: Awaited<ReturnType<typeof run>>; on: Awaited<ReturnType<typeof run>> }> = [];
+// Off and on alternate, so a machine that slows down mid-run weighs on both alike.
+for (let i = 0; i < rounds; i++) results.push({ off: await run("off"), on: await run("on") });
+
 const perConversation = (ms: number) => ms / conversations;
-const extra = perConversation(measured.cpuMs - baseline.cpuMs);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const spread = (values: number[], digits = 1) =>
+  `median ${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
 const fmt = (ms: number | null | undefined) => (ms === null || ms === undefined ? "n/a" : `${Math.round(ms)} ms`);
-console.log(`Conductor under load: ${conversations} simulated conversations over ${durationS} s, per run`);
+const costs = results.map((r) => perConversation(r.on.cpuMs - r.off.cpuMs));
+const ratios = results.map((r) => r.on.cpuMs / r.off.cpuMs);
 console.log(
-  `  baseline (conductor off): ${fmt(perConversation(baseline.cpuMs))} CPU per conversation; answers median ${fmt(baseline.report.answerMs.median)}, p95 ${fmt(baseline.report.answerMs.p95)}`,
+  `Conductor under load: ${conversations} simulated conversations over ${durationS} s, ${rounds} rounds of off and on`,
 );
 console.log(
-  `  conductor on:             ${fmt(perConversation(measured.cpuMs))} CPU per conversation; answers median ${fmt(measured.report.answerMs.median)}, p95 ${fmt(measured.report.answerMs.p95)}`,
+  `  CPU per conversation, conductor off (baseline): ${spread(
+    results.map((r) => perConversation(r.off.cpuMs)),
+    0,
+  )} ms`,
 );
 console.log(
-  `  the conductor's cost: ${extra.toFixed(1)} ms CPU per conversation (${((measured.cpuMs / baseline.cpuMs - 1) * 100).toFixed(1)} % over the baseline)`,
+  `  CPU per conversation, conductor on:             ${spread(
+    results.map((r) => perConversation(r.on.cpuMs)),
+    0,
+  )} ms`,
 );
-const c = measured.report.conductor;
-console.log(
-  `  interventions: ${c?.interventions ?? 0} (${JSON.stringify(c?.byIntervention ?? {})}); reaction from anomaly to decision: median ${fmt(c?.reactionMs.median)}, p95 ${fmt(c?.reactionMs.p95)}`,
-);
-console.log(
-  `  customers helped: ${Object.entries(measured.report.byPersona)
-    .map(([p, v]) => `${p} ${v.helped}/${v.conversations}`)
-    .join(", ")} (baseline: ${Object.entries(baseline.report.byPersona)
-    .map(([p, v]) => `${p} ${v.helped}/${v.conversations}`)
-    .join(", ")})`,
-);
+console.log(`  the conductor's cost: ${spread(costs)} ms CPU per conversation; on/off ratio ${spread(ratios, 3)}`);
+for (const [i, r] of results.entries()) {
+  const c = r.on.report.conductor;
+  console.log(
+    `  round ${i + 1}: answers median ${fmt(r.off.report.answerMs.median)} off, ${fmt(r.on.report.answerMs.median)} on; ` +
+      `${c?.interventions ?? 0} interventions; reaction median ${fmt(c?.reactionMs.median)}, p95 ${fmt(c?.reactionMs.p95)}; ` +
+      `helped ${Object.entries(r.on.report.byPersona)
+        .map(([p, v]) => `${p} ${v.helped}/${v.conversations}`)
+        .join(", ")}`,
+  );
+}

@@ -13,6 +13,9 @@ import { eligibleFor, type InterventionArgs, type InterventionName } from "./int
 import { hasPick, posteriorsFor, recordPick, settleDue } from "./outcomes.ts";
 import { awaitingIntervention, observe, overdueWaits, type Observation } from "./readings.ts";
 
+/** How long the conductor gathers a conversation's events before it reads them. */
+const GATHER_MS = 100;
+
 /** How long the conductor leaves the agent to answer the customer's last message before it steps in. */
 export const REPLY_GRACE_MS = 15_000;
 
@@ -63,6 +66,8 @@ const percent = (v: number) => `${Math.round(v * 100)} %`;
 export class Conductor {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /** Conversations with events waiting to be read together. */
+  private readonly waiting = new Map<string, ReturnType<typeof setTimeout>>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly random: () => number;
   private readonly now: () => Date;
@@ -76,13 +81,27 @@ export class Conductor {
   start(sweepMs: number): void {
     this.deps.bus.observeLocal((name, id, event) => {
       if (name !== "conversation" || !("seq" in event) || event.seq === null) return;
-      this.schedule(id);
+      this.nudge(id);
     });
     this.timer = setInterval(
       () => void this.sweep().catch((err) => this.deps.log.warn({ err }, "conductor sweep failed")),
       sweepMs,
     );
     this.timer.unref?.();
+  }
+
+  /**
+   * An event came: conduct the conversation shortly. A turn writes several events within
+   * milliseconds (the message, the reply, its completion, a handoff); they are read in one go.
+   */
+  private nudge(conversationId: string): void {
+    if (this.waiting.has(conversationId)) return;
+    const timer = setTimeout(() => {
+      this.waiting.delete(conversationId);
+      this.schedule(conversationId);
+    }, GATHER_MS);
+    timer.unref?.();
+    this.waiting.set(conversationId, timer);
   }
 
   schedule(conversationId: string): void {
@@ -101,12 +120,17 @@ export class Conductor {
 
   /** Waits for the conversation work under way (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.running.size) await Promise.all([...this.running.values()]);
+    while (this.running.size || this.waiting.size) {
+      if (this.waiting.size) await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
+      await Promise.all([...this.running.values()]);
+    }
   }
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const timer of this.waiting.values()) clearTimeout(timer);
+    this.waiting.clear();
   }
 
   /** The clock's part: waits that grew too long, then outcomes whose time has come. */

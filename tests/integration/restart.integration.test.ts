@@ -99,33 +99,41 @@ async function history(port: number, id: string, token: string): Promise<Row[]> 
   return data.conversation.messages.edges.map((e) => e.node);
 }
 
+/**
+ * Starts a conversation on the server at `port` and returns once the AI's reply to it is
+ * genuinely mid-stream (partial text persisted), so a kill cuts it off.
+ */
+async function replyInMidStream(port: number, name: string): Promise<{ id: string; token: string }> {
+  const { startConversation: started } = await gql<{
+    startConversation: { token: string; conversation: { id: string } };
+  }>(port, START, { name });
+  const { token } = started;
+  const id = started.conversation.id;
+  await gql(
+    port,
+    SEND,
+    { input: { conversationId: id, content: "My laptop will not boot at all", clientMessageId: crypto.randomUUID() } },
+    token,
+  );
+  await eventually(
+    async () => {
+      const rows = await history(port, id, token);
+      return rows.some((r) => r.role === "AGENT" && r.status === "STREAMING" && r.content.length > 0)
+        ? true
+        : undefined;
+    },
+    15_000,
+    "a reply in mid-stream",
+  );
+  return { id, token };
+}
+
 for (const signal of ["SIGKILL", "SIGTERM"] as const) {
   test(`a reply interrupted by ${signal} is failed visibly and answered again after restart`, async () => {
     const port = await freePort();
     let server = await startServer(port);
     try {
-      const { startConversation: started } = await gql<{
-        startConversation: { token: string; conversation: { id: string } };
-      }>(port, START, { name: "Restart" });
-      const { token } = started;
-      const id = started.conversation.id;
-      await gql(
-        port,
-        SEND,
-        { input: { conversationId: id, content: "My laptop will not boot at all", clientMessageId: "r1" } },
-        token,
-      );
-      // Kill it only once partial text has been persisted: the reply is genuinely mid-stream.
-      await eventually(
-        async () => {
-          const rows = await history(port, id, token);
-          return rows.some((r) => r.role === "AGENT" && r.status === "STREAMING" && r.content.length > 0)
-            ? true
-            : undefined;
-        },
-        15_000,
-        "a reply in mid-stream",
-      );
+      const { id, token } = await replyInMidStream(port, "Restart");
       server.kill(signal);
       const code = await exited(server);
       if (signal === "SIGTERM") assert.equal(code, 0, "graceful shutdown exits cleanly");
@@ -172,27 +180,7 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
       const port = await freePort();
       const doomed = await startServer(port, { ...shared, STREAM_STALE_AFTER_MS: "60000" });
       try {
-        const { startConversation: started } = await gql<{
-          startConversation: { token: string; conversation: { id: string } };
-        }>(port, START, { name: "Failover" });
-        const { token } = started;
-        const id = started.conversation.id;
-        await gql(
-          port,
-          SEND,
-          { input: { conversationId: id, content: "My laptop will not boot at all", clientMessageId: "f1" } },
-          token,
-        );
-        await eventually(
-          async () => {
-            const rows = await history(port, id, token);
-            return rows.some((r) => r.role === "AGENT" && r.status === "STREAMING" && r.content.length > 0)
-              ? true
-              : undefined;
-          },
-          15_000,
-          "a reply in mid-stream",
-        );
+        const { id } = await replyInMidStream(port, "Failover");
         const killedAt = Date.now();
         doomed.kill(signal);
         // The other instance fails the cut-off reply visibly (or finds the notice the stopping one
