@@ -9,6 +9,20 @@ import { NonceContext } from "~/lib/nonce.ts";
 const ABORT_DELAY = 5_000;
 
 /**
+ * An unexpected error in a loader, an action or rendering: one structured log line (the logger
+ * scrubs it), not a bare stack trace on stderr. A request the browser gave up on is not an error.
+ */
+export function handleError(error: unknown, { request, context }: { request: Request; context: AppLoadContext }) {
+  if (request.signal.aborted) return;
+  const log = context.services?.log;
+  if (!log) return void console.error(error);
+  log.error(
+    { err: error, requestId: context.requestId, path: new URL(request.url).pathname },
+    "unexpected error in a page",
+  );
+}
+
+/**
  * Remix's default Node entry, with one change: every inline script carries the response's CSP
  * nonce (from the load context), so the Content-Security-Policy can forbid all other inline code.
  */

@@ -30,7 +30,12 @@ export default function App() {
 
 export function ErrorBoundary() {
   const error = useRouteError();
-  const message = isRouteErrorResponse(error) ? `${error.status} ${error.statusText}` : "Something went wrong.";
+  // A response the app threw on purpose says what happened in its own words (e.g. "Nothing at /x.").
+  const message = isRouteErrorResponse(error)
+    ? typeof error.data === "string" && error.data.length < 200
+      ? `${error.status}: ${error.data}`
+      : `${error.status} ${error.statusText}`
+    : "Something went wrong.";
   return (
     <main className="mx-auto max-w-xl p-8">
       <h1 className="text-xl font-semibold">Tandem</h1>

@@ -44,3 +44,12 @@ test("a rate-limited sign-in form answers 429 with Retry-After, not 500", async 
   expect(statuses).not.toContain(500);
   expect(Number(retryAfter)).toBeGreaterThan(0);
 });
+
+test("an address nothing serves is a plain 404 page, not an error", async ({ page }) => {
+  const response = await page.goto("/no-such-page");
+  expect(response!.status()).toBe(404);
+  expect(response!.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+  // The app's own 404 (a route that serves every other address), not Remix's internal
+  // "no route matches" error, which it prints to the log with a stack trace.
+  await expect(page.getByRole("alert")).toHaveText("404: Nothing at /no-such-page.");
+});
