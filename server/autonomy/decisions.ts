@@ -54,6 +54,17 @@ async function recordEvent(tx: Transaction, batch: EventBatch, decision: Decisio
   announce(batch, decision);
 }
 
+/** A line for the customer about a decision; none for the team's own moves (internal actions). */
+async function tellCustomer(
+  tx: Transaction,
+  batch: EventBatch,
+  decision: Pick<Decision, "action" | "conversationId">,
+  content: string,
+): Promise<void> {
+  if (getAction(decision.action)?.internal) return;
+  await insertMessage(tx, batch, decision.conversationId, { role: "system", content });
+}
+
 async function statsFor(db: Queryable, action: string, key: string): Promise<TrackRecord> {
   const [row] = await db
     .select()
@@ -153,11 +164,12 @@ export async function requestAction(
       return { decision: done, outcome: done.status === "executed" ? ("executed" as const) : ("failed" as const) };
     }
     await recordEvent(tx, batch, decision!);
-    if (!definition.internal)
-      await insertMessage(tx, batch, conversation.id, {
-        role: "system",
-        content: `A person from our team is checking this before it goes through: ${decision!.summary}. You'll see the outcome here.`,
-      });
+    await tellCustomer(
+      tx,
+      batch,
+      decision!,
+      `A person from our team is checking this before it goes through: ${decision!.summary}. You'll see the outcome here.`,
+    );
     return { decision: decision!, outcome: "proposed" as const };
   });
 }
@@ -196,11 +208,12 @@ async function execute(
       .where(eq(decisions.id, decision.id))
       .returning();
     await recordEvent(tx, batch, failed!);
-    if (!definition.internal)
-      await insertMessage(tx, batch, conversation.id, {
-        role: "system",
-        content: "We could not complete this automatically. A person from our team will follow up with you here.",
-      });
+    await tellCustomer(
+      tx,
+      batch,
+      failed!,
+      "We could not complete this automatically. A person from our team will follow up with you here.",
+    );
     return failed!;
   }
 }
@@ -275,11 +288,7 @@ export async function rejectDecision(
       .returning();
     await learn(tx, rejected!, "rejected");
     await recordEvent(tx, batch, rejected!);
-    if (!getAction(rejected!.action)?.internal)
-      await insertMessage(tx, batch, conversation.id, {
-        role: "system",
-        content: "A person from our team looked at this and will follow up with you here.",
-      });
+    await tellCustomer(tx, batch, rejected!, "A person from our team looked at this and will follow up with you here.");
     return rejected!;
   });
 }
@@ -312,11 +321,12 @@ export async function expireStaleProposals(deps: DecisionDeps, now = new Date())
         .returning();
       if (!row) return false;
       await recordEvent(tx, batch, row);
-      if (!getAction(row.action)?.internal)
-        await insertMessage(tx, batch, row.conversationId, {
-          role: "system",
-          content: "This is taking longer than expected. A person from our team will follow up with you here.",
-        });
+      await tellCustomer(
+        tx,
+        batch,
+        row,
+        "This is taking longer than expected. A person from our team will follow up with you here.",
+      );
       return true;
     });
     if (lapsed) count++;
