@@ -30,6 +30,8 @@ const SENSITIVE_KEYS = new Set([
 
 /** Messages that embed SQL and its parameters (drizzle's "Failed query: … params: …"). */
 const SQL_MESSAGE = /^Failed query:/;
+/** The same in a stack, which starts with the error's name ("Error: Failed query: …"). */
+const SQL_STACK = /^[\w.]*: Failed query:/;
 
 function scrub(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== "object") return value;
@@ -39,7 +41,8 @@ function scrub(value: unknown, depth = 0): unknown {
     if (SENSITIVE_KEYS.has(key)) out[key] = "[omitted]";
     else if (key === "message" && typeof v === "string" && SQL_MESSAGE.test(v))
       out[key] = "Failed query (SQL and parameters omitted)";
-    else if (key === "stack" && typeof v === "string" && SQL_MESSAGE.test(v)) out[key] = "[omitted: contained SQL]";
+    else if (key === "stack" && typeof v === "string" && (SQL_MESSAGE.test(v) || SQL_STACK.test(v)))
+      out[key] = "[omitted: contained SQL]";
     else out[key] = scrub(v, depth + 1);
   }
   return out;
