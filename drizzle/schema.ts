@@ -84,10 +84,34 @@ export const conversations = pgTable(
     csatScore: integer("csat_score"),
     csatComment: text("csat_comment"),
     ratedAt: timestamp("rated_at", { withTimezone: true, mode: "date" }),
+    /**
+     * Set for a conversation another system's agent handed to the team (the escalation API):
+     * the API key that created it, its name then, and that system's own id for it. Tandem's AI
+     * never answers in it; the other system's agent does.
+     */
+    /** Where the customer writes from: the web chat, another system's agent (the API), or WhatsApp. */
+    channel: text("channel", { enum: ["web", "api", "whatsapp"] })
+      .notNull()
+      .default("web"),
+    integrationId: uuid("integration_id"),
+    integrationName: text("integration_name"),
+    externalId: text("external_id"),
+    /** How the customer can be reached on their channel (an email or a phone number). */
+    externalContact: text("external_contact"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
-  (t) => [index("conversations_status_idx").on(t.status, t.updatedAt)],
+  (t) => [
+    index("conversations_status_idx").on(t.status, t.updatedAt),
+    // One open conversation per external id and integration: a retried createEscalation finds it.
+    uniqueIndex("conversations_external_idx")
+      .on(t.integrationId, t.externalId)
+      .where(sql`${t.integrationId} is not null and ${t.status} <> 'resolved'`),
+    // One open WhatsApp conversation per sender number (external_id holds it).
+    uniqueIndex("conversations_whatsapp_idx")
+      .on(t.externalId)
+      .where(sql`${t.channel} = 'whatsapp' and ${t.status} <> 'resolved'`),
+  ],
 );
 
 /** "note": a private note by an operator, for the team and the AI agent only; never shown to the customer. */
@@ -713,3 +737,167 @@ export const instances = pgTable("instances", {
   startedAt: createdAt(),
   lastSeen: timestamp("last_seen", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });
+
+/** What an API key may do; `admin` grants every other scope and the admins' own fields. */
+export const apiScopes = [
+  "conversations:read",
+  "conversations:write",
+  "escalations:read",
+  "escalations:write",
+  "tickets:read",
+  "tickets:write",
+  "decisions:read",
+  "decisions:write",
+  "customers:read",
+  "webhooks:manage",
+  "admin",
+] as const;
+export type ApiScope = (typeof apiScopes)[number];
+
+/**
+ * Keys third parties call the API with (written only by server/apikeys/service.ts). Only the
+ * SHA-256 of the secret is stored; `prefix` is its first characters, to recognise a key in lists.
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    secretHash: text("secret_hash").notNull().unique(),
+    scopes: jsonb("scopes").$type<ApiScope[]>().notNull(),
+    /** Requests per minute, shared by every instance. */
+    rateLimitPerMinute: integer("rate_limit_per_minute").notNull(),
+    createdBy: uuid("created_by").notNull(),
+    createdByName: text("created_by_name").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("api_keys_created_idx").on(t.createdAt)],
+);
+export type ApiKey = typeof apiKeys.$inferSelect;
+
+/** Every operation an API key ran, with where it came from: the audit trail of the open API. */
+export const apiKeyUses = pgTable(
+  "api_key_uses",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    apiKeyId: uuid("api_key_id")
+      .notNull()
+      .references(() => apiKeys.id, { onDelete: "cascade" }),
+    /** query, mutation or subscription. */
+    operationType: text("operation_type").notNull(),
+    /** The operation's name, or its root fields when it has none. */
+    operation: text("operation").notNull(),
+    clientIp: text("client_ip").notNull(),
+    requestId: text("request_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("api_key_uses_key_idx").on(t.apiKeyId, t.createdAt)],
+);
+export type ApiKeyUse = typeof apiKeyUses.$inferSelect;
+
+/** What a webhook endpoint may subscribe to. */
+export const webhookEventTypes = [
+  "conversation.created",
+  "message.created",
+  "escalation.created",
+  "escalation.claimed",
+  "escalation.resolved",
+  "ticket.created",
+  "ticket.updated",
+  "decision.proposed",
+  "decision.decided",
+] as const;
+export type WebhookEventType = (typeof webhookEventTypes)[number];
+
+/**
+ * Where Tandem sends signed events (written only by server/webhooks/endpoints.ts). The signing
+ * secret is kept as given: Tandem needs it to sign, as the receiver needs it to verify.
+ */
+export const webhookEndpoints = pgTable("webhook_endpoints", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  url: text("url").notNull(),
+  description: text("description"),
+  events: jsonb("events").$type<WebhookEventType[]>().notNull(),
+  secret: text("secret").notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  /** Why Tandem turned it off (deliveries failing for a day), until someone turns it on again. */
+  disabledReason: text("disabled_reason"),
+  createdBy: uuid("created_by").notNull(),
+  createdByName: text("created_by_name").notNull(),
+  createdAt: createdAt(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
+
+export const webhookDeliveryStatuses = ["pending", "delivered", "failed"] as const;
+export type WebhookDeliveryStatus = (typeof webhookDeliveryStatuses)[number];
+
+/**
+ * The durable outbox: one row per event and endpoint, written in the transaction that made the
+ * event (server/webhooks/outbox.ts), sent at least once by server/webhooks/dispatcher.ts.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    /** The same for every delivery of one event (and its redeliveries): receivers de-duplicate by it. */
+    eventId: uuid("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    status: text("status", { enum: webhookDeliveryStatuses }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** An instance is sending it until then; a crashed sender's lease lapses and another retries. */
+    lockedUntil: timestamp("locked_until", { withTimezone: true, mode: "date" }),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true, mode: "date" }),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt),
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt),
+  ],
+);
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
+
+export const outboundStatuses = ["pending", "sent", "failed"] as const;
+
+/**
+ * Replies on their way to WhatsApp customers (written only by server/whatsapp/outbox.ts): one row
+ * per message, enqueued in the message's own transaction and sent by server/whatsapp/sender.ts
+ * with retries, so a reply is never lost while the Cloud API is down.
+ */
+export const whatsappOutbox = pgTable(
+  "whatsapp_outbox",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    /** One send per message, ever. */
+    messageId: uuid("message_id").notNull().unique(),
+    to: text("to").notNull(),
+    body: text("body").notNull(),
+    status: text("status", { enum: outboundStatuses }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    lockedUntil: timestamp("locked_until", { withTimezone: true, mode: "date" }),
+    /** The Cloud API's id for the sent message (wamid…). */
+    providerMessageId: text("provider_message_id"),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    sentAt: timestamp("sent_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("whatsapp_outbox_due_idx").on(t.status, t.nextAttemptAt)],
+);
+export type WhatsappOutboxRow = typeof whatsappOutbox.$inferSelect;

@@ -14,6 +14,7 @@ import { createServices, type Services } from "./services.ts";
 import { createGraphQLServer, type TandemYoga } from "./graphql/yoga.ts";
 import { attachGraphQLWebSocket } from "./graphql/ws.ts";
 import { healthRouter } from "./ops/health.ts";
+import { whatsappRouter } from "./whatsapp/http.ts";
 import { metricsHandler, routeLabel } from "./ops/metrics.ts";
 import { bodyLimit, clientAddress, clientProtocol, compileTrust, securityHeaders } from "./http/edge.ts";
 import { offerWaiting, reassignStale } from "./escalations/assignment.ts";
@@ -78,6 +79,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   app.use(healthRouter(services));
   app.get("/metrics", metricsHandler(services));
+  app.use("/webhooks/whatsapp", whatsappRouter(services));
   app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
 
   if (opts.ui !== false) {
@@ -143,6 +145,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   }, 15_000);
   reassigner.unref();
   if (config.conductor.enabled) services.conductor.start(config.conductor.sweepMs);
+  services.webhooks.start();
+  services.whatsapp.start();
   let closed: Promise<void> | null = null;
 
   return {
@@ -188,6 +192,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         });
         services.summaries.close();
         services.conductor.close();
+        await services.webhooks.stop();
+        await services.whatsapp.stop();
         await services.conductor.idle();
         server.closeAllConnections();
         await yoga.dispose();

@@ -43,6 +43,31 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   CONDUCTOR: z.enum(["on", "off"]).default("on"),
   CONDUCTOR_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** WhatsApp Cloud API: the channel is on when the app secret, access token and phone number id are set. */
+  WHATSAPP_VERIFY_TOKEN: z.string().min(8).max(200).optional(),
+  WHATSAPP_APP_SECRET: z.string().min(8).max(200).optional(),
+  WHATSAPP_ACCESS_TOKEN: z.string().min(8).max(1000).optional(),
+  WHATSAPP_PHONE_NUMBER_ID: z
+    .string()
+    .regex(/^\d{1,30}$/, "digits only")
+    .optional(),
+  WHATSAPP_API_URL: z.url().default("https://graph.facebook.com/v21.0"),
+  /** How long a reply keeps being retried while the Cloud API fails (WhatsApp's own reply window is a day). */
+  WHATSAPP_GIVE_UP_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 24 * 3_600_000)
+    .default(24 * 3_600_000),
+  /** Webhooks: how often the outbox is checked, the first retry's delay (it doubles), and when to give up. */
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+  WEBHOOK_GIVE_UP_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 24 * 3_600_000)
+    .default(24 * 3_600_000),
   CONDUCTOR_SEED: z.coerce.number().int().min(0).optional(),
   ADMIN_EMAIL: z.email().default("admin@tandem.local"),
   ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
@@ -114,6 +139,8 @@ const envSchema = z.object({
   RATE_LIMIT_SIGN_IN_ADDRESS: bucket.prefault("20/30s"),
   RATE_LIMIT_TYPING: bucket.prefault("10/1s"),
   RATE_LIMIT_RATE_CONVERSATION: bucket.prefault("5/60s"),
+  /** What a new API key may do per minute unless its creator sets its own limit. */
+  API_KEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -163,6 +190,22 @@ export interface Config {
   /** `/metrics` answers only with this bearer token; unset, `/metrics` is off. */
   metricsToken?: string;
   /** The conductor watches open conversations and intervenes (server/conductor/). */
+  whatsapp: {
+    enabled: boolean;
+    verifyToken?: string;
+    appSecret?: string;
+    accessToken?: string;
+    phoneNumberId?: string;
+    apiUrl: string;
+    giveUpAfterMs: number;
+  };
+  webhooks: {
+    pollMs: number;
+    retryBaseMs: number;
+    giveUpAfterMs: number;
+    /** Plain-http endpoint URLs (outside production only; production requires https). */
+    allowHttp: boolean;
+  };
   conductor: {
     enabled: boolean;
     /** How often it checks the clock-driven signals (long waits) and judges outcomes. */
@@ -205,6 +248,8 @@ export interface Config {
     maxConcurrentPasswordHashes: number;
     /** Token buckets: `capacity` requests at once, then one more every `refillMs`. */
     rate: Record<RateLimitName, { capacity: number; refillMs: number }>;
+    /** The default requests per minute of a new API key. */
+    apiKeyPerMinute: number;
   };
 }
 
@@ -262,6 +307,21 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     },
     metricsToken: env.METRICS_TOKEN,
     conductor: { enabled: env.CONDUCTOR === "on", sweepMs: env.CONDUCTOR_SWEEP_MS, seed: env.CONDUCTOR_SEED },
+    whatsapp: {
+      enabled: !!(env.WHATSAPP_APP_SECRET && env.WHATSAPP_ACCESS_TOKEN && env.WHATSAPP_PHONE_NUMBER_ID),
+      verifyToken: env.WHATSAPP_VERIFY_TOKEN,
+      appSecret: env.WHATSAPP_APP_SECRET,
+      accessToken: env.WHATSAPP_ACCESS_TOKEN,
+      phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID,
+      apiUrl: env.WHATSAPP_API_URL.replace(/\/$/, ""),
+      giveUpAfterMs: env.WHATSAPP_GIVE_UP_AFTER_MS,
+    },
+    webhooks: {
+      pollMs: env.WEBHOOK_POLL_MS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      giveUpAfterMs: env.WEBHOOK_GIVE_UP_AFTER_MS,
+      allowHttp: !production,
+    },
     graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
     cookies: { secure: env.COOKIE_SECURE ?? production },
     seedDemo: env.SEED_DEMO ?? !production,
@@ -297,6 +357,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
         // Per conversation.
         rateConversation: env.RATE_LIMIT_RATE_CONVERSATION,
       },
+      apiKeyPerMinute: env.API_KEY_RATE_LIMIT_PER_MINUTE,
     },
     ...overrides,
   };

@@ -10,6 +10,8 @@ import { Conductor } from "./conductor/conductor.ts";
 import { seededRandom } from "./conductor/bandit.ts";
 import { aiTelemetry, Metrics } from "./ops/metrics.ts";
 import { Liveness } from "./ops/liveness.ts";
+import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
+import { WhatsAppSender } from "./whatsapp/sender.ts";
 import type { OperatorDeps } from "./conversations/operator-actions.ts";
 import { RateLimits } from "./auth/rate-limit.ts";
 import { ensureAdmin, type OperatorDomainDeps } from "./operators/service.ts";
@@ -40,6 +42,10 @@ export interface Services {
   metrics: Metrics;
   /** This instance's lease, so others notice in seconds when it dies. */
   liveness: Liveness;
+  /** Sends the webhook outbox (started by the app). */
+  webhooks: WebhookDispatcher;
+  /** Sends replies to WhatsApp customers (started by the app when the channel is configured). */
+  whatsapp: WhatsAppSender;
 }
 
 export async function createServices(config: Config, log: Logger, model?: ResolvedModel): Promise<Services> {
@@ -116,5 +122,20 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     localUrl: null,
     metrics,
     liveness: new Liveness(db, instanceId, config.streaming.leaseMs, log),
+    webhooks: new WebhookDispatcher({
+      db,
+      log,
+      ...config.webhooks,
+      onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
+    }),
+    whatsapp: new WhatsAppSender({
+      db,
+      bus,
+      log,
+      config: config.whatsapp,
+      pollMs: config.webhooks.pollMs,
+      retryBaseMs: config.webhooks.retryBaseMs,
+      onOutcome: (outcome) => metrics.whatsappSends.inc({ outcome }),
+    }),
   };
 }

@@ -7,6 +7,8 @@ export function toListItem(r: InboxRow, firstResponseMs: number) {
     id: r.conversation.id,
     status: r.conversation.status,
     agent: r.conversation.currentAgent,
+    /** The integration that handed the conversation over (the escalation API), if any. */
+    integration: r.conversation.integrationName,
     customer: r.customerName,
     email: r.customerEmail,
     owner: r.conversation.owner === "ai" ? null : { id: r.conversation.owner, name: r.ownerName ?? "an operator" },

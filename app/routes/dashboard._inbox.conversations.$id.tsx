@@ -57,6 +57,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       id: conversation.id,
       status: conversation.status,
       currentAgent: conversation.currentAgent,
+      integration: conversation.integrationName,
+      externalContact: conversation.externalContact,
       ownedByMe: conversation.owner === actor.operatorId,
       ownedByAi: conversation.owner === "ai",
       customer: conversation.customerName ?? account?.customer.email ?? "Anonymous customer",
@@ -87,7 +89,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     known: {
       name: conversation.customerName,
       contactEmail: conversation.contactEmail,
-      channel: "Web chat",
+      channel: conversation.integrationName ? `${conversation.integrationName} (API)` : "Web chat",
       startedAt: conversation.createdAt.toISOString(),
       rating: conversation.csatScore,
       ratingComment: conversation.csatComment,
@@ -194,7 +196,18 @@ export default function ConversationView() {
           <span className="rounded bg-slate-100 px-2 py-0.5 text-xs font-medium uppercase text-slate-700">
             {transcript.status.replace("_", " ")}
           </span>
-          <span className="text-sm text-slate-500">agent: {c.currentAgent}</span>
+          {c.integration ? (
+            <span
+              data-testid="integration"
+              className="rounded bg-violet-100 px-2 py-0.5 text-xs font-medium text-violet-900"
+              title={c.externalContact ? `Reach the customer at ${c.externalContact}` : undefined}
+            >
+              via {c.integration}
+              {c.externalContact ? ` · ${c.externalContact}` : ""}
+            </span>
+          ) : (
+            <span className="text-sm text-slate-500">agent: {c.currentAgent}</span>
+          )}
           <ModeSelect
             label="Autonomy"
             current={data.autonomy.own}
@@ -262,7 +275,13 @@ export default function ConversationView() {
           onComposing={viewing.composing}
         />
         {resolved ? null : (
-          <Controls conversationId={c.id} ownedByMe={c.ownedByMe} ownedByAi={c.ownedByAi} agents={data.agents} />
+          <Controls
+            conversationId={c.id}
+            ownedByMe={c.ownedByMe}
+            ownedByAi={c.ownedByAi}
+            agents={data.agents}
+            integration={c.integration}
+          />
         )}
         {!resolved && data.canReassign && data.team.length ? <ReassignForm team={data.team} /> : null}
       </section>
@@ -376,11 +395,14 @@ function Controls({
   ownedByMe,
   ownedByAi,
   agents,
+  integration,
 }: {
   conversationId: string;
   ownedByMe: boolean;
   ownedByAi: boolean;
   agents: Array<{ key: string; name: string }>;
+  /** Set when another system's agent handed the conversation over: it cannot go to Tandem's agents. */
+  integration: string | null;
 }) {
   const control = useFetcher<{ ok?: string; error?: string }>();
   const busyWith = control.state !== "idle" ? String(control.formData?.get("intent") ?? "") : null;
@@ -424,47 +446,54 @@ function Controls({
   }
   return (
     <div className="mt-4 space-y-3">
-      <control.Form
-        method="post"
-        className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3"
-      >
-        <input type="hidden" name="intent" value="handback" />
-        <div>
-          <label htmlFor="agent" className="block text-xs font-medium text-slate-600">
-            Hand back to
-          </label>
-          <select
-            id="agent"
-            name="agent"
-            defaultValue="triage"
-            className="rounded-md border border-slate-300 px-2 py-1.5"
-          >
-            {agents.map((a) => (
-              <option key={a.key} value={a.key}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="min-w-[12rem] flex-1">
-          <label htmlFor="note" className="block text-xs font-medium text-slate-600">
-            Note for the agent (private: the customer never sees it)
-          </label>
-          <input
-            id="note"
-            name="note"
-            maxLength={4000}
-            className="w-full rounded-md border border-slate-300 px-2 py-1.5"
-          />
-        </div>
-        <BusyButton
-          busy={busyWith === "handback"}
-          busyText="Handing back…"
-          className="rounded-md border border-brand-600 px-3 py-1.5 font-medium text-brand-700 hover:bg-brand-50"
+      {integration ? (
+        <p className="rounded-lg border border-slate-200 bg-white p-3 text-sm text-slate-600">
+          {integration} handed this conversation over and relays your replies. Resolve it when you are done:{" "}
+          {integration} hears that at once.
+        </p>
+      ) : (
+        <control.Form
+          method="post"
+          className="flex flex-wrap items-end gap-2 rounded-lg border border-slate-200 bg-white p-3"
         >
-          Hand back
-        </BusyButton>
-      </control.Form>
+          <input type="hidden" name="intent" value="handback" />
+          <div>
+            <label htmlFor="agent" className="block text-xs font-medium text-slate-600">
+              Hand back to
+            </label>
+            <select
+              id="agent"
+              name="agent"
+              defaultValue="triage"
+              className="rounded-md border border-slate-300 px-2 py-1.5"
+            >
+              {agents.map((a) => (
+                <option key={a.key} value={a.key}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="min-w-[12rem] flex-1">
+            <label htmlFor="note" className="block text-xs font-medium text-slate-600">
+              Note for the agent (private: the customer never sees it)
+            </label>
+            <input
+              id="note"
+              name="note"
+              maxLength={4000}
+              className="w-full rounded-md border border-slate-300 px-2 py-1.5"
+            />
+          </div>
+          <BusyButton
+            busy={busyWith === "handback"}
+            busyText="Handing back…"
+            className="rounded-md border border-brand-600 px-3 py-1.5 font-medium text-brand-700 hover:bg-brand-50"
+          >
+            Hand back
+          </BusyButton>
+        </control.Form>
+      )}
       {intentButton(
         "resolve",
         "Resolving…",

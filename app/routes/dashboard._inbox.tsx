@@ -197,6 +197,15 @@ function ConversationRow({ item, me, href, active }: { item: ListItem; me: strin
             {e.priority}
           </span>
         ) : null}
+        {item.integration ? (
+          <span
+            data-testid="integration"
+            title={`Handed over by ${item.integration}`}
+            className="min-w-0 shrink truncate rounded bg-violet-100 px-1.5 py-0.5 text-[11px] font-medium text-violet-900"
+          >
+            via {item.integration}
+          </span>
+        ) : null}
         {item.preview ? (
           <time
             dateTime={item.preview.at}

@@ -80,9 +80,14 @@ function SignedIn() {
               Status
             </NavLink>
             {operator.role === "admin" ? (
-              <NavLink to="/dashboard/operators" className={navClass}>
-                Operators
-              </NavLink>
+              <>
+                <NavLink to="/dashboard/operators" className={navClass}>
+                  Operators
+                </NavLink>
+                <NavLink to="/dashboard/developers" className={navClass}>
+                  Developers
+                </NavLink>
+              </>
             ) : null}
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">

@@ -16,11 +16,11 @@ export interface RateLimit {
   take(key: string): void | Promise<void>;
 }
 
-function rateLimited(retryAfter: number): AppError {
+function rateLimited(retryAfter: number, headers: Record<string, string> = {}): AppError {
   return new AppError("RATE_LIMITED", `Too many requests. Try again in ${retryAfter} s.`, {
     retryAfter,
     // Yoga turns this into the HTTP status and header of the response.
-    http: { status: 429, headers: { "Retry-After": String(retryAfter) } },
+    http: { status: 429, headers: { "Retry-After": String(retryAfter), ...headers } },
   });
 }
 
@@ -42,17 +42,23 @@ export class RateLimiter implements RateLimit {
   }
 
   take(rawKey: string, now = Date.now()): void {
+    this.takeWith(rawKey, this.capacity, this.refillEveryMs, now);
+  }
+
+  /** Takes one token from a bucket of the given size; returns the whole tokens left. */
+  takeWith(rawKey: string, capacity: number, refillEveryMs: number, now = Date.now()): number {
     const key = limitKey(rawKey);
-    const bucket = this.buckets.get(key) ?? { tokens: this.capacity, at: now };
-    const refilled = Math.min(this.capacity, bucket.tokens + (now - bucket.at) / this.refillEveryMs);
+    const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
+    const refilled = Math.min(capacity, bucket.tokens + (now - bucket.at) / refillEveryMs);
     // Delete and re-insert: the map's order is then least recently used first.
     this.buckets.delete(key);
     if (refilled < 1) {
       this.buckets.set(key, { tokens: refilled, at: now });
-      throw rateLimited(Math.max(1, Math.ceil(((1 - refilled) * this.refillEveryMs) / 1000)));
+      throw rateLimited(Math.max(1, Math.ceil(((1 - refilled) * refillEveryMs) / 1000)));
     }
     this.buckets.set(key, { tokens: refilled - 1, at: now });
     while (this.buckets.size > this.maxBuckets) this.buckets.delete(this.buckets.keys().next().value!);
+    return Math.floor(refilled - 1);
   }
 }
 
@@ -77,8 +83,8 @@ if tokens >= 1 then
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.min(86400000, math.ceil((capacity - tokens) * refill) + 1000))
-if allowed == 1 then return {1, 0} end
-return {0, math.max(1, math.ceil((1 - tokens) * refill / 1000))}
+if allowed == 1 then return {1, 0, math.floor(tokens)} end
+return {0, math.max(1, math.ceil((1 - tokens) * refill / 1000)), 0}
 `;
 
 /** Keys are `<REDIS_NAMESPACE>:ratelimit:<limit>:<key>`; this is the default namespace's prefix. */
@@ -99,21 +105,26 @@ class SharedRateLimiter implements RateLimit {
   }
 
   async take(key: string): Promise<void> {
-    let result: [number, number];
+    await this.takeWith(key, this.capacity, this.refillEveryMs);
+  }
+
+  async takeWith(key: string, capacity: number, refillEveryMs: number): Promise<number> {
+    let result: [number, number, number];
     try {
       result = (await this.redis.eval(
         TAKE_SCRIPT,
         1,
         `${this.namespace}:ratelimit:${this.name}:${limitKey(key)}`,
-        this.capacity,
-        this.refillEveryMs,
-      )) as [number, number];
+        capacity,
+        refillEveryMs,
+      )) as [number, number, number];
     } catch (err) {
       // Abuse control must not take the product down with Redis: limit per instance meanwhile.
       this.log.warn({ err, limit: this.name }, "shared rate limit unavailable; limiting in this instance");
-      return this.fallback.take(key);
+      return this.fallback.takeWith(key, capacity, refillEveryMs);
     }
     if (result[0] !== 1) throw rateLimited(result[1]);
+    return result[2];
   }
 }
 
@@ -161,12 +172,14 @@ export class RateLimits {
   readonly signInAddress: RateLimit;
   readonly typing: RateLimit;
   readonly rateConversation: RateLimit;
+  /** Per API key, each with its own size: see takeApiKey. */
+  private readonly apiKeys: RateLimiter | SharedRateLimiter;
   /** Failed sign-ins per account email: they slow that account's sign-ins down, never lock it. */
   readonly signInFailures = new FailureCounter();
   readonly kind: "memory" | "redis";
   private readonly redis: Redis | null;
   /** Told of every refusal, by limit (the metrics count them). */
-  onLimited: (name: RateLimitName) => void = () => {};
+  onLimited: (name: RateLimitName | "apiKey") => void = () => {};
 
   constructor(config: LimitConfig, redisUrl: string | undefined, log: Logger, namespace = "tandem") {
     this.redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : null;
@@ -194,6 +207,32 @@ export class RateLimits {
     this.signInAddress = make("signInAddress");
     this.typing = make("typing");
     this.rateConversation = make("rateConversation");
+    this.apiKeys = this.redis
+      ? new SharedRateLimiter(this.redis, "apiKey", 1, 1, log, namespace)
+      : new RateLimiter(1, 1);
+  }
+
+  /**
+   * One request of an API key that may make `perMinute` requests a minute (bursting up to that
+   * many at once). Returns what the RateLimit-* headers say; throws RATE_LIMITED past the limit.
+   */
+  async takeApiKey(apiKeyId: string, perMinute: number): Promise<{ limit: number; remaining: number }> {
+    const refillMs = 60_000 / perMinute;
+    try {
+      const remaining = await this.apiKeys.takeWith(apiKeyId, perMinute, refillMs);
+      return { limit: perMinute, remaining };
+    } catch (err) {
+      if (err instanceof AppError && err.code === "RATE_LIMITED") {
+        this.onLimited("apiKey");
+        const retryAfter = Number(err.extensions.retryAfter);
+        throw rateLimited(retryAfter, {
+          "RateLimit-Limit": String(perMinute),
+          "RateLimit-Remaining": "0",
+          "RateLimit-Reset": String(retryAfter),
+        });
+      }
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

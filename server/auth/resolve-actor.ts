@@ -3,6 +3,7 @@ import { findConversationByToken } from "../conversations/service.ts";
 import { anonymous, type Actor } from "./actor.ts";
 import { OPERATOR_COOKIE, findOperatorBySession } from "../operators/service.ts";
 import type { Operator } from "../../drizzle/schema.ts";
+import { API_KEY_PREFIX, findApiKeyBySecret, integrationActor } from "../apikeys/service.ts";
 
 export const operatorActor = (op: Operator): Actor => ({
   kind: "operator",
@@ -24,7 +25,7 @@ export function readCookie(header: string | null | undefined, name: string): str
 }
 
 export interface Credentials {
-  /** From `Authorization: Bearer …` or a graphql-ws connection_init `token`. */
+  /** From `Authorization: Bearer …`, or a graphql-ws connection_init `token` or `apiKey`. */
   bearer?: string;
   cookieHeader?: string | null;
 }
@@ -44,7 +45,7 @@ export interface ResolvedSession {
   actor: Actor;
   expiresAt: Date | null;
   /** The operator session's id or the customer's conversation: what a revocation names. */
-  via: "operator-session" | "customer-token" | "none";
+  via: "operator-session" | "customer-token" | "api-key" | "none";
   /** Set when the operator must change their password before doing anything else. */
   mustChangePassword?: boolean;
 }
@@ -67,11 +68,18 @@ export async function resolveSession(db: Queryable, creds: Credentials): Promise
       ? { actor: { kind: "customer", conversationId: found.id }, expiresAt: found.expiresAt, via: "customer-token" }
       : null;
   };
+  const apiKey = async (secret: string): Promise<ResolvedSession | null> => {
+    const key = await findApiKeyBySecret(db, secret);
+    return key ? { actor: integrationActor(key), expiresAt: key.expiresAt, via: "api-key" } : null;
+  };
   if (creds.bearer !== undefined) {
-    return (
-      (creds.bearer.startsWith("os_") ? await operatorSession(creds.bearer) : await customerToken(creds.bearer)) ??
-      "invalid"
-    );
+    const bearer = creds.bearer;
+    const found = bearer.startsWith("os_")
+      ? await operatorSession(bearer)
+      : bearer.startsWith(`${API_KEY_PREFIX}_`)
+        ? await apiKey(bearer)
+        : await customerToken(bearer);
+    return found ?? "invalid";
   }
   // An operator session wins over a customer cookie in the same browser.
   const session = readCookie(creds.cookieHeader, OPERATOR_COOKIE);

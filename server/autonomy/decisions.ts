@@ -1,3 +1,4 @@
+import { enqueueWebhook } from "../webhooks/outbox.ts";
 import { and, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import {
   decisionStats,
@@ -13,7 +14,7 @@ import { badInput, conflict, notFound } from "../errors.ts";
 import { writeWithEvents, type EventBatch } from "../conversations/log.ts";
 import { insertMessage } from "../conversations/messages.ts";
 import { lockConversation } from "../conversations/transitions.ts";
-import { requireOperator } from "../operators/service.ts";
+import { requireStaff, staffLabel } from "../auth/access.ts";
 import { optionalText, parseId } from "../policy/input.ts";
 import { getAction } from "./actions.ts";
 import { ActionRefused } from "./refusal.ts";
@@ -50,6 +51,16 @@ async function recordEvent(tx: Transaction, batch: EventBatch, decision: Decisio
     decisionId: decision.id,
     action: decision.action,
     status: decision.status,
+  });
+  await enqueueWebhook(tx, decision.status === "proposed" ? "decision.proposed" : "decision.decided", {
+    decisionId: decision.id,
+    conversationId: decision.conversationId,
+    agent: decision.agent,
+    action: decision.action,
+    arguments: decision.arguments,
+    summary: decision.summary,
+    status: decision.status,
+    decidedBy: decision.decidedByName,
   });
   announce(batch, decision);
 }
@@ -246,14 +257,14 @@ export async function approveDecision(
   id: unknown,
   now = new Date(),
 ): Promise<Decision> {
-  const op = requireOperator(actor);
+  const op = staffLabel(requireStaff(actor, "decisions:write"));
   const decisionKey = decisionId(id);
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     const { decision, conversation } = await lockDecision(tx, decisionKey);
     assertOpen(decision, conversation, now);
     const [approved] = await tx
       .update(decisions)
-      .set({ status: "approved", decidedBy: op.operatorId, decidedByName: op.name, decidedAt: now })
+      .set({ status: "approved", decidedBy: op.id, decidedByName: op.name, decidedAt: now })
       .where(and(eq(decisions.id, decision.id), eq(decisions.status, "proposed")))
       .returning();
     await learn(tx, approved!, "approved");
@@ -269,7 +280,7 @@ export async function rejectDecision(
   reason?: unknown,
   now = new Date(),
 ): Promise<Decision> {
-  const op = requireOperator(actor);
+  const op = staffLabel(requireStaff(actor, "decisions:write"));
   const decisionKey = decisionId(id);
   const why = optionalText(reason, "reason", 500, { multiline: true })?.trim() || null;
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
@@ -279,7 +290,7 @@ export async function rejectDecision(
       .update(decisions)
       .set({
         status: "rejected",
-        decidedBy: op.operatorId,
+        decidedBy: op.id,
         decidedByName: op.name,
         decidedAt: now,
         rejectionReason: why,
@@ -353,7 +364,7 @@ export async function listDecisions(
   filter: DecisionFilter = {},
   first = 100,
 ): Promise<Decision[]> {
-  requireOperator(actor);
+  requireStaff(actor, "decisions:read");
   if (!Number.isInteger(first) || first < 1 || first > 500) throw badInput("first is 1 to 500.", "first");
   const where: SQL[] = [];
   if (filter.status) where.push(eq(decisions.status, filter.status));
@@ -372,7 +383,7 @@ export async function listDecisions(
 }
 
 export async function getDecision(db: Queryable, actor: Actor, id: unknown): Promise<Decision> {
-  requireOperator(actor);
+  requireStaff(actor, "decisions:read");
   const [row] = await db
     .select()
     .from(decisions)

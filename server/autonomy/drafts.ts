@@ -8,7 +8,7 @@ import { writeWithEvents } from "../conversations/log.ts";
 import { insertMessage } from "../conversations/messages.ts";
 import { getConversation } from "../conversations/service.ts";
 import { lockConversation } from "../conversations/transitions.ts";
-import { requireOperator } from "../operators/service.ts";
+import { requireOperator, requireStaff } from "../auth/access.ts";
 import { optionalText, parseId } from "../policy/input.ts";
 
 /**
@@ -43,7 +43,7 @@ export async function hasDraftAfter(db: Queryable, conversationId: string, seq: 
 }
 
 export async function listDrafts(db: Queryable, actor: Actor, conversationId: unknown): Promise<Draft[]> {
-  requireOperator(actor);
+  requireStaff(actor, "conversations:read");
   const conversation = await getConversation(db, actor, conversationId);
   return db
     .select()

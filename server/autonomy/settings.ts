@@ -5,7 +5,7 @@ import type { Actor } from "../auth/actor.ts";
 import type { Database, Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import { badInput } from "../errors.ts";
-import { requireAdmin, requireOperator } from "../operators/service.ts";
+import { requireAdmin, requireOperator, requireStaff } from "../auth/access.ts";
 import { getConversation } from "../conversations/service.ts";
 import { writeWithEvents } from "../conversations/log.ts";
 import { setAutonomyOverride } from "../conversations/transitions.ts";
@@ -177,6 +177,6 @@ async function audit(
 
 /** The latest changes to modes and limits (operators may read who changed what). */
 export async function listAutonomyAudit(db: Queryable, actor: Actor, limit = 20) {
-  requireOperator(actor);
+  requireStaff(actor, "decisions:read");
   return db.select().from(autonomyAudit).orderBy(desc(autonomyAudit.createdAt)).limit(limit);
 }

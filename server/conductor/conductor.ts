@@ -153,6 +153,7 @@ export class Conductor {
     const seen = await observe(this.deps.db, conversationId, now);
     if (seen.changed) this.announce("health_changed", conversationId);
     if (seen.reading.owner === "human" || seen.reading.status === "resolved") return;
+    if (Object.keys(seen.open).length && (await this.external(conversationId))) return;
     for (const [kind, episodeSeq] of Object.entries(seen.open) as Array<[AnomalyKind, number]>) {
       if (await hasPick(this.deps.db, conversationId, kind, episodeSeq)) continue;
       // Never talk over the agent: while its answer to the customer's last message may still come
@@ -161,6 +162,15 @@ export class Conductor {
       if (awaitingReply(seen.reading, now) || (await this.replying(conversationId))) return;
       await this.act(seen, kind, episodeSeq, now);
     }
+  }
+
+  /** Another system's agent speaks in the conversations it handed over: the conductor only reads their health. */
+  private async external(conversationId: string): Promise<boolean> {
+    const [row] = await this.deps.db
+      .select({ integrationId: conversations.integrationId })
+      .from(conversations)
+      .where(eq(conversations.id, conversationId));
+    return Boolean(row?.integrationId);
   }
 
   private async replying(conversationId: string): Promise<boolean> {

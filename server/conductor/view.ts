@@ -11,7 +11,7 @@ import {
 import type { Actor } from "../auth/actor.ts";
 import type { Queryable } from "../db/client.ts";
 import { badInput } from "../errors.ts";
-import { requireOperator } from "../operators/service.ts";
+import { requireStaff } from "../auth/access.ts";
 import { parseId } from "../policy/input.ts";
 import { interval90, mean } from "./bandit.ts";
 import { explain, signalsOf, type HealthReading } from "./health.ts";
@@ -115,7 +115,7 @@ function healthView(
 
 /** The conductor's overview: status, and the open conversations it watches, least healthy first. */
 export async function conductorOverview(db: Queryable, actor: Actor, opts: { enabled: boolean; first?: number }) {
-  requireOperator(actor);
+  requireStaff(actor, "decisions:read");
   const first = opts.first ?? 50;
   if (!Number.isInteger(first) || first < 1 || first > 200) throw badInput("first is 1 to 200.", "first");
   const rows = await db
@@ -140,7 +140,7 @@ export async function conductorOverview(db: Queryable, actor: Actor, opts: { ena
 
 /** One conversation's health reading and status (null before the conductor has read it). */
 export async function conversationHealthOf(db: Queryable, actor: Actor, conversationId: unknown) {
-  requireOperator(actor);
+  requireStaff(actor, "decisions:read");
   const id = parseId(conversationId, "conversationId");
   const [row] = await db
     .select({ health: conversationHealth, name: conversations.customerName })
@@ -158,7 +158,7 @@ export async function interventionHistory(
   actor: Actor,
   opts: { conversationId?: unknown; first?: number } = {},
 ): Promise<Intervention[]> {
-  requireOperator(actor);
+  requireStaff(actor, "decisions:read");
   const first = opts.first ?? 100;
   if (!Number.isInteger(first) || first < 1 || first > 1000) throw badInput("first is 1 to 1000.", "first");
   const where = opts.conversationId
@@ -169,7 +169,7 @@ export async function interventionHistory(
 
 /** What the conductor learned: every (intervention × context) with its evidence and posterior. */
 export async function interventionStats(db: Queryable, actor: Actor) {
-  requireOperator(actor);
+  requireStaff(actor, "decisions:read");
   return (await listArms(db)).map((arm) => {
     const [low, high] = interval90(arm);
     return {

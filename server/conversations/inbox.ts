@@ -16,7 +16,7 @@ import {
 import type { Actor } from "../auth/actor.ts";
 import type { Queryable } from "../db/client.ts";
 import { badInput } from "../errors.ts";
-import { requireOperator } from "../operators/service.ts";
+import { requireOperator, requireStaff, type StaffActor } from "../auth/access.ts";
 import { optionalText } from "../policy/input.ts";
 import { getConversation } from "./service.ts";
 
@@ -146,6 +146,10 @@ function baseQuery(db: Queryable, me: string) {
     );
 }
 
+/** An API key is nobody's operator: its "mine" and "unread" views are empty. */
+const NOBODY = "00000000-0000-0000-0000-000000000000";
+const staffId = (actor: StaffActor) => (actor.kind === "operator" ? actor.operatorId : NOBODY);
+
 /** One view of the inbox, searched and filtered: the list pane and `conversations(filter)` in the API. */
 export async function listConversations(
   db: Queryable,
@@ -153,17 +157,17 @@ export async function listConversations(
   filter: ConversationFilter = {},
   first = 50,
 ): Promise<InboxRow[]> {
-  const op = requireOperator(actor);
+  const me = staffId(requireStaff(actor, "conversations:read"));
   const { view, department, query } = parseFilter(filter);
   if (!Number.isInteger(first) || first < 1 || first > 200) throw badInput("first is 1 to 200.", "first");
-  const where = [viewCondition(view, op.operatorId)];
+  const where = [viewCondition(view, me)];
   if (department) where.push(eq(conversations.currentAgent, department));
   if (query) where.push(searchCondition(query));
   const order =
     view === "resolved" || view === "ai" || view === "all"
       ? [desc(conversations.updatedAt)]
       : [asc(priorityRank), asc(sql`coalesce(${escalations.createdAt}, ${conversations.updatedAt})`)];
-  const rows = await baseQuery(db, op.operatorId)
+  const rows = await baseQuery(db, me)
     .where(and(...where))
     .orderBy(...order)
     .limit(first);
@@ -225,8 +229,7 @@ export interface ViewCounts {
 
 /** Live counts for the views pane and the title badge, in one query. */
 export async function countViews(db: Queryable, actor: Actor): Promise<ViewCounts> {
-  const op = requireOperator(actor);
-  const me = op.operatorId;
+  const me = staffId(requireStaff(actor, "conversations:read"));
   const f = (cond: SQL) => sql<number>`count(*) filter (where ${cond})::int`;
   const unread = sql`coalesce(${LAST_CUSTOMER_SEQ}, 0) > coalesce(${conversationReads.lastReadSeq}, 0)`;
   const [row] = await db
@@ -286,7 +289,7 @@ export async function markRead(db: Queryable, actor: Actor, conversationId: unkn
 
 /** The customer's other conversations (for a linked account), newest first: the sidebar's history. */
 export async function earlierConversations(db: Queryable, actor: Actor, conversation: Conversation, limit = 10) {
-  requireOperator(actor);
+  requireStaff(actor, "conversations:read");
   if (!conversation.customerId) return [];
   return db
     .select({

@@ -1,3 +1,5 @@
+import { enqueueWebhook } from "../webhooks/outbox.ts";
+import { enqueueWhatsApp } from "../whatsapp/outbox.ts";
 import { and, eq } from "drizzle-orm";
 import { messages, type Message } from "../../drizzle/schema.ts";
 import type { Transaction } from "../db/client.ts";
@@ -19,7 +21,27 @@ export async function insertMessage(
     .values({ ...values, conversationId, seq })
     .returning();
   await batch.record(tx, conversationId, seq, "message_created", { message: toMessageView(row!) });
+  if (row!.status === "complete") await announceMessage(tx, row!);
   return row!;
+}
+
+/** A finished message goes out: to a WhatsApp customer, and to webhook receivers (private notes stay inside the team). */
+async function announceMessage(tx: Transaction, m: Message): Promise<void> {
+  await enqueueWhatsApp(tx, m);
+  if (m.role === "note") return;
+  const view = toMessageView(m);
+  await enqueueWebhook(tx, "message.created", {
+    conversationId: m.conversationId,
+    message: {
+      id: view.id,
+      seq: view.seq,
+      role: view.role,
+      authorType: view.authorType,
+      authorName: view.authorName,
+      content: view.content,
+      createdAt: view.createdAt,
+    },
+  });
 }
 
 /**
@@ -45,5 +67,6 @@ export async function finishMessage(
     .returning();
   if (!row) return null;
   await batch.append(tx, row.conversationId, "message_completed", { message: toMessageView(row) });
+  if (row.status === "complete") await announceMessage(tx, row);
   return row;
 }

@@ -16,7 +16,7 @@ import { claim, claimPendingOf, resolveOpenOf, transferOpenOf } from "../escalat
 import { expireProposalsOf } from "../autonomy/decisions.ts";
 import { giveToAgent, giveToOperator, lockConversation, markResolved } from "./transitions.ts";
 import { agents } from "../ai/agents.ts";
-import { requireOperator, type OperatorActor } from "../operators/service.ts";
+import { requireOperator, requireStaff, staffLabel, type OperatorActor } from "../auth/access.ts";
 import { writeWithEvents, type EventBatch } from "./log.ts";
 import { finishMessage, insertMessage } from "./messages.ts";
 import { findMentions, insertNote, MAX_NOTE_LENGTH } from "./notes.ts";
@@ -37,7 +37,7 @@ const priorityRank = sql<number>`case ${escalations.priority} when 'urgent' then
 
 /** Pending and claimed escalations, most urgent and then oldest first, plus conversations the AI is handling. */
 export async function listInbox(deps: Pick<ConversationDeps, "db">, actor: Actor) {
-  requireOperator(actor);
+  requireStaff(actor, "escalations:read");
   const open = await deps.db
     .select({
       escalation: escalations,
@@ -245,6 +245,8 @@ export async function handBackToAgent(
   const result = await writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     const conversation = await lockConversation(tx, existing.id);
     ownedBy(op)(conversation);
+    if (conversation.integrationId)
+      throw conflict(`${conversation.integrationName} handed this conversation over: resolve it to give it back.`);
     await giveToAgent(tx, existing.id, agent.key);
     await resolveOpenOf(tx, existing.id);
     const noteMessage = note ? await insertNote(tx, batch, existing.id, op, note, mentions) : null;
@@ -270,19 +272,22 @@ export async function resolveConversation(
   actor: Actor,
   conversationId: unknown,
 ): Promise<Conversation> {
-  const op = requireOperator(actor);
+  const staff = requireStaff(actor, "conversations:write");
   const existing = await getConversation(deps.db, actor, conversationId);
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     const conversation = await lockConversation(tx, existing.id);
     if (conversation.status === "resolved") return conversation;
-    if (conversation.owner !== "ai" && conversation.owner !== op.operatorId && op.role !== "admin") {
-      throw conflict("Another operator owns this conversation.");
-    }
+    // An API key closes what the AI handles; a person's conversation is theirs (or an admin's) to close.
+    const mayClose =
+      conversation.owner === "ai" ||
+      (staff.kind === "operator" && (conversation.owner === staff.operatorId || staff.role === "admin"));
+    if (!mayClose) throw conflict("Another operator owns this conversation.");
+    const by = staff.kind === "operator" ? staffLabel(staff).name : "We";
     await closeConversation(
       tx,
       batch,
       existing.id,
-      `${op.name} closed this conversation. You can start a new one at any time.`,
+      `${by} closed this conversation. You can start a new one at any time.`,
     );
     return lockConversation(tx, existing.id);
   });

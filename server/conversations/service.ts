@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { conversations, messages, type Conversation, type Message } from "../../drizzle/schema.ts";
+import { hasScope, requireStaff, seesAsTeam } from "../auth/access.ts";
 import type { Actor } from "../auth/actor.ts";
 import { generateToken, hashToken } from "../auth/tokens.ts";
 import type { Database, Queryable } from "../db/client.ts";
@@ -81,12 +82,15 @@ export async function startConversation(
   }
   const customer = verified && emailText ? await findCustomerByEmail(deps.db, emailText) : null;
   const token = generateToken("ct");
-  const conversation = await createConversation(deps.db, {
-    tokenHash: hashToken(token),
-    tokenExpiresAt: new Date(now.getTime() + deps.customerTokenTtlMs),
-    customerId: customer?.id ?? null,
-    customerName: customerName || customer?.name || null,
-  });
+  // The conversation and its webhook event commit together.
+  const conversation = await deps.db.transaction((tx) =>
+    createConversation(tx, {
+      tokenHash: hashToken(token),
+      tokenExpiresAt: new Date(now.getTime() + deps.customerTokenTtlMs),
+      customerId: customer?.id ?? null,
+      customerName: customerName || customer?.name || null,
+    }),
+  );
   return { conversation, token };
 }
 
@@ -114,8 +118,17 @@ export async function getConversation(db: Queryable, actor: Actor, conversationI
   const id = parseConversationId(conversationId);
   if (actor.kind === "anonymous") throw unauthenticated("A conversation token is required.");
   if (actor.kind === "customer" && actor.conversationId !== id) throw notFound("Conversation");
-  // Operators see every conversation: that is their job.
-  const [row] = await db.select().from(conversations).where(eq(conversations.id, id)).limit(1);
+  // Operators see every conversation: that is their job (and API keys with conversations:read).
+  // Any other key sees only the conversations it handed over itself (the escalation API).
+  const own = actor.kind === "integration" && !hasScope(actor, "conversations:read");
+  const [row] = await db
+    .select()
+    .from(conversations)
+    .where(
+      own ? and(eq(conversations.id, id), eq(conversations.integrationId, actor.apiKeyId)) : eq(conversations.id, id),
+    )
+    .limit(1);
+  if (!row && own) requireStaff(actor, "conversations:read");
   if (!row) throw notFound("Conversation");
   return row;
 }
@@ -205,18 +218,21 @@ export async function sendCustomerMessage(
   );
   if (!result.duplicate) {
     deps.onCustomerMessage?.(result.conversation, result.message);
-    // The operator who owns the conversation hears of the reply wherever they are in the dashboard.
-    const owner = result.conversation.owner;
-    if (owner !== "ai" && result.conversation.status !== "resolved")
-      deps.bus.publish("notice", owner, {
-        type: "customer_reply",
-        conversationId: existing.id,
-        by: existing.customerName,
-        text: result.message.content.slice(0, 140),
-        at: result.message.createdAt.toISOString(),
-      });
+    tellOwnerOfReply(deps.bus, result.conversation, result.message);
   }
   return result;
+}
+
+/** The operator who owns the conversation hears of the customer's reply wherever they are in the dashboard. */
+export function tellOwnerOfReply(bus: EventBus, conversation: Conversation, message: Message): void {
+  if (conversation.owner === "ai" || conversation.status === "resolved") return;
+  bus.publish("notice", conversation.owner, {
+    type: "customer_reply",
+    conversationId: conversation.id,
+    by: conversation.customerName,
+    text: message.content.slice(0, 140),
+    at: message.createdAt.toISOString(),
+  });
 }
 
 /** The customer rates a resolved conversation (1–5, optional comment): all a resolved conversation's token may still change. */
@@ -286,7 +302,7 @@ export async function listMessages(
   const conversation = await getConversation(db, actor, conversationId);
   const { first, after, last, before } = parsed.data;
   const where = [eq(messages.conversationId, conversation.id)];
-  if (actor.kind !== "operator") where.push(inArray(messages.role, [...customerRoles]));
+  if (!seesAsTeam(actor)) where.push(inArray(messages.role, [...customerRoles]));
   if (after !== undefined) where.push(gt(messages.seq, after));
   if (before !== undefined) where.push(lt(messages.seq, before));
   if (last !== undefined) {

@@ -1,3 +1,4 @@
+import { enqueueWebhook } from "../webhooks/outbox.ts";
 import { and, eq, sql } from "drizzle-orm";
 import { conversations, type AutonomyMode, type CaseSummary, type Conversation } from "../../drizzle/schema.ts";
 import type { Queryable, Transaction } from "../db/client.ts";
@@ -15,7 +16,42 @@ export async function createConversation(
   values: { tokenHash: string; tokenExpiresAt: Date; customerId: string | null; customerName: string | null },
 ): Promise<Conversation> {
   const [row] = await db.insert(conversations).values(values).returning();
+  await announceConversation(db, row!);
   return row!;
+}
+
+/** A new conversation, for webhook receivers. */
+async function announceConversation(db: Queryable, c: Conversation): Promise<void> {
+  await enqueueWebhook(db, "conversation.created", {
+    conversationId: c.id,
+    customerName: c.customerName,
+    integration: c.integrationName,
+    externalConversationId: c.externalId,
+    createdAt: c.createdAt.toISOString(),
+  });
+}
+
+/**
+ * A conversation that comes in through another channel: handed over by another system's agent
+ * (the API) or opened by a WhatsApp sender. Null when that system or number already has an open
+ * one (a partial unique index says so), which the caller then looks up.
+ */
+export async function createChannelConversation(
+  db: Queryable,
+  values: {
+    channel: "api" | "whatsapp";
+    tokenHash: string;
+    tokenExpiresAt: Date;
+    customerName: string | null;
+    externalId: string;
+    externalContact: string | null;
+    integrationId?: string;
+    integrationName?: string;
+  },
+): Promise<Conversation | null> {
+  const [row] = await db.insert(conversations).values(values).onConflictDoNothing().returning();
+  if (row) await announceConversation(db, row);
+  return row ?? null;
 }
 
 /** Locks the conversation row for the rest of the transaction. */

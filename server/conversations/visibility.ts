@@ -1,3 +1,4 @@
+import { seesAsTeam } from "../auth/access.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { ConversationEvent, StoredConversationEvent } from "../events/types.ts";
 
@@ -23,7 +24,7 @@ export function isPrivateMessage(message: unknown): boolean {
 
 /** The event as `actor` may read it, or null when it is not theirs to read at all. */
 export function visibleEvent(actor: Actor, event: ConversationEvent): ConversationEvent | null {
-  if (actor.kind === "operator") return event;
+  if (seesAsTeam(actor)) return event;
   // Deltas, snapshots and typing belong to the visible chat; who of the team is viewing does not.
   if (event.seq === null) return event.type === "viewing" ? null : event;
   const fields = customerFields[event.type];

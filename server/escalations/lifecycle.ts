@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, ne } from "drizzle-orm";
 import { escalations, type Escalation, type Priority } from "../../drizzle/schema.ts";
 import type { Queryable, Transaction } from "../db/client.ts";
+import { enqueueWebhook } from "../webhooks/outbox.ts";
 
 /**
  * The one module that writes the `escalations` table: pending → claimed → resolved, plus who
@@ -31,7 +32,22 @@ export async function openEscalation(
       ticketId: input.ticketId ?? null,
     })
     .returning();
+  await enqueueWebhook(tx, "escalation.created", escalationData(row!));
   return row!;
+}
+
+/** What webhook receivers read of an escalation. */
+const escalationData = (e: Escalation) => ({
+  escalationId: e.id,
+  conversationId: e.conversationId,
+  status: e.status,
+  priority: e.priority,
+  reason: e.reason,
+  claimedBy: e.claimedBy,
+});
+
+async function announceClaimed(tx: Transaction, rows: Escalation[]): Promise<void> {
+  for (const row of rows) await enqueueWebhook(tx, "escalation.claimed", escalationData(row));
 }
 
 /** pending → claimed by this operator; null if it was not pending. */
@@ -41,15 +57,18 @@ export async function claim(tx: Transaction, id: string, operatorId: string): Pr
     .set({ status: "claimed", claimedBy: operatorId, claimedAt: new Date() })
     .where(and(eq(escalations.id, id), eq(escalations.status, "pending")))
     .returning();
+  if (row) await announceClaimed(tx, [row]);
   return row ?? null;
 }
 
 /** A takeover claims whatever escalation of the conversation was still pending. */
 export async function claimPendingOf(tx: Transaction, conversationId: string, operatorId: string): Promise<void> {
-  await tx
+  const rows = await tx
     .update(escalations)
     .set({ status: "claimed", claimedBy: operatorId, claimedAt: new Date() })
-    .where(and(eq(escalations.conversationId, conversationId), eq(escalations.status, "pending")));
+    .where(and(eq(escalations.conversationId, conversationId), eq(escalations.status, "pending")))
+    .returning();
+  await announceClaimed(tx, rows);
 }
 
 /** A reassignment: the conversation's open escalations (pending or claimed) are now this operator's. */
@@ -62,10 +81,12 @@ export async function transferOpenOf(tx: Transaction, conversationId: string, op
 
 /** The conversation was handed back or resolved: its open escalations are done. */
 export async function resolveOpenOf(tx: Transaction, conversationId: string): Promise<void> {
-  await tx
+  const rows = await tx
     .update(escalations)
     .set({ status: "resolved", resolvedAt: new Date() })
-    .where(and(eq(escalations.conversationId, conversationId), inArray(escalations.status, ["pending", "claimed"])));
+    .where(and(eq(escalations.conversationId, conversationId), inArray(escalations.status, ["pending", "claimed"])))
+    .returning();
+  for (const row of rows) await enqueueWebhook(tx, "escalation.resolved", escalationData(row));
 }
 
 /** Raises a pending escalation's priority; null when it is no longer pending or already that high. */

@@ -51,9 +51,10 @@ export interface InboxEvent {
   at: string;
 }
 
-/** An operator's sessions or rights changed: every instance re-checks that operator's open sockets. */
+/** An operator's sessions or rights changed, or an API key was revoked: every instance re-checks the sockets it opened. */
 export interface SessionEvent {
-  operatorId: string;
+  operatorId?: string;
+  apiKeyId?: string;
   reason: string;
   at: string;
 }

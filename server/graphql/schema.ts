@@ -1,5 +1,11 @@
 import { createSchema } from "graphql-yoga";
 import type { GraphQLContext } from "./context.ts";
+import { apiKeyResolvers } from "./apikeys/resolvers.ts";
+import { apiKeyTypeDefs } from "./apikeys/type-defs.ts";
+import { externalResolvers } from "./external/resolvers.ts";
+import { externalTypeDefs } from "./external/type-defs.ts";
+import { webhookResolvers } from "./webhooks/resolvers.ts";
+import { webhookTypeDefs } from "./webhooks/type-defs.ts";
 import { autonomyResolvers } from "./autonomy/resolvers.ts";
 import { autonomyTypeDefs } from "./autonomy/type-defs.ts";
 import { conductorResolvers } from "./conductor/resolvers.ts";
@@ -29,6 +35,9 @@ export function buildSchema() {
       inboxTypeDefs,
       cannedTypeDefs,
       conductorTypeDefs,
+      apiKeyTypeDefs,
+      externalTypeDefs,
+      webhookTypeDefs,
     ],
     resolvers: [
       conversationResolvers,
@@ -39,6 +48,9 @@ export function buildSchema() {
       inboxResolvers,
       cannedResolvers,
       conductorResolvers,
+      apiKeyResolvers,
+      externalResolvers,
+      webhookResolvers,
     ],
   });
 }

@@ -39,6 +39,10 @@ function sameRights(a: Actor, b: Actor): boolean {
   if (a.kind === "operator" && b.kind === "operator")
     return a.operatorId === b.operatorId && a.role === b.role && !!a.mustChangePassword === !!b.mustChangePassword;
   if (a.kind === "customer" && b.kind === "customer") return a.conversationId === b.conversationId;
+  if (a.kind === "integration" && b.kind === "integration")
+    return (
+      a.apiKeyId === b.apiKeyId && a.scopes.join() === b.scopes.join() && a.rateLimitPerMinute === b.rateLimitPerMinute
+    );
   return true;
 }
 
@@ -118,7 +122,10 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
     for await (const event of revocations) {
       for (const conn of connections.values()) {
         const actor = conn.session?.actor;
-        if (actor?.kind === "operator" && actor.operatorId === event.operatorId) {
+        const concerned =
+          (actor?.kind === "operator" && actor.operatorId === event.operatorId) ||
+          (actor?.kind === "integration" && actor.apiKeyId === event.apiKeyId);
+        if (concerned) {
           await recheck(conn).catch((err) => log.warn({ err }, "socket session re-check failed"));
         }
       }
@@ -135,7 +142,9 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
         const conn = connOf(ctx);
         if (!conn) return false;
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
-        const token = typeof params.token === "string" ? params.token.slice(0, 300) : undefined;
+        // A customer or operator token in `token`, an API key in `apiKey` (either field carries any of them).
+        const given = typeof params.apiKey === "string" ? params.apiKey : params.token;
+        const token = typeof given === "string" ? given.slice(0, 300) : undefined;
         const credentials = { bearer: token, cookieHeader: ctx.extra.request.headers.cookie };
         const session = await resolveSession(services.db, credentials);
         // false closes the socket with 4403 Forbidden.

@@ -1,12 +1,20 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import type { IncomingMessage } from "node:http";
-import { GraphQLError, NoSchemaIntrospectionCustomRule, visit, type DocumentNode } from "graphql";
+import {
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  getOperationAST,
+  parse,
+  visit,
+  type DocumentNode,
+} from "graphql";
+import { admitApiKeyUse } from "../apikeys/service.ts";
 import { assertCleanStrings } from "../policy/input.ts";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Actor } from "../auth/actor.ts";
 import { bearerFrom, resolveActor, type Credentials } from "../auth/resolve-actor.ts";
-import { AppError, unauthenticated } from "../errors.ts";
+import { AppError } from "../errors.ts";
 import type { Services } from "../services.ts";
 import { clientAddress, originAllowed, type TrustFn } from "../http/edge.ts";
 import type { GraphQLContext } from "./context.ts";
@@ -23,6 +31,8 @@ export interface ServerContext {
   clientIp?: string;
   /** Set by the Express adapter. */
   req?: IncomingMessage;
+  /** The operation, as the WebSocket adapter received it. */
+  params?: { query?: string; operationName?: string | null };
 }
 
 export type TandemYoga = YogaServerInstance<ServerContext, GraphQLContext>;
@@ -45,7 +55,8 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
   // A validation rule rather than a per-request switch, so it holds over WebSocket exactly as over HTTP.
   if (!config.graphql.introspection)
     plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
-  plugins.push(useInputFloor(), useRefusalCodes(), useOperationMetrics(services.metrics));
+  const quotas = new WeakMap<Request, { limit: number; remaining: number }>();
+  plugins.push(useInputFloor(), useRefusalCodes(), useOperationMetrics(services.metrics), useRateLimitHeaders(quotas));
 
   return createYoga<ServerContext, GraphQLContext>({
     schema: buildSchema(),
@@ -94,10 +105,23 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
       };
       if (!actor) {
         const resolved = await resolveActor(services.db, credentials);
-        if (resolved === "invalid") throw unauthenticated("The token is invalid or has been revoked.");
+        // A credential that does not hold is refused before anything runs, with HTTP's own 401.
+        if (resolved === "invalid")
+          throw new AppError("UNAUTHENTICATED", "The token is invalid or has been revoked.", {
+            http: { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="tandem"' } },
+          });
         actor = resolved;
       }
       const clientIp = initial.clientIp ?? (initial.req ? clientAddress(initial.req, trust) : "unknown");
+      if (actor.kind === "integration") {
+        // Every operation of a key, over HTTP or a socket, is limited and recorded here, once.
+        const quota = await admitApiKeyUse(services, actor, {
+          ...describeOperation(initial.params),
+          clientIp,
+          requestId,
+        });
+        if (initial.request) quotas.set(initial.request, quota);
+      }
       return {
         actor,
         credentials,
@@ -109,6 +133,31 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
       };
     },
   });
+}
+
+/** The operation's type and name (its root fields when unnamed), for the API keys' audit trail. */
+function describeOperation(params: { query?: string; operationName?: string | null } | undefined) {
+  try {
+    const operation = getOperationAST(parse(params?.query ?? ""), params?.operationName ?? undefined);
+    if (!operation) return { operationType: "unknown", operation: params?.operationName ?? "unknown" };
+    const fields = operation.selectionSet.selections.map((s) => (s.kind === "Field" ? s.name.value : "…"));
+    return { operationType: operation.operation, operation: operation.name?.value ?? fields.join(",") };
+  } catch {
+    return { operationType: "unknown", operation: "unparsable" };
+  }
+}
+
+/** An API key's HTTP responses say how much of its limit is left (IETF RateLimit header fields). */
+function useRateLimitHeaders(quotas: WeakMap<Request, { limit: number; remaining: number }>): Plugin {
+  return {
+    onResponse({ request, response }) {
+      const quota = quotas.get(request);
+      if (!quota) return;
+      response.headers.set("RateLimit-Limit", String(quota.limit));
+      response.headers.set("RateLimit-Remaining", String(quota.remaining));
+      response.headers.set("RateLimit-Reset", String(Math.ceil((quota.limit - quota.remaining) * (60 / quota.limit))));
+    },
+  };
 }
 
 /** A variable that does not fit its type is the caller's mistake: say so with a code, like every other bad input. */

@@ -15,7 +15,7 @@ import { generateToken, hashToken } from "../auth/tokens.ts";
 import type { Database, Queryable } from "../db/client.ts";
 import { offerWaiting } from "../escalations/assignment.ts";
 import type { EventBus } from "../events/bus.ts";
-import { AppError, badInput, conflict, forbidden, notFound, unauthenticated } from "../errors.ts";
+import { AppError, badInput, conflict, notFound } from "../errors.ts";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "./passwords.ts";
 import type { RateLimits } from "../auth/rate-limit.ts";
 import { cleanText, parseId } from "../policy/input.ts";
@@ -24,27 +24,9 @@ import { touchOperator } from "./presence.ts";
 export const OPERATOR_COOKIE = "tandem_op";
 export const SESSION_TTL_MS = 12 * 60 * 60_000;
 
-export type OperatorActor = Extract<Actor, { kind: "operator" }>;
+import { requireAdmin, requireOperator, type OperatorActor } from "../auth/access.ts";
 
-/**
- * The operator behind the actor. One whose password was generated or reset by an admin may only
- * change it (and sign out) until they do: pass `allowPasswordChange` for those two operations.
- */
-export function requireOperator(actor: Actor, opts: { allowPasswordChange?: boolean } = {}): OperatorActor {
-  if (actor.kind === "operator") {
-    if (actor.mustChangePassword && !opts.allowPasswordChange)
-      throw forbidden("Change your password before doing anything else.");
-    return actor;
-  }
-  if (actor.kind === "anonymous") throw unauthenticated("Sign in as an operator.");
-  throw forbidden("Only operators can do that.");
-}
-
-export function requireAdmin(actor: Actor): OperatorActor {
-  const op = requireOperator(actor);
-  if (op.role !== "admin") throw forbidden("Only admins can do that.");
-  return op;
-}
+export { requireAdmin, requireOperator, type OperatorActor };
 
 export interface OperatorDomainDeps {
   db: Queryable;

@@ -94,6 +94,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookDeliveries = new Counter({
+    name: "tandem_webhook_deliveries_total",
+    help: "Webhook delivery attempts this instance made, by outcome (delivered, retry, failed).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly whatsappSends = new Counter({
+    name: "tandem_whatsapp_sends_total",
+    help: "WhatsApp replies this instance tried to send, by outcome (sent, retry, failed).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
   /** Open WebSocket connections on this instance: set once the socket server is attached. */
   connections: () => number = () => 0;
 

@@ -94,3 +94,23 @@ export function assertCleanStrings(value: unknown, path = "input", depth = 0): v
     for (const [k, v] of Object.entries(value)) assertCleanStrings(v, `${path}.${k}`, depth + 1);
   }
 }
+
+/**
+ * A non-empty choice from a fixed list (scopes, event types): each value must be one of `allowed`;
+ * repeats collapse, and the result keeps the list's own order.
+ */
+export function parseChoices<T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  field: string,
+  what: { none: string; one: string },
+): T[] {
+  if (!Array.isArray(value) || value.length === 0) throw badInput(what.none, field);
+  const chosen = new Set<T>();
+  for (const item of value) {
+    if (!allowed.includes(item as T))
+      throw badInput(`Unknown ${what.one} ${String(item).slice(0, 40)}. Use: ${allowed.join(", ")}.`, field);
+    chosen.add(item as T);
+  }
+  return allowed.filter((a) => chosen.has(a));
+}

@@ -12,7 +12,7 @@ import type { Actor } from "../auth/actor.ts";
 import type { Queryable } from "../db/client.ts";
 import { badInput, notFound } from "../errors.ts";
 import type { EventBus } from "../events/bus.ts";
-import { requireAdmin } from "../operators/service.ts";
+import { requireAdminOrKey } from "../auth/access.ts";
 
 /** What the check_system_status tool and the status page read: every service and the open incidents. */
 export async function getSystemStatus(db: Queryable) {
@@ -63,7 +63,7 @@ export async function setServiceStatus(
   status: string,
   now = new Date(),
 ): Promise<SystemService> {
-  requireAdmin(actor);
+  requireAdminOrKey(actor);
   const value = oneOf(serviceStatuses, status, "status");
   const [row] = await db
     .update(systemServices)
@@ -91,7 +91,7 @@ export async function openIncident(
   input: { serviceId: string; title: string; status: string },
   now = new Date(),
 ): Promise<Incident> {
-  requireAdmin(actor);
+  requireAdminOrKey(actor);
   const parsed = newIncident.safeParse(input);
   if (!parsed.success) throw badInput(parsed.error.issues[0]!.message, String(parsed.error.issues[0]!.path[0]));
   const [service] = await db
@@ -115,7 +115,7 @@ export async function updateIncident(
   status: string,
   now = new Date(),
 ): Promise<Incident> {
-  requireAdmin(actor);
+  requireAdminOrKey(actor);
   const value = oneOf(incidentStatuses, status, "status");
   if (!z.uuid().safeParse(id).success) throw notFound("Incident");
   const [current] = await db.select().from(incidents).where(eq(incidents.id, id));

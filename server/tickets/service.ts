@@ -1,6 +1,8 @@
+import { enqueueWebhook } from "../webhooks/outbox.ts";
 import { randomInt } from "node:crypto";
 import { and, desc, eq, ilike, inArray, isNull, notInArray, or, sql } from "drizzle-orm";
 import {
+  apiKeys,
   conversations,
   customers,
   operators,
@@ -19,7 +21,7 @@ import { writeWithEvents } from "../conversations/log.ts";
 import { insertMessage } from "../conversations/messages.ts";
 import type { Database, Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
-import { requireOperator } from "../operators/service.ts";
+import { requireStaff, staffLabel, type StaffActor } from "../auth/access.ts";
 import { badInput, notFound } from "../errors.ts";
 import { parseId } from "../policy/input.ts";
 
@@ -77,9 +79,21 @@ export async function createTicket(
       priorityAfter: row.priority,
       note: input.subject,
     });
+    await enqueueWebhook(db, "ticket.created", ticketData(row, input.actor));
     return row;
   }
 }
+
+/** What webhook receivers read of a ticket (who the customer is needs the ticket itself). */
+const ticketData = (t: Ticket, actor: string) => ({
+  ticketId: t.id,
+  conversationId: t.conversationId,
+  department: t.department,
+  priority: t.priority,
+  status: t.status,
+  subject: t.subject,
+  by: actor,
+});
 
 /** The tickets that belong to a customer: on their account, or opened in this conversation. */
 function ticketsOf(owner: { customerId: string | null; conversationId: string }) {
@@ -120,21 +134,27 @@ export async function getCustomerTicket(
   return row;
 }
 
+/** How a change is attributed: an operator, or the API key that made it. */
+const auditActor = (staff: StaffActor) =>
+  staff.kind === "operator" ? `operator:${staff.operatorId}` : `apikey:${staff.apiKeyId}`;
+
 /** A ticket's audit trail, newest first, with the name of the person behind each entry. */
 export async function getTicketAudit(
   db: Queryable,
   ticketId: string,
 ): Promise<Array<TicketAuditRow & { actorName: string }>> {
   const rows = await db
-    .select({ audit: ticketAudit, name: operators.name })
+    .select({ audit: ticketAudit, name: operators.name, keyName: apiKeys.name })
     .from(ticketAudit)
     .leftJoin(operators, sql`${ticketAudit.actor} = 'operator:' || ${operators.id}::text`)
+    .leftJoin(apiKeys, sql`${ticketAudit.actor} = 'apikey:' || ${apiKeys.id}::text`)
     .where(eq(ticketAudit.ticketId, ticketId))
     .orderBy(desc(ticketAudit.createdAt));
   return rows.map((r) => ({
     ...r.audit,
     actorName:
       r.name ??
+      (r.keyName ? `${r.keyName} (API key)` : null) ??
       (r.audit.actor === "system"
         ? "Tandem"
         : r.audit.actor.startsWith("agent:")
@@ -185,6 +205,11 @@ export async function changeTicket(
     priorityBefore: ticket.priority,
     priorityAfter: row!.priority,
   });
+  await enqueueWebhook(db, "ticket.updated", {
+    ...ticketData(row!, change.actor),
+    change: action,
+    note: change.note ?? null,
+  });
   return row!;
 }
 
@@ -199,9 +224,10 @@ export interface TicketFilter {
 
 /** Operators' ticket list: filters, plus a search over id, subject and description. */
 export async function listTickets(db: Queryable, actor: Actor, filter: TicketFilter = {}): Promise<Ticket[]> {
-  const op = requireOperator(actor);
+  const op = requireStaff(actor, "tickets:read");
   const where = [];
-  if (filter.assignee === "me") where.push(eq(tickets.assigneeId, op.operatorId));
+  // An API key is nobody's assignee: "me" matches nothing.
+  if (filter.assignee === "me") where.push(op.kind === "operator" ? eq(tickets.assigneeId, op.operatorId) : sql`false`);
   else if (filter.assignee === "nobody") where.push(isNull(tickets.assigneeId));
   if (filter.status) where.push(eq(tickets.status, filter.status));
   if (filter.department) where.push(eq(tickets.department, filter.department));
@@ -220,7 +246,7 @@ export async function listTickets(db: Queryable, actor: Actor, filter: TicketFil
 }
 
 export async function getTicketForOperator(db: Queryable, actor: Actor, ticketId: string): Promise<Ticket> {
-  requireOperator(actor);
+  requireStaff(actor, "tickets:read");
   const [row] = await db.select().from(tickets).where(eq(tickets.id, ticketId.trim().toUpperCase())).limit(1);
   if (!row) throw notFound(`Ticket ${ticketId}`);
   return row;
@@ -251,7 +277,8 @@ export async function updateTicketAsOperator(
     assigneeId?: unknown;
   },
 ): Promise<Ticket> {
-  const op = requireOperator(actor);
+  const staff = requireStaff(actor, "tickets:write");
+  const op = staffLabel(staff);
   let assignee: { id: string; name: string } | null | undefined;
   if (change.assigneeId === null || change.assigneeId === "") assignee = null;
   else if (change.assigneeId !== undefined) {
@@ -277,7 +304,7 @@ export async function updateTicketAsOperator(
       (assignee !== undefined && (assignee?.id ?? null) !== ticket.assigneeId);
     if (!changed && !note) return ticket;
     const row = await changeTicket(tx, ticket, {
-      actor: `operator:${op.operatorId}`,
+      actor: auditActor(staff),
       note,
       status: change.status,
       priority: change.priority,

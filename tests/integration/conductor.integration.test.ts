@@ -22,7 +22,7 @@ import { requestAction } from "../../server/autonomy/decisions.ts";
 import { demoRunning, startDemo } from "../../server/simulator/demo.ts";
 import { eventually, startTestApp, type TestApp } from "../support/app.ts";
 import { openChat } from "../support/chat.ts";
-import { newOperator } from "../support/operators.ts";
+import { newOperator, signInAs } from "../support/operators.ts";
 
 // The app's own conductor is off here: each test drives one with a seeded draw and its own clock.
 let t: TestApp;
@@ -199,6 +199,33 @@ describe("the conductor", () => {
     assert.equal(after!.attempts, (before?.attempts ?? 0) + judged.length);
     assert.equal(after!.successes, (before?.successes ?? 0) + judged.filter((i) => i.outcome === "success").length);
     assert.ok(after!.beta > (before?.beta ?? 1), "beta grows with a failure");
+  });
+
+  test("a conversation another system handed over is read, never intervened in: its own agent speaks there", async () => {
+    clock = new Date();
+    const admin = await signInAs(t);
+    const key = await t.gql<{ createApiKey: { secret: string } }>(
+      `mutation { createApiKey(input: { name: "Voice bot", scopes: [ESCALATIONS_WRITE] }) { secret } }`,
+      {},
+      admin.token,
+    );
+    const created = await t.gql<{ createEscalation: { escalation: { conversation: { id: string } } } }>(
+      `mutation ($input: CreateEscalationInput!) { createEscalation(input: $input) { escalation { conversation { id } } } }`,
+      { input: { externalConversationId: crypto.randomUUID(), reason: "Needs a person" } },
+      key.data!.createApiKey.secret,
+    );
+    const id = created.data!.createEscalation.escalation.conversation.id;
+    const c = conductor(5);
+    await c.conduct(id);
+    clock = new Date(Date.now() + THRESHOLDS.waitingMs + 60_000);
+    assert.ok((await overdueWaits(t.app.services.db, clock)).includes(id));
+    await c.sweep();
+    const [reading] = await t.app.services.db
+      .select()
+      .from(conversationHealth)
+      .where(eq(conversationHealth.conversationId, id));
+    assert.ok(reading, "the conductor read its health");
+    assert.deepEqual(await interventionsOf(id), []);
   });
 
   test("a customer waiting for a person too long is found by the clock; once a person takes over, nothing more runs", async () => {

@@ -30,6 +30,7 @@ import {
   type TestApp,
 } from "../support/app.ts";
 import { newOperator, signInAs } from "../support/operators.ts";
+import { rawSocket, within } from "../support/sockets.ts";
 import { startFakeOpenAI } from "../support/fake-openai.ts";
 
 const apps: TestApp[] = [];
@@ -42,34 +43,6 @@ after(() => Promise.all(apps.map((t) => t.close())));
 
 const CREATE_OPERATOR = `mutation ($input: CreateOperatorInput!) { createOperator(input: $input) { id } }`;
 const ME = `{ me { id role } }`;
-
-/** Resolves with the promise's value, or fails after `ms`, so a rule that does not hold fails fast instead of hanging. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)),
-  ]);
-}
-
-/** A raw graphql-transport-ws socket, for what a well-behaved client library would not do. */
-async function rawSocket(url: string, token?: string, headers: Record<string, string> = {}) {
-  const ws = new WebSocket(url, "graphql-transport-ws", { headers });
-  const received: Array<Record<string, unknown>> = [];
-  const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
-  ws.on("message", (data) => received.push(JSON.parse(String(data))));
-  await new Promise<void>((resolve, reject) => {
-    ws.once("open", () => resolve());
-    ws.once("error", reject);
-    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-  });
-  ws.send(JSON.stringify({ type: "connection_init", payload: token ? { token } : {} }));
-  await eventually(
-    () => (received.some((m) => m.type === "connection_ack") ? true : undefined),
-    5000,
-    "connection_ack",
-  );
-  return { ws, received, closed };
-}
 
 describe("sessions on open sockets", () => {
   test("a disabled admin's open socket is closed with 4403 and cannot create an admin", async () => {

@@ -19,7 +19,7 @@ import { getAction } from "../../autonomy/actions.ts";
 import { discardDraft, listDrafts, sendDraft } from "../../autonomy/drafts.ts";
 import { getConversation } from "../../conversations/service.ts";
 import type { DecisionEvent } from "../../events/types.ts";
-import { requireOperator } from "../../operators/service.ts";
+import { requireStaff } from "../../auth/access.ts";
 import type { GraphQLContext } from "../context.ts";
 import { lower, upper } from "../enum-case.ts";
 
@@ -48,7 +48,7 @@ const JSONScalar = new GraphQLScalarType({
 });
 
 async function autonomyView(ctx: GraphQLContext, conversationId?: string | null) {
-  requireOperator(ctx.actor);
+  requireStaff(ctx.actor, "decisions:read");
   const settings = await getAutonomySettings(ctx.services.db);
   const conversation = conversationId ? await getConversation(ctx.services.db, ctx.actor, conversationId) : null;
   return {
@@ -133,7 +133,7 @@ export const autonomyResolvers = {
   Subscription: {
     decisionEvents: {
       subscribe: (_: unknown, __: unknown, ctx: GraphQLContext) => {
-        requireOperator(ctx.actor);
+        requireStaff(ctx.actor, "decisions:read");
         return ctx.services.bus.subscribe("decision", "all", ctx.signal);
       },
       resolve: (event: DecisionEvent) => event,

@@ -9,7 +9,7 @@ import {
   type HealthView,
 } from "../../conductor/view.ts";
 import type { ConductorEvent } from "../../events/types.ts";
-import { requireOperator } from "../../operators/service.ts";
+import { requireStaff, seesCustomer } from "../../auth/access.ts";
 import type { GraphQLContext } from "../context.ts";
 import { upper } from "../enum-case.ts";
 
@@ -32,14 +32,17 @@ export const conductorResolvers = {
   Subscription: {
     conductorEvents: {
       subscribe: (_: unknown, __: unknown, ctx: GraphQLContext) => {
-        requireOperator(ctx.actor);
+        requireStaff(ctx.actor, "decisions:read");
         return ctx.services.bus.subscribe("conductor", "all", ctx.signal);
       },
       resolve: (event: ConductorEvent) => event,
     },
   },
   Conductor: { status: (c: { status: string }) => upper(c.status) },
-  ConversationHealth: { status: (h: HealthView) => upper(h.status) },
+  ConversationHealth: {
+    status: (h: HealthView) => upper(h.status),
+    customerName: (h: HealthView, _: unknown, ctx: GraphQLContext) => (seesCustomer(ctx.actor) ? h.customerName : null),
+  },
   Anomaly: { kind: (a: { kind: string }) => upper(a.kind) },
   ConductorEvent: { type: (e: ConductorEvent) => upper(e.type) },
   Intervention: {

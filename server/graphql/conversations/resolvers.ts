@@ -1,3 +1,4 @@
+import { seesAsTeam, seesCustomer } from "../../auth/access.ts";
 import type { Conversation, Message } from "../../../drizzle/schema.ts";
 import type { ConversationEvent } from "../../events/types.ts";
 import {
@@ -84,7 +85,9 @@ export const conversationResolvers = {
   Conversation: {
     status: (c: Conversation) => upper(c.status),
     customerLinked: (c: Conversation) => c.customerId !== null,
-    summary: (c: Conversation, _: unknown, ctx: GraphQLContext) => (ctx.actor.kind === "operator" ? c.summary : null),
+    summary: (c: Conversation, _: unknown, ctx: GraphQLContext) => (seesAsTeam(ctx.actor) ? c.summary : null),
+    customerName: (c: Conversation, _: unknown, ctx: GraphQLContext) =>
+      seesCustomer(ctx.actor) ? c.customerName : null,
     rating: (c: Conversation) =>
       c.csatScore === null
         ? null
@@ -130,13 +133,11 @@ export const conversationResolvers = {
     // An operator's hand-back note is for the agent and the team; customers never read it.
     note: (e: ConversationEvent, _: unknown, ctx: GraphQLContext) => {
       if (e.seq === null) return null;
-      const note = ctx.actor.kind === "operator" ? (e.payload.operatorNote ?? e.payload.note) : e.payload.note;
+      const note = seesAsTeam(ctx.actor) ? (e.payload.operatorNote ?? e.payload.note) : e.payload.note;
       return typeof note === "string" ? note : null;
     },
     tool: (e: ConversationEvent) => (e.type === "tool_result" ? String(e.payload.tool) : null),
     toolOutput: (e: ConversationEvent, _: unknown, ctx: GraphQLContext) =>
-      e.type === "tool_result" && ctx.actor.kind === "operator"
-        ? JSON.stringify(e.payload.output).slice(0, 4000)
-        : null,
+      e.type === "tool_result" && seesAsTeam(ctx.actor) ? JSON.stringify(e.payload.output).slice(0, 4000) : null,
   },
 };

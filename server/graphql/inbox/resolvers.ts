@@ -3,7 +3,7 @@ import { operators } from "../../../drizzle/schema.ts";
 import { countViews, listConversations, markRead, type InboxRow } from "../../conversations/inbox.ts";
 import { reassignConversation } from "../../conversations/operator-actions.ts";
 import type { OperatorNotice } from "../../events/types.ts";
-import { requireOperator } from "../../operators/service.ts";
+import { requireOperator, seesCustomer } from "../../auth/access.ts";
 import type { GraphQLContext } from "../context.ts";
 import { lower, upper } from "../enum-case.ts";
 
@@ -55,6 +55,9 @@ export const inboxResolvers = {
   },
   OperatorNotice: { type: (n: OperatorNotice) => upper(n.type) },
   ConversationListItem: {
+    customerName: (r: InboxRow, _: unknown, ctx: GraphQLContext) =>
+      seesCustomer(ctx.actor) ? r.customerName : "Customer",
+    customerEmail: (r: InboxRow, _: unknown, ctx: GraphQLContext) => (seesCustomer(ctx.actor) ? r.customerEmail : null),
     owner: (r: InboxRow, _: unknown, ctx: GraphQLContext) =>
       r.conversation.owner === "ai" ? null : operatorById(ctx, r.conversation.owner),
     escalation: (r: InboxRow) =>

@@ -21,6 +21,7 @@ import {
   signOut,
   updateOperator,
 } from "../../operators/service.ts";
+import { requireStaff, seesCustomer } from "../../auth/access.ts";
 import { readCookie } from "../../auth/resolve-actor.ts";
 import { getConversation } from "../../conversations/service.ts";
 import { OPERATOR_COOKIE } from "../../operators/service.ts";
@@ -113,9 +114,10 @@ export const operatorResolvers = {
   Subscription: {
     inboxEvents: {
       subscribe: (_: unknown, __: unknown, ctx: GraphQLContext) => {
-        const op = requireOperator(ctx.actor);
+        const staff = requireStaff(ctx.actor, "conversations:read");
+        const events = ctx.services.bus.subscribe("inbox", "all", ctx.signal);
         // An open inbox subscription is an open dashboard: it keeps the operator connected.
-        return whileConnected(ctx.services.db, op.operatorId, ctx.services.bus.subscribe("inbox", "all", ctx.signal));
+        return staff.kind === "operator" ? whileConnected(ctx.services.db, staff.operatorId, events) : events;
       },
       resolve: (event: InboxEvent) => event,
     },
@@ -136,7 +138,8 @@ export const operatorResolvers = {
     status: (r: EscalationParent) => upper(r.escalation.status),
     agent: (r: EscalationParent) => r.escalation.agent,
     ticketId: (r: EscalationParent) => r.escalation.ticketId,
-    customerEmail: (r: EscalationParent) => r.customerEmail,
+    customerEmail: (r: EscalationParent, _: unknown, ctx: GraphQLContext) =>
+      seesCustomer(ctx.actor) ? r.customerEmail : null,
     claimedBy: async (r: EscalationParent, _: unknown, ctx: GraphQLContext) => {
       if (!r.escalation.claimedBy) return null;
       const [row] = await ctx.services.db.select().from(operators).where(eq(operators.id, r.escalation.claimedBy));

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { systemServices, type Incident, type SystemService } from "../../../drizzle/schema.ts";
-import { requireOperator } from "../../operators/service.ts";
+import { requireStaff } from "../../auth/access.ts";
 import { openIncident, readStatus, setServiceStatus, updateIncident } from "../../status/service.ts";
 import type { GraphQLContext } from "../context.ts";
 import { lower, upper } from "../enum-case.ts";
@@ -10,7 +10,8 @@ const deps = (ctx: GraphQLContext) => ({ db: ctx.services.db, bus: ctx.services.
 export const statusResolvers = {
   Query: {
     systemStatus: async (_: unknown, __: unknown, ctx: GraphQLContext) => {
-      requireOperator(ctx.actor);
+      // The team reads it; an API key needs the admin scope (a status page or monitor).
+      requireStaff(ctx.actor, "admin");
       const { allOperational, services, incidents } = await readStatus(ctx.services.db);
       return { allOperational, services, openIncidents: incidents };
     },

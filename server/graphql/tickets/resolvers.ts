@@ -1,6 +1,6 @@
 import type { Priority, Ticket, TicketAuditRow, TicketStatus } from "../../../drizzle/schema.ts";
 import type { InboxEvent } from "../../events/types.ts";
-import { requireOperator } from "../../operators/service.ts";
+import { requireStaff, seesCustomer } from "../../auth/access.ts";
 import {
   getTicketAudit,
   getTicketForOperator,
@@ -88,13 +88,16 @@ export const ticketResolvers = {
             return new Map(rows.map((r) => [r.id, r]));
           })) ?? null)
         : null,
+    contactEmail: (t: Ticket, _: unknown, ctx: GraphQLContext) => (seesCustomer(ctx.actor) ? t.contactEmail : null),
     requester: async (t: Ticket, _: unknown, ctx: GraphQLContext) =>
-      (await loadBatched(ctx, "ticket.requester", t, async (list: Ticket[]) => {
-        const people = await ticketPeople(ctx.services.db, list);
-        return new Map(list.map((x) => [x, people.get(x.id)?.requester ?? null]));
-      })) ?? null,
+      !seesCustomer(ctx.actor)
+        ? null
+        : ((await loadBatched(ctx, "ticket.requester", t, async (list: Ticket[]) => {
+            const people = await ticketPeople(ctx.services.db, list);
+            return new Map(list.map((x) => [x, people.get(x.id)?.requester ?? null]));
+          })) ?? null),
     audit: (t: Ticket, _: unknown, ctx: GraphQLContext) => {
-      requireOperator(ctx.actor);
+      requireStaff(ctx.actor, "tickets:read");
       return getTicketAudit(ctx.services.db, t.id);
     },
   },
