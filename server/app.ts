@@ -13,6 +13,7 @@ import { createLogger } from "./logger.ts";
 import { createServices, type Services } from "./services.ts";
 import { createGraphQLServer, type TandemYoga } from "./graphql/yoga.ts";
 import { attachGraphQLWebSocket } from "./graphql/ws.ts";
+import { graphiqlRouter } from "./graphql/graphiql.ts";
 import { healthRouter } from "./ops/health.ts";
 import { whatsappRouter } from "./whatsapp/http.ts";
 import { metricsHandler, routeLabel } from "./ops/metrics.ts";
@@ -80,6 +81,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   app.use(healthRouter(services));
   app.get("/metrics", metricsHandler(services));
   app.use("/webhooks/whatsapp", whatsappRouter(services));
+  if (config.graphql.graphiql) app.use(graphiqlRouter());
   app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
 
   if (opts.ui !== false) {

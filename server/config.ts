@@ -85,6 +85,8 @@ const envSchema = z.object({
     })
     .optional(),
   GRAPHQL_INTROSPECTION: bool.optional(),
+  /** GraphiQL: for everyone while introspection is open to all, otherwise for signed-in admins. */
+  GRAPHIQL: bool.optional(),
   COOKIE_SECURE: bool.optional(),
   SEED_DEMO: bool.optional(),
   TRUST_PROXY: z.string().trim().max(2000).optional(),
@@ -213,7 +215,8 @@ export interface Config {
     /** Seeds Thompson sampling's draws (simulations and demos); unset, they are random. */
     seed?: number;
   };
-  graphql: { introspection: boolean };
+  /** introspection: open to every caller; graphiql: served (to admins only when introspection is not open). */
+  graphql: { introspection: boolean; graphiql: boolean };
   cookies: { secure: boolean };
   /** Demo data (Northwind Devices) is seeded into an empty database only when this is on. */
   seedDemo: boolean;
@@ -322,7 +325,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
       giveUpAfterMs: env.WEBHOOK_GIVE_UP_AFTER_MS,
       allowHttp: !production,
     },
-    graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production },
+    graphql: { introspection: env.GRAPHQL_INTROSPECTION ?? !production, graphiql: env.GRAPHIQL ?? !production },
     cookies: { secure: env.COOKIE_SECURE ?? production },
     seedDemo: env.SEED_DEMO ?? !production,
     http: {

@@ -76,6 +76,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       at: (d.lastAttemptAt ?? d.createdAt).toISOString(),
     })),
     defaultPerMinute: context.services.config.limits.apiKeyPerMinute,
+    graphiql: context.services.config.graphql.graphiql,
     keys: keys.map((k) => ({
       id: k.id,
       name: k.name,
@@ -215,7 +216,7 @@ function ChoiceGrid<T extends string>(props: {
 }
 
 export default function Developers() {
-  const { keys, defaultPerMinute, endpoints, shownEndpoint, deliveries } = useLoaderData<typeof loader>();
+  const { keys, defaultPerMinute, endpoints, shownEndpoint, deliveries, graphiql } = useLoaderData<typeof loader>();
   const result = useActionData<{ ok?: string; error?: string; secret?: string; signingSecret?: string }>();
   const busy = useNavigation().state === "submitting";
   return (
@@ -225,6 +226,16 @@ export default function Developers() {
         <p className="text-sm text-slate-600">
           API keys let other systems use Tandem&apos;s GraphQL API at <code>/graphql</code>. Give each integration its
           own key with only the scopes it needs.
+          {graphiql ? (
+            <>
+              {" "}
+              Try queries in {/* A full page load: GraphiQL is not part of the dashboard's app. */}
+              <a href="/graphql" className="font-medium text-brand-700 underline">
+                GraphiQL
+              </a>
+              .
+            </>
+          ) : null}
         </p>
       </div>
       <ActionResult result={result} />

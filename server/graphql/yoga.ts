@@ -1,14 +1,7 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import type { IncomingMessage } from "node:http";
-import {
-  GraphQLError,
-  NoSchemaIntrospectionCustomRule,
-  getOperationAST,
-  parse,
-  visit,
-  type DocumentNode,
-} from "graphql";
+import { GraphQLError, getOperationAST, parse, visit, type DocumentNode } from "graphql";
 import { admitApiKeyUse } from "../apikeys/service.ts";
 import { assertCleanStrings } from "../policy/input.ts";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
@@ -19,6 +12,7 @@ import type { Services } from "../services.ts";
 import { clientAddress, originAllowed, type TrustFn } from "../http/edge.ts";
 import type { GraphQLContext } from "./context.ts";
 import { buildSchema } from "./schema.ts";
+import { graphiqlAccess, renderGraphiQLPage } from "./graphiql.ts";
 import { useOperationMetrics } from "../ops/metrics.ts";
 
 export const CSRF_HEADER = "x-tandem-csrf";
@@ -52,9 +46,8 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
       blockFieldSuggestion: { enabled: !config.graphql.introspection },
     }),
   ];
-  // A validation rule rather than a per-request switch, so it holds over WebSocket exactly as over HTTP.
-  if (!config.graphql.introspection)
-    plugins.push({ onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) });
+  const graphiql = graphiqlAccess(config, services.db);
+  if (graphiql.plugin) plugins.push(graphiql.plugin);
   const quotas = new WeakMap<Request, { limit: number; remaining: number }>();
   plugins.push(useInputFloor(), useRefusalCodes(), useOperationMetrics(services.metrics), useRateLimitHeaders(quotas));
 
@@ -73,7 +66,8 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
         allowedHeaders: ["content-type", "authorization", CSRF_HEADER],
       };
     },
-    graphiql: config.graphql.introspection ? { subscriptionsProtocol: "WS" } : false,
+    graphiql: graphiql.graphiql,
+    renderGraphiQL: (options) => renderGraphiQLPage(options as Record<string, unknown>),
     landingPage: false,
     // Yoga's own log lines: errors go through the scrubbing serializer, never as their raw text.
     logging: {

@@ -68,16 +68,12 @@ export function securityHeaders(config: Config) {
   return (req: Request, res: Response, next: NextFunction) => {
     const nonce = randomBytes(16).toString("base64");
     res.locals.cspNonce = nonce;
-    const graphiql =
-      req.path === "/graphql" && req.method === "GET" && String(req.headers.accept ?? "").includes("text/html");
-    const script = graphiql ? "'self' 'unsafe-inline' https://unpkg.com" : `'self' 'nonce-${nonce}'`;
-    const style = graphiql ? "'self' 'unsafe-inline' https://unpkg.com" : "'self' 'unsafe-inline'";
     res.setHeader(
       "Content-Security-Policy",
       [
         "default-src 'self'",
-        `script-src ${script}`,
-        `style-src ${style}`,
+        `script-src 'self' 'nonce-${nonce}'`,
+        "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
         "font-src 'self' data:",
         `connect-src 'self'${production ? "" : " ws://localhost:* ws://127.0.0.1:*"}`,

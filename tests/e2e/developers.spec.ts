@@ -44,6 +44,12 @@ test("an admin creates a scoped API key, sees its secret once, and revoking it l
   await expect(page.getByText(`Key "${name}" revoked.`)).toBeVisible();
   await expect(row).toContainText("revoked");
   expect((await ask("{ tickets { id } }")).status).toBe(401);
+
+  // GraphiQL, from the app itself (no CDN), runs a query with the admin's session.
+  await page.getByRole("link", { name: "GraphiQL" }).click();
+  await expect(page.locator(".graphiql-execute-button")).toBeVisible();
+  await page.locator(".graphiql-execute-button").click();
+  await expect(page.locator(".graphiql-response")).toContainText('"role": "ADMIN"');
 });
 
 test("an external agent escalates a question; an operator answers in the browser and the agent prints the answer", async ({

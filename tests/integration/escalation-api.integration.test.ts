@@ -9,6 +9,15 @@ import { eq } from "drizzle-orm";
 import { conversations, escalations, messages } from "../../drizzle/schema.ts";
 import { eventually, startTestApp, type TestApp } from "../support/app.ts";
 import { signInAs } from "../support/operators.ts";
+import { tandemClient } from "../../examples/client.ts";
+import {
+  CloseExternalConversationDocument,
+  CreateEscalationDocument,
+  EscalationEventsDocument,
+  PostExternalMessageDocument,
+  type CreateEscalationInput,
+  type EscalationEventsSubscription,
+} from "../../examples/generated/graphql.ts";
 
 const CREATE_KEY = `mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`;
 const CREATE = /* GraphQL */ `
@@ -32,7 +41,6 @@ const CREATE = /* GraphQL */ `
 `;
 const POST = `mutation ($input: PostExternalMessageInput!) { postExternalMessage(input: $input) { duplicate message { seq content role } } }`;
 const CLOSE = `mutation ($id: ID!) { closeExternalConversation(escalationId: $id) { id status } }`;
-const EVENTS = `subscription ($id: ID!, $after: Int) { escalationEvents(escalationId: $id, after: $after) { seq type status message { role content authorName } } }`;
 
 type Created = {
   createEscalation: {
@@ -64,7 +72,7 @@ before(async () => {
 });
 after(() => t.close());
 
-const offer = (externalConversationId: string) => ({
+const offer = (externalConversationId: string): { input: CreateEscalationInput } => ({
   input: {
     externalConversationId,
     customerName: "Noor",
@@ -139,27 +147,20 @@ describe("handing a conversation over", () => {
 
 describe("the conversation, live", () => {
   test("the bot hears the operator's reply live, relays the customer, and closes it; the AI never answers", async () => {
-    const created = await t.gql<Created>(CREATE, offer(`call-${crypto.randomUUID()}`), voiceBot);
-    const { id: escalationId, conversation } = created.data!.createEscalation.escalation;
-    const heard: Array<{
-      seq: number;
-      type: string;
-      status: string | null;
-      message: { role: string; content: string } | null;
-    }> = [];
-    const bot = t.ws(voiceBot);
+    // The bot's side uses the typed client and the generated documents, as a third party would.
+    const bot = tandemClient({ url: t.url, token: voiceBot });
+    const created = await bot.request(CreateEscalationDocument, {
+      input: offer(`call-${crypto.randomUUID()}`).input,
+    });
+    const { id: escalationId, conversation } = created.createEscalation.escalation;
+    const heard: Array<EscalationEventsSubscription["escalationEvents"]> = [];
     let failed: unknown;
-    const stop = bot.subscribe(
-      { query: EVENTS, variables: { id: escalationId, after: 0 } },
-      {
-        next: (r) => {
-          if (r.errors) failed = r.errors;
-          else heard.push((r.data as { escalationEvents: (typeof heard)[number] }).escalationEvents);
-        },
-        error: (e) => (failed = e),
-        complete: () => {},
-      },
-    );
+    const listening = (async () => {
+      for await (const { escalationEvents } of bot.subscribe(EscalationEventsDocument, { escalationId, after: 0 })) {
+        heard.push(escalationEvents);
+        if (escalationEvents.status === "RESOLVED") return;
+      }
+    })().catch((error: unknown) => (failed = error));
     try {
       // The transcript is replayed first.
       await eventually(
@@ -184,10 +185,10 @@ describe("the conversation, live", () => {
 
       // The customer says more on the bot's side: the operator sees it, once even if the bot retries.
       const more = { escalationId, content: "OK, thank you. When will they call?", clientMessageId: "turn-7" };
-      const posted = await t.gql<{ postExternalMessage: { duplicate: boolean } }>(POST, { input: more }, voiceBot);
-      assert.equal(posted.data?.postExternalMessage.duplicate, false, JSON.stringify(posted.errors));
-      const retried = await t.gql<{ postExternalMessage: { duplicate: boolean } }>(POST, { input: more }, voiceBot);
-      assert.equal(retried.data!.postExternalMessage.duplicate, true);
+      const posted = await bot.request(PostExternalMessageDocument, { input: more });
+      assert.equal(posted.postExternalMessage.duplicate, false);
+      const retried = await bot.request(PostExternalMessageDocument, { input: more });
+      assert.equal(retried.postExternalMessage.duplicate, true);
       const stored = await t.app.services.db
         .select()
         .from(messages)
@@ -195,13 +196,10 @@ describe("the conversation, live", () => {
       assert.equal(stored.filter((m) => m.content === more.content).length, 1);
 
       // Closing on the bot's side resolves it here, and the bot hears so.
-      const closed = await t.gql<{ closeExternalConversation: { status: string } }>(
-        CLOSE,
-        { id: escalationId },
-        voiceBot,
-      );
-      assert.equal(closed.data!.closeExternalConversation.status, "RESOLVED");
+      const closed = await bot.request(CloseExternalConversationDocument, { escalationId });
+      assert.equal(closed.closeExternalConversation.status, "RESOLVED");
       await eventually(() => (heard.some((e) => e.status === "RESOLVED") ? true : undefined), 5000, "RESOLVED");
+      await listening;
       assert.equal(failed, undefined);
 
       // Tandem's AI never spoke: every message is the transcript, the operator, the customer or a notice.
@@ -215,7 +213,7 @@ describe("the conversation, live", () => {
       const [escalation] = await t.app.services.db.select().from(escalations).where(eq(escalations.id, escalationId));
       assert.equal(escalation!.status, "resolved");
     } finally {
-      stop();
+      await bot.dispose();
     }
   });
 
