@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { sql } from "drizzle-orm";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -45,4 +46,25 @@ export async function openDatabase(opts: {
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder });
   return { db: db as unknown as Database, driver: "pglite", close: () => client.close() };
+}
+
+/** The migrations this code knows and those the database has applied (drizzle's own record). */
+export async function migrationState(db: Queryable): Promise<{ expected: number; applied: number; upToDate: boolean }> {
+  const journal = JSON.parse(await readFile(path.join(migrationsFolder, "meta/_journal.json"), "utf8")) as {
+    entries: Array<{ when: number }>;
+  };
+  const latest = Math.max(...journal.entries.map((e) => e.when));
+  const [row] = rowsOf<{ applied: number; latest: number }>(
+    await db.execute(
+      sql`select count(*)::int as applied, coalesce(max(created_at), 0)::float8 as latest from drizzle.__drizzle_migrations`,
+    ),
+  );
+  const applied = Number(row?.applied ?? 0);
+  // A database a newer version has migrated further is still one this code can run on.
+  return { expected: journal.entries.length, applied, upToDate: Number(row?.latest ?? 0) >= latest };
+}
+
+/** The rows of a raw `execute`: postgres.js answers with the rows, PGlite with `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 }

@@ -43,6 +43,8 @@ export class EventBus {
     kind: "memory" | "redis",
     /** Prefix of every channel, so two deployments sharing one Redis never see each other's events. */
     private readonly namespace = "tandem",
+    /** Answers once both of the bus's connections answer (for Redis, a PING on each). */
+    private readonly pingBoth: () => Promise<void> = async () => {},
   ) {
     this.kind = kind;
   }
@@ -68,7 +70,21 @@ export class EventBus {
     const subscribeClient = new Redis(url, { ...opts, enableReadyCheck: false });
     for (const c of [publishClient, subscribeClient])
       c.on("error", (err) => log.warn({ err }, "redis connection error"));
-    const target = createRedisEventTarget({ publishClient, subscribeClient }) as unknown as Target;
+    // The event target sends PUBLISH, SUBSCRIBE and UNSUBSCRIBE without waiting on them; while Redis
+    // is away (or the bus is closing) they fail, and each failure must be logged, not left unhandled.
+    // A lost publish loses nothing stored: readers resume from the event log with `after`.
+    const logFailure = (command: string) => (err: unknown) => log.warn({ err, command }, "redis command failed");
+    const target = createRedisEventTarget({
+      publishClient: {
+        publish: (channel: string, message: string) =>
+          publishClient.publish(channel, message).catch(logFailure("publish")),
+      } as unknown as Redis,
+      subscribeClient: {
+        on: (event: string, listener: (...args: unknown[]) => void) => subscribeClient.on(event, listener),
+        subscribe: (channel: string) => subscribeClient.subscribe(channel).catch(logFailure("subscribe")),
+        unsubscribe: (channel: string) => subscribeClient.unsubscribe(channel).catch(logFailure("unsubscribe")),
+      } as unknown as Redis,
+    }) as unknown as Target;
     // Redis answers commands on one connection in order, so a PING answered after SUBSCRIBE
     // proves the SUBSCRIBE took effect.
     const barrier = async () => {
@@ -77,7 +93,25 @@ export class EventBus {
     const shutdown = async () => {
       await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
     };
-    return new EventBus(target, barrier, shutdown, "redis", namespace);
+    const ping = async () => {
+      await Promise.all([publishClient.ping(), subscribeClient.ping()]);
+    };
+    return new EventBus(target, barrier, shutdown, "redis", namespace, ping);
+  }
+
+  /** Whether the bus answers within `timeoutMs` (commands queue while Redis is away, so never wait unbounded). */
+  async ping(timeoutMs = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.pingBoth(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("the event bus did not answer")), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   publish<K extends TopicName>(name: K, id: string, event: Topics[K]): void {

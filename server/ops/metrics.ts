@@ -181,13 +181,9 @@ export class Metrics {
  * (compared in constant time). Without a configured token the endpoint does not exist.
  */
 export function metricsHandler(services: { config: { metricsToken?: string }; metrics: Metrics }): RequestHandler {
-  const expected = services.config.metricsToken
-    ? createHash("sha256").update(services.config.metricsToken).digest()
-    : null;
   return async (req, res, next) => {
-    if (!expected) return next();
-    const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
-    if (!timingSafeEqual(createHash("sha256").update(given).digest(), expected)) {
+    if (!services.config.metricsToken) return next();
+    if (!metricsTokenMatches(services.config.metricsToken, req.headers.authorization)) {
       res.status(401).type("text/plain").send("A metrics token is required.");
       return;
     }
@@ -195,6 +191,14 @@ export function metricsHandler(services: { config: { metricsToken?: string }; me
     res.setHeader("Content-Type", services.metrics.registry.contentType);
     res.end(body);
   };
+}
+
+/** Whether an Authorization header carries the metrics token (compared in constant time); never without a token. */
+export function metricsTokenMatches(token: string | undefined, authorization: string | undefined): boolean {
+  if (!token) return false;
+  const given = /^Bearer (.+)$/.exec(authorization ?? "")?.[1] ?? "";
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }
 
 /** The runner's report of each answer, as metrics. */

@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import { rowsOf, type Database } from "../db/client.ts";
 
 /**
  * The lease every outbox sender uses (webhooks, WhatsApp replies): due pending rows are taken
@@ -26,7 +26,5 @@ export async function leaseDue(
       limit ${opts.batch}
       for update of o skip locked)
     returning id`);
-  // postgres.js answers with the rows; PGlite with { rows }.
-  const rows = Array.isArray(result) ? result : (result as unknown as { rows: Array<{ id: string }> }).rows;
-  return rows.map((r) => r.id);
+  return rowsOf<{ id: string }>(result).map((r) => r.id);
 }
