@@ -90,8 +90,17 @@ export class EventBus {
     const barrier = async () => {
       await subscribeClient.ping();
     };
+    // QUIT waits for Redis; a Redis that is away would hold the shutdown forever, so after a second
+    // the connections are simply dropped.
     const shutdown = async () => {
-      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([publishClient.quit(), subscribeClient.quit()]),
+        new Promise((resolve) => (timer = setTimeout(resolve, 1000))),
+      ]);
+      clearTimeout(timer);
+      publishClient.disconnect();
+      subscribeClient.disconnect();
     };
     const ping = async () => {
       await Promise.all([publishClient.ping(), subscribeClient.ping()]);

@@ -135,8 +135,13 @@ test(
   async () => {
     const port = await freePort();
     let redis = await startRedis(port);
+    // Closed here, while its Redis runs again, rather than with the others.
+    const t = await startTestApp({
+      OFFLINE_MODEL_DELAY_MS: "0",
+      METRICS_TOKEN: TOKEN,
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+    });
     try {
-      const t = await app({ REDIS_URL: `redis://127.0.0.1:${port}` });
       assert.equal((await ready(t)).status, 200);
       redis.kill("SIGKILL");
       await eventually(
@@ -154,6 +159,7 @@ test(
         "ready with Redis back",
       );
     } finally {
+      await t.close();
       redis.kill("SIGKILL");
     }
   },
