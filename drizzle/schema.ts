@@ -2,6 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import {
   boolean,
   check,
+  doublePrecision,
   customType,
   index,
   integer,
@@ -148,7 +149,7 @@ export const messages = pgTable(
     /** For notes: the operators mentioned with @name, who are notified. */
     mentions: jsonb("mentions").$type<string[]>(),
     /** For system lines about the AI's own replies: which notice it is, so nothing matches their text. */
-    notice: text("notice", { enum: ["ai_failed", "ai_interrupted"] }),
+    notice: text("notice", { enum: ["ai_failed", "ai_interrupted", "ai_spend_cap"] }),
     /** Which process is generating a streaming message, and when it last wrote: lets a sweeper fail orphans. */
     streamOwner: text("stream_owner"),
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true, mode: "date" }),
@@ -901,3 +902,26 @@ export const whatsappOutbox = pgTable(
   (t) => [index("whatsapp_outbox_due_idx").on(t.status, t.nextAttemptAt)],
 );
 export type WhatsappOutboxRow = typeof whatsappOutbox.$inferSelect;
+
+export const spendPurposes = ["reply", "summary"] as const;
+
+/**
+ * What every model call cost (written only by server/ai/spend.ts): tokens and the estimated USD,
+ * by conversation, agent and model. The spend caps and the analytics read it.
+ */
+export const aiSpend = pgTable(
+  "ai_spend",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    conversationId: uuid("conversation_id").references(() => conversations.id, { onDelete: "set null" }),
+    purpose: text("purpose", { enum: spendPurposes }).notNull(),
+    agent: text("agent"),
+    model: text("model").notNull(),
+    inputTokens: integer("input_tokens").notNull(),
+    outputTokens: integer("output_tokens").notNull(),
+    costUsd: doublePrecision("cost_usd").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("ai_spend_conversation_idx").on(t.conversationId), index("ai_spend_created_idx").on(t.createdAt)],
+);
+export type AiSpend = typeof aiSpend.$inferSelect;

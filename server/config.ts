@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { SpendCaps } from "./ai/spend.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -40,6 +41,9 @@ const envSchema = z.object({
   STREAM_STALE_AFTER_MS: z.coerce.number().int().min(500).default(15_000),
   INSTANCE_LEASE_MS: z.coerce.number().int().min(500).max(60_000).default(2000),
   SUMMARY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
+  /** Spend caps in USD: past one the AI stops and the conversation goes to a person. Unset: no cap. */
+  AI_MAX_COST_USD_PER_CONVERSATION: z.coerce.number().positive().optional(),
+  AI_MAX_COST_USD_PER_DAY: z.coerce.number().positive().optional(),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   CONDUCTOR: z.enum(["on", "off"]).default("on"),
   CONDUCTOR_SWEEP_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
@@ -188,6 +192,8 @@ export interface Config {
     summaryDelayMs: number;
     /** USD per million input and output tokens, by model name. */
     prices: Record<string, [number, number]>;
+    /** Spend caps (server/ai/spend.ts). */
+    caps: SpendCaps;
   };
   /** `/metrics` answers only with this bearer token; unset, `/metrics` is off. */
   metricsToken?: string;
@@ -307,6 +313,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
       offlineDelayMs: env.OFFLINE_MODEL_DELAY_MS,
       summaryDelayMs: env.SUMMARY_DELAY_MS,
       prices: { ...defaultPrices, ...env.AI_PRICES },
+      caps: { perConversationUsd: env.AI_MAX_COST_USD_PER_CONVERSATION, perDayUsd: env.AI_MAX_COST_USD_PER_DAY },
     },
     metricsToken: env.METRICS_TOKEN,
     conductor: { enabled: env.CONDUCTOR === "on", sweepMs: env.CONDUCTOR_SWEEP_MS, seed: env.CONDUCTOR_SEED },

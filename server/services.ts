@@ -65,6 +65,9 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
   const metrics = new Metrics({ db, bus });
   const resolved = model ?? resolveModel(config.ai);
   const instanceId = randomUUID();
+  // The offline model costs nothing; a hosted one is priced by the configured table.
+  const pricing = (usage: { inputTokens: number; outputTokens: number }) =>
+    resolved.offline ? 0 : estimateCostUsd(config.ai.prices, config.ai.model, usage);
   const runner = new AgentRunner({
     db,
     bus,
@@ -78,12 +81,20 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     persistIntervalMs: config.streaming.persistIntervalMs,
     staleAfterMs: config.streaming.staleAfterMs,
     leaseMs: config.streaming.leaseMs,
-    // The offline model costs nothing; a hosted one is priced by the configured table.
-    pricing: (usage) => (resolved.offline ? 0 : estimateCostUsd(config.ai.prices, config.ai.model, usage)),
+    pricing,
+    caps: config.ai.caps,
     telemetry: aiTelemetry(metrics, resolved.label),
   });
   const summaries = new SummaryScheduler(
-    { db, bus, log, model: resolved.model, modelLabel: resolved.label, timeoutMs: config.ai.timeoutMs },
+    {
+      db,
+      bus,
+      log,
+      model: resolved.model,
+      modelLabel: resolved.label,
+      timeoutMs: config.ai.timeoutMs,
+      spend: { pricing, caps: config.ai.caps },
+    },
     config.ai.summaryDelayMs,
   );
   const rateLimits = new RateLimits(config.limits.rate, config.redisUrl, log, config.redisNamespace);

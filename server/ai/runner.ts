@@ -15,6 +15,8 @@ import { effectiveMode, getAutonomySettings } from "../autonomy/settings.ts";
 import { getAgent, type AgentDefinition } from "./agents.ts";
 import { buildFacts, FACTS_OPTION, renderFacts, type ConversationFacts } from "./context.ts";
 import { buildTools } from "./tools/index.ts";
+import { capReached, capReason, recordSpend, SPEND_CAP_NOTICE, type CapReached, type SpendCaps } from "./spend.ts";
+import { escalateConversation } from "../escalations/service.ts";
 import { handOff, isTransferTool, transferToolName } from "./tools/transfer.ts";
 
 export interface RunnerDeps {
@@ -34,6 +36,8 @@ export interface RunnerDeps {
   pricing: (usage: { inputTokens: number; outputTokens: number }) => number;
   /** Told how each answer went (the metrics). */
   telemetry?: TurnTelemetry;
+  /** Spend caps: past one the AI stops and the conversation goes to a person. */
+  caps?: SpendCaps;
   /**
    * With instance leases (server/ops/liveness.ts): a streaming reply whose writer's lease has
    * lapsed this long is an orphan at once, without waiting for its heartbeat to go stale.
@@ -167,6 +171,12 @@ export class AgentRunner {
       const answering = history.findLast((m) => m.role === "customer")?.seq ?? 0;
       if (manual && hop === 0 && (await hasDraftAfter(db, conversationId, answering))) return;
       const agent = getAgent(conversation.currentAgent);
+      // Past a spend cap the AI says nothing more: a person takes the conversation.
+      const capped = this.deps.caps ? await capReached(db, this.deps.caps, conversationId) : null;
+      if (capped) {
+        await this.handOverForSpend(conversation, agent, capped);
+        return;
+      }
       const facts = await buildFacts(db, agent, conversation, history);
       const outcome = await this.generate(
         conversation,
@@ -335,6 +345,14 @@ export class AgentRunner {
         }
       }
       clearInterval(heartbeat);
+      await recordSpend(deps.db, {
+        conversationId: conversation.id,
+        purpose: "reply",
+        agent: agent.key,
+        model: deps.modelLabel,
+        ...usage,
+        costUsd: deps.pricing(usage),
+      });
       if (asDraft && text) await keepDraft(text);
       else if (reply) await this.complete(conversation, reply, text, usage);
       else if (!handedOff && !toolsRan) await this.fail(null, conversation.id, "", "ai_failed");
@@ -410,6 +428,32 @@ export class AgentRunner {
     const input = { reason: `${agent.name} said it would hand over to ${promise.name} but did not` };
     const output = await handOff(this.toolContext(conversation, agent), getAgent(promise.via), input.reason);
     await this.recordToolResult(conversation.id, agent.key, promise.tool, input, output);
+  }
+
+  /** A spend cap was reached: the customer is told, and the team gets the conversation. */
+  private async handOverForSpend(conversation: Conversation, agent: AgentDefinition, reached: CapReached) {
+    this.deps.log.warn({ conversationId: conversation.id, cap: reached.cap }, "AI spend cap reached; handing over");
+    await writeWithEvents(this.deps.db, this.deps.bus, async (tx, batch) => {
+      const [current] = await tx
+        .select()
+        .from(conversations)
+        .where(eq(conversations.id, conversation.id))
+        .for("update");
+      // Someone took it meanwhile: nothing to hand over.
+      if (!current || current.owner !== "ai" || current.status !== "open") return;
+      await insertMessage(tx, batch, conversation.id, {
+        role: "system",
+        content: SPEND_CAP_NOTICE,
+        notice: "ai_spend_cap",
+      });
+      await escalateConversation(tx, batch, {
+        conversationId: conversation.id,
+        reason: capReason(reached),
+        summary: current.summary?.wants ?? "The AI stopped at its spend cap before the case was summarised.",
+        priority: "medium",
+        agent: agent.key,
+      });
+    });
   }
 
   /** What an agent's tools act on: this conversation, its linked customer, and who is acting. */

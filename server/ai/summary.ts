@@ -15,6 +15,7 @@ import {
 import type { Database, Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import { setSummary } from "../conversations/transitions.ts";
+import { capReached, recordSpend, type SpendCaps } from "./spend.ts";
 
 /**
  * The case summary the team reads on every escalation and at the top of a conversation: what
@@ -154,13 +155,17 @@ export interface SummaryDeps {
   model: LanguageModelV4;
   modelLabel: string;
   timeoutMs: number;
+  /** Prices the call and caps the day's spend (server/ai/spend.ts); summaries stop at the daily cap. */
+  spend?: { pricing: (usage: { inputTokens: number; outputTokens: number }) => number; caps: SpendCaps };
 }
 
 /** Writes (or rewrites) the conversation's summary if anything happened since the last one. */
 export async function summariseConversation(deps: SummaryDeps, conversationId: string): Promise<CaseSummary | null> {
   const input = await summaryInput(deps.db, conversationId);
   if (!input || (input.current && input.current.atSeq >= input.atSeq)) return input?.current ?? null;
-  const { output } = await generateText({
+  // Past the day's cap the summary stays as it was; the conversation's own cap is for replies.
+  if (deps.spend && (await capReached(deps.db, { perDayUsd: deps.spend.caps.perDayUsd }, null))) return input.current;
+  const { output, usage } = await generateText({
     model: deps.model,
     system: SUMMARY_INSTRUCTIONS,
     prompt: renderSummarySource(input.source),
@@ -170,6 +175,17 @@ export async function summariseConversation(deps: SummaryDeps, conversationId: s
     maxRetries: 1,
     abortSignal: AbortSignal.timeout(deps.timeoutMs),
   });
+  if (deps.spend) {
+    const tokens = { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
+    await recordSpend(deps.db, {
+      conversationId,
+      purpose: "summary",
+      agent: null,
+      model: deps.modelLabel,
+      ...tokens,
+      costUsd: deps.spend.pricing(tokens),
+    });
+  }
   const summary: CaseSummary = { ...output, atSeq: input.atSeq, model: deps.modelLabel, at: new Date().toISOString() };
   if (await setSummary(deps.db, conversationId, summary)) {
     deps.bus.publish("inbox", "all", {
