@@ -17,6 +17,8 @@ import { graphiqlRouter } from "./graphql/graphiql.ts";
 import { healthRouter } from "./ops/health.ts";
 import { whatsappRouter } from "./whatsapp/http.ts";
 import { metricsHandler, routeLabel } from "./ops/metrics.ts";
+import { httpTracing } from "./ops/tracing.ts";
+import type { SpanExporter } from "@opentelemetry/sdk-trace";
 import { bodyLimit, clientAddress, clientProtocol, compileTrust, securityHeaders } from "./http/edge.ts";
 import { offerWaiting, reassignStale } from "./escalations/assignment.ts";
 import { presenceWatcher } from "./operators/presence.ts";
@@ -41,18 +43,21 @@ export interface AppOptions {
   ui?: boolean;
   /** Replaces the configured language model: the one seam tests swap it at. */
   model?: ResolvedModel;
+  /** Traces go here instead of to an OTLP collector (the tests' in-memory exporter). */
+  traceExporter?: SpanExporter;
 }
 
 /** Builds the whole server once. Nothing listens until `listen()`; tests use port 0. */
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = opts.logger ?? createLogger(config);
-  const services = await createServices(config, log, opts.model);
+  const services = await createServices(config, log, opts.model, opts.traceExporter);
   const trustFn = compileTrust(config.http.trustProxy);
   const yoga = createGraphQLServer(services, trustFn);
   const app = express();
   app.disable("x-powered-by");
   const trust = trustFn;
   app.set("trust proxy", trust);
+  if (services.tracing.enabled) app.use(httpTracing(services.tracing.tracer));
   app.use(securityHeaders(config));
   app.use(bodyLimit(config.http.maxBodyBytes));
   const onListening: Array<() => Promise<void> | void> = [];
@@ -202,6 +207,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         await services.bus.close();
         await services.rateLimits.close();
         await services.dbHandle.close();
+        await services.tracing.shutdown();
         log.info("Tandem stopped");
       })();
       return closed;

@@ -1,5 +1,9 @@
+import { createRequire } from "node:module";
 import { z } from "zod";
 import type { SpendCaps } from "./ai/spend.ts";
+
+/** Tandem's own version, from package.json. */
+export const VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -41,6 +45,9 @@ const envSchema = z.object({
   STREAM_STALE_AFTER_MS: z.coerce.number().int().min(500).default(15_000),
   INSTANCE_LEASE_MS: z.coerce.number().int().min(500).max(60_000).default(2000),
   SUMMARY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
+  /** OpenTelemetry: traces go to this collector (OTLP over HTTP) when set; off otherwise. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).max(100).default("tandem"),
   /** Spend caps in USD: past one the AI stops and the conversation goes to a person. Unset: no cap. */
   AI_MAX_COST_USD_PER_CONVERSATION: z.coerce.number().positive().optional(),
   AI_MAX_COST_USD_PER_DAY: z.coerce.number().positive().optional(),
@@ -197,6 +204,8 @@ export interface Config {
   };
   /** `/metrics` answers only with this bearer token; unset, `/metrics` is off. */
   metricsToken?: string;
+  /** OpenTelemetry traces (server/ops/tracing.ts): exported when `endpoint` is set. */
+  tracing: { endpoint?: string; serviceName: string; serviceVersion: string };
   /** The conductor watches open conversations and intervenes (server/conductor/). */
   whatsapp: {
     enabled: boolean;
@@ -316,6 +325,11 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
       caps: { perConversationUsd: env.AI_MAX_COST_USD_PER_CONVERSATION, perDayUsd: env.AI_MAX_COST_USD_PER_DAY },
     },
     metricsToken: env.METRICS_TOKEN,
+    tracing: {
+      endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+      serviceVersion: VERSION,
+    },
     conductor: { enabled: env.CONDUCTOR === "on", sweepMs: env.CONDUCTOR_SWEEP_MS, seed: env.CONDUCTOR_SEED },
     whatsapp: {
       enabled: !!(env.WHATSAPP_APP_SECRET && env.WHATSAPP_ACCESS_TOKEN && env.WHATSAPP_PHONE_NUMBER_ID),

@@ -10,6 +10,8 @@ import { Conductor } from "./conductor/conductor.ts";
 import { seededRandom } from "./conductor/bandit.ts";
 import { aiTelemetry, Metrics } from "./ops/metrics.ts";
 import { Liveness } from "./ops/liveness.ts";
+import { startTracing, type Tracing } from "./ops/tracing.ts";
+import type { SpanExporter } from "@opentelemetry/sdk-trace";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 import { WhatsAppSender } from "./whatsapp/sender.ts";
 import type { OperatorDeps } from "./conversations/operator-actions.ts";
@@ -46,10 +48,19 @@ export interface Services {
   webhooks: WebhookDispatcher;
   /** Sends replies to WhatsApp customers (started by the app when the channel is configured). */
   whatsapp: WhatsAppSender;
+  /** OpenTelemetry traces (server/ops/tracing.ts); a no-op unless an OTLP endpoint is configured. */
+  tracing: Tracing;
 }
 
-export async function createServices(config: Config, log: Logger, model?: ResolvedModel): Promise<Services> {
-  const dbHandle = await openDatabase(config.database);
+export async function createServices(
+  config: Config,
+  log: Logger,
+  model?: ResolvedModel,
+  traceExporter?: SpanExporter,
+): Promise<Services> {
+  const instanceId = randomUUID();
+  const tracing = startTracing({ ...config.tracing, exporter: traceExporter, instanceId });
+  const dbHandle = await openDatabase({ ...config.database, tracer: tracing.enabled ? tracing.tracer : undefined });
   const db = dbHandle.db;
   configureHashing(config.limits.maxConcurrentPasswordHashes);
   if (config.seedDemo) await seedIfEmpty(db, log);
@@ -64,7 +75,6 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
   const bus = config.redisUrl ? EventBus.redis(config.redisUrl, log, config.redisNamespace) : EventBus.inMemory();
   const metrics = new Metrics({ db, bus });
   const resolved = model ?? resolveModel(config.ai);
-  const instanceId = randomUUID();
   // The offline model costs nothing; a hosted one is priced by the configured table.
   const pricing = (usage: { inputTokens: number; outputTokens: number }) =>
     resolved.offline ? 0 : estimateCostUsd(config.ai.prices, config.ai.model, usage);
@@ -84,6 +94,7 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     pricing,
     caps: config.ai.caps,
     telemetry: aiTelemetry(metrics, resolved.label),
+    tracer: tracing.enabled ? tracing.tracer : undefined,
   });
   const summaries = new SummaryScheduler(
     {
@@ -132,6 +143,7 @@ export async function createServices(config: Config, log: Logger, model?: Resolv
     conductor,
     localUrl: null,
     metrics,
+    tracing,
     liveness: new Liveness(db, instanceId, config.streaming.leaseMs, log),
     webhooks: new WebhookDispatcher({
       db,

@@ -17,6 +17,8 @@ import { buildFacts, FACTS_OPTION, renderFacts, type ConversationFacts } from ".
 import { buildTools } from "./tools/index.ts";
 import { capReached, capReason, recordSpend, SPEND_CAP_NOTICE, type CapReached, type SpendCaps } from "./spend.ts";
 import { escalateConversation } from "../escalations/service.ts";
+import { trace, type Tracer } from "@opentelemetry/api";
+import { inSpan, traceTools } from "../ops/tracing.ts";
 import { handOff, isTransferTool, transferToolName } from "./tools/transfer.ts";
 
 export interface RunnerDeps {
@@ -38,6 +40,8 @@ export interface RunnerDeps {
   telemetry?: TurnTelemetry;
   /** Spend caps: past one the AI stops and the conversation goes to a person. */
   caps?: SpendCaps;
+  /** With tracing on: a span per agent's answer and per tool call (server/ops/tracing.ts). */
+  tracer?: Tracer;
   /**
    * With instance leases (server/ops/liveness.ts): a streaming reply whose writer's lease has
    * lapsed this long is an orphan at once, without waiting for its heartbeat to go stale.
@@ -178,13 +182,26 @@ export class AgentRunner {
         return;
       }
       const facts = await buildFacts(db, agent, conversation, history);
-      const outcome = await this.generate(
-        conversation,
-        agent,
-        toModelMessages(history),
-        facts,
-        manual ? answering : null,
-      );
+      const answer = () =>
+        this.generate(conversation, agent, toModelMessages(history), facts, manual ? answering : null);
+      // Each answer is a trace of its own, linked to the request that asked for it.
+      const outcome = this.deps.tracer
+        ? await inSpan(
+            this.deps.tracer,
+            `invoke_agent ${agent.key}`,
+            {
+              root: true,
+              linkActive: true,
+              attributes: {
+                "gen_ai.operation.name": "invoke_agent",
+                "gen_ai.agent.name": agent.key,
+                "gen_ai.request.model": this.deps.modelLabel,
+                "tandem.conversation.id": conversationId,
+              },
+            },
+            answer,
+          )
+        : await answer();
       // A reply that promises a handoff the model did not make: corrected once, then made for it.
       const promised = !outcome.handedOff && outcome.text ? promisedHandoff(outcome.text, agent) : null;
       if (promised) {
@@ -224,7 +241,12 @@ export class AgentRunner {
     const report = (
       outcome: Parameters<TurnTelemetry["finished"]>[0]["outcome"],
       usage = { inputTokens: 0, outputTokens: 0 },
-    ) =>
+    ) => {
+      trace.getActiveSpan()?.setAttributes({
+        "tandem.outcome": outcome,
+        "gen_ai.usage.input_tokens": usage.inputTokens,
+        "gen_ai.usage.output_tokens": usage.outputTokens,
+      });
       deps.telemetry?.finished({
         agent: agent.key,
         outcome,
@@ -233,6 +255,7 @@ export class AgentRunner {
         usage,
         costUsd: deps.pricing(usage),
       });
+    };
     let toolsRan = false;
     let handedOff = false;
     const publish = (type: EphemeralConversationEvent["type"], offset: number, chunk: string) =>
@@ -282,7 +305,8 @@ export class AgentRunner {
         .catch((err) => deps.log.warn({ err }, "could not persist partial reply"));
     }, deps.persistIntervalMs);
 
-    const tools = buildTools(agent, this.toolContext(conversation, agent));
+    const built = buildTools(agent, this.toolContext(conversation, agent));
+    const tools = deps.tracer ? traceTools(deps.tracer, built) : built;
     try {
       let usage = { inputTokens: 0, outputTokens: 0 };
       for (let attempt = 0; ; attempt++) {

@@ -3,7 +3,9 @@ import { sql } from "drizzle-orm";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { Tracer } from "@opentelemetry/api";
 import * as schema from "../../drizzle/schema.ts";
+import { endWith, startQuerySpan } from "../ops/tracing.ts";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
@@ -26,6 +28,8 @@ export async function openDatabase(opts: {
   url?: string;
   pgliteDir: string;
   poolMax?: number;
+  /** With tracing on: a span for every query, in transactions too. */
+  tracer?: Tracer;
 }): Promise<DatabaseHandle> {
   if (opts.url) {
     const { default: postgres } = await import("postgres");
@@ -33,7 +37,9 @@ export async function openDatabase(opts: {
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
     // Idle connections are given back after 30 s, so a quiet instance holds few of the server's slots.
     const client = postgres(opts.url, { max: opts.poolMax ?? 10, idle_timeout: 30, onnotice: () => {} });
-    const db = drizzle(client, { schema });
+    const db = drizzle(opts.tracer ? traced(client, opts.tracer, "unsafe", ["begin", "savepoint"]) : client, {
+      schema,
+    });
     await migrate(db, { migrationsFolder });
     return { db: db as unknown as Database, driver: "postgres", close: () => client.end({ timeout: 5 }) };
   }
@@ -43,7 +49,7 @@ export async function openDatabase(opts: {
   const inMemory = opts.pgliteDir === "memory://";
   if (!inMemory) await mkdir(path.resolve(opts.pgliteDir), { recursive: true });
   const client = inMemory ? new PGlite() : new PGlite(path.resolve(opts.pgliteDir));
-  const db = drizzle(client, { schema });
+  const db = drizzle(opts.tracer ? traced(client, opts.tracer, "query", ["transaction"]) : client, { schema });
   await migrate(db, { migrationsFolder });
   return { db: db as unknown as Database, driver: "pglite", close: () => client.close() };
 }
@@ -67,4 +73,37 @@ export async function migrationState(db: Queryable): Promise<{ expected: number;
 /** The rows of a raw `execute`: postgres.js answers with the rows, PGlite with `{ rows }`. */
 export function rowsOf<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+}
+
+/**
+ * The driver's client with a span around each query: `run` is the method Drizzle sends SQL
+ * through, `scopes` the methods that hand a transaction's own client to a callback (wrapped the
+ * same way). Everything else passes through untouched.
+ */
+function traced<C extends object>(client: C, tracer: Tracer, run: string, scopes: string[]): C {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      if (prop === run)
+        return (text: string, ...rest: unknown[]) => {
+          const span = startQuerySpan(tracer, text);
+          const pending = fn.call(target, text, ...rest) as PromiseLike<unknown>;
+          endWith(span, pending);
+          return pending;
+        };
+      if (typeof prop === "string" && scopes.includes(prop))
+        return (...args: unknown[]) =>
+          fn.apply(
+            target,
+            args.map((a) =>
+              typeof a === "function"
+                ? (inner: object) => (a as (c: object) => unknown)(traced(inner, tracer, run, scopes))
+                : a,
+            ),
+          );
+      return fn.bind(target);
+    },
+  });
 }

@@ -14,6 +14,7 @@ import type { GraphQLContext } from "./context.ts";
 import { buildSchema } from "./schema.ts";
 import { graphiqlAccess, renderGraphiQLPage } from "./graphiql.ts";
 import { useOperationMetrics } from "../ops/metrics.ts";
+import { useOperationTracing } from "../ops/tracing.ts";
 
 export const CSRF_HEADER = "x-tandem-csrf";
 
@@ -50,6 +51,7 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
   if (graphiql.plugin) plugins.push(graphiql.plugin);
   const quotas = new WeakMap<Request, { limit: number; remaining: number }>();
   plugins.push(useInputFloor(), useRefusalCodes(), useOperationMetrics(services.metrics), useRateLimitHeaders(quotas));
+  if (services.tracing.enabled) plugins.push(useOperationTracing(services.tracing.tracer));
 
   return createYoga<ServerContext, GraphQLContext>({
     schema: buildSchema(),

@@ -1,12 +1,11 @@
-import { createRequire } from "node:module";
 import { sql } from "drizzle-orm";
 import { Router, type Request } from "express";
 import { bearerFrom, resolveActor } from "../auth/resolve-actor.ts";
 import { migrationState, rowsOf } from "../db/client.ts";
 import type { Services } from "../services.ts";
+import { VERSION } from "../config.ts";
 import { metricsTokenMatches } from "./metrics.ts";
 
-const version = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 const startedAt = Date.now();
 
 /** Longest any one check may take: a hung database or Redis makes the instance unready, not the probe hang. */
@@ -127,7 +126,7 @@ export function healthRouter(services: Services): Router {
     });
     res.status(core.ready ? 200 : 503).json({
       status: core.ready ? "ready" : "unavailable",
-      versions: { tandem: version, node: process.version },
+      versions: { tandem: VERSION, node: process.version },
       instance: { id: services.instanceId, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) },
       components: {
         database: component(core.database, { driver: services.dbHandle.driver, serverVersion: core.database.value }),
