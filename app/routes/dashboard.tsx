@@ -73,6 +73,9 @@ function SignedIn() {
             <NavLink to="/dashboard/tickets" className={navClass}>
               Tickets
             </NavLink>
+            <NavLink to="/dashboard/analytics" className={navClass}>
+              Analytics
+            </NavLink>
             <NavLink to="/dashboard/canned" className={navClass}>
               Saved replies
             </NavLink>

@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Tracer } from "@opentelemetry/api";
 import * as schema from "../../drizzle/schema.ts";
 import { endWith, startQuerySpan } from "../ops/tracing.ts";
+import { rowsOf } from "./rows.ts";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
@@ -70,10 +71,7 @@ export async function migrationState(db: Queryable): Promise<{ expected: number;
   return { expected: journal.entries.length, applied, upToDate: Number(row?.latest ?? 0) >= latest };
 }
 
-/** The rows of a raw `execute`: postgres.js answers with the rows, PGlite with `{ rows }`. */
-export function rowsOf<T>(result: unknown): T[] {
-  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
-}
+export { rowsOf } from "./rows.ts";
 
 /**
  * The driver's client with a span around each query: `run` is the method Drizzle sends SQL

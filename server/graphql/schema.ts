@@ -1,5 +1,7 @@
 import { createSchema } from "graphql-yoga";
 import type { GraphQLContext } from "./context.ts";
+import { analyticsResolvers } from "./analytics/resolvers.ts";
+import { analyticsTypeDefs } from "./analytics/type-defs.ts";
 import { apiKeyResolvers } from "./apikeys/resolvers.ts";
 import { apiKeyTypeDefs } from "./apikeys/type-defs.ts";
 import { externalResolvers } from "./external/resolvers.ts";
@@ -38,6 +40,7 @@ export function buildSchema() {
       apiKeyTypeDefs,
       externalTypeDefs,
       webhookTypeDefs,
+      analyticsTypeDefs,
     ],
     resolvers: [
       conversationResolvers,
@@ -51,6 +54,7 @@ export function buildSchema() {
       apiKeyResolvers,
       externalResolvers,
       webhookResolvers,
+      analyticsResolvers,
     ],
   });
 }

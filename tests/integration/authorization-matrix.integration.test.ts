@@ -398,6 +398,11 @@ const rows: Record<string, Row> = {
   },
   interventions: { scope: "decisions:read", doc: `{ interventions { id } }`, expect: operatorOnly },
   interventionStats: { scope: "decisions:read", doc: `{ interventionStats { intervention } }`, expect: operatorOnly },
+  analytics: {
+    scope: "conversations:read",
+    doc: `{ analytics(days: 7) { days totals { conversations } byDay { day } } }`,
+    expect: operatorOnly,
+  },
   conductorEvents: {
     scope: "decisions:read",
     doc: `subscription { conductorEvents { type } }`,
