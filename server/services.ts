@@ -117,7 +117,10 @@ export async function createServices(
     maxMessageLength: config.limits.maxMessageLength,
     customerTokenTtlMs: config.sessions.customerTokenTtlMs,
     identity: config.identity,
-    onCustomerMessage: (conversation) => void runner.scheduleTurn(conversation.id),
+    // Only a conversation the AI answers has a turn to take; one a person owns costs no read.
+    onCustomerMessage: (conversation) => {
+      if (conversation.owner === "ai" && conversation.status === "open") void runner.scheduleTurn(conversation.id);
+    },
     onHandBack: (conversationId) => void runner.scheduleTurn(conversationId, { handBack: true }),
   };
   const conductor = new Conductor({

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -54,8 +55,11 @@ export class EventBus {
   }
 
   static inMemory(): EventBus {
+    const target = new EventTarget();
+    // Thousands may watch one conversation: each is a listener, and that is no leak.
+    setMaxListeners(0, target);
     return new EventBus(
-      new EventTarget() as unknown as Target,
+      target as unknown as Target,
       async () => {},
       async () => {},
       "memory",

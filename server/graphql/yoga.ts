@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import type { IncomingMessage } from "node:http";
@@ -118,13 +119,18 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
         });
         if (initial.request) quotas.set(initial.request, quota);
       }
+      // The request's child logger is made when something logs: most operations never do, and a
+      // subscription would keep it for as long as its socket lives.
+      let requestLog: Logger | undefined;
       return {
         actor,
         credentials,
         services,
         requestId,
         clientIp,
-        log: log.child({ requestId }),
+        get log() {
+          return (requestLog ??= log.child({ requestId }));
+        },
         signal: initial.request?.signal,
       };
     },

@@ -1,4 +1,4 @@
-import type { ToolSet } from "ai";
+import { zodSchema, type ToolSet } from "ai";
 import { agents, type AgentDefinition, type ToolName } from "../agents.ts";
 import { checkSystemStatus } from "./check-system-status.ts";
 import type { ToolContext } from "./context.ts";
@@ -36,10 +36,27 @@ const factories: Record<ToolName, (ctx: ToolContext) => ToolSet[string]> = {
   resolve_conversation: resolveConversationTool,
 };
 
+/**
+ * Each tool's input schema, converted to JSON Schema once per process: a tool's schema depends on
+ * its name alone, while the tool itself is bound to a conversation and built for every answer,
+ * and converting the zod schemas on every model call cost about a tenth of an answer's CPU.
+ */
+const schemas = new Map<string, ReturnType<typeof zodSchema>>();
+
+function withCachedSchema(name: string, built: ToolSet[string]): ToolSet[string] {
+  const input = built.inputSchema as Parameters<typeof zodSchema>[0];
+  let schema = schemas.get(name);
+  if (!schema) schemas.set(name, (schema = zodSchema(input)));
+  return { ...built, inputSchema: schema } as ToolSet[string];
+}
+
 /** The tools an agent holds, bound to one conversation, plus one transfer tool per allowed handoff. */
 export function buildTools(agent: AgentDefinition, ctx: ToolContext): ToolSet {
   const set: ToolSet = {};
-  for (const name of agent.tools) set[name] = factories[name](ctx);
-  for (const target of agent.handoffs) set[transferToolName(target)] = transferTo(ctx, agents[target]);
+  for (const name of agent.tools) set[name] = withCachedSchema(name, factories[name](ctx));
+  for (const target of agent.handoffs) {
+    const name = transferToolName(target);
+    set[name] = withCachedSchema(name, transferTo(ctx, agents[target]));
+  }
   return set;
 }

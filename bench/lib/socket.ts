@@ -1,0 +1,72 @@
+import WebSocket from "ws";
+
+/**
+ * A lean graphql-transport-ws client for load: one socket, one subscription, a callback per
+ * `next`. Thousands of these stay cheap in the benchmark's own process.
+ */
+export interface Subscriber {
+  socket: WebSocket;
+  close(): Promise<void>;
+}
+
+export const EVENTS = /* GraphQL */ `
+  subscription Events($conversationId: ID!) {
+    conversationEvents(conversationId: $conversationId) {
+      seq
+      type
+      delta {
+        messageId
+        offset
+        text
+      }
+      message {
+        id
+        role
+      }
+    }
+  }
+`;
+
+export interface WireEvent {
+  seq: number | null;
+  type: string;
+  delta?: { messageId: string; offset: number; text: string } | null;
+  message?: { id: string; role: string } | null;
+}
+
+/** Opens a socket, subscribes to a conversation's events, and resolves once the server has acked. */
+export function subscribe(
+  wsUrl: string,
+  token: string | null,
+  conversationId: string,
+  onEvent: (event: WireEvent, at: number) => void,
+): Promise<Subscriber> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(wsUrl, "graphql-transport-ws");
+    socket.once("error", reject);
+    socket.on("open", () => socket.send(JSON.stringify({ type: "connection_init", payload: token ? { token } : {} })));
+    socket.on("message", (raw) => {
+      const at = performance.now();
+      const message = JSON.parse(String(raw)) as {
+        type: string;
+        payload?: { data?: { conversationEvents?: WireEvent } };
+      };
+      if (message.type === "connection_ack") {
+        socket.send(
+          JSON.stringify({ id: "1", type: "subscribe", payload: { query: EVENTS, variables: { conversationId } } }),
+        );
+        resolve({
+          socket,
+          close: () =>
+            new Promise<void>((done) => {
+              if (socket.readyState === WebSocket.CLOSED) return done();
+              socket.once("close", () => done());
+              socket.close();
+            }),
+        });
+      } else if (message.type === "next" && message.payload?.data?.conversationEvents) {
+        onEvent(message.payload.data.conversationEvents, at);
+      } else if (message.type === "ping") socket.send(JSON.stringify({ type: "pong" }));
+    });
+  });
+}

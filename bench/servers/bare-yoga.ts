@@ -1,0 +1,15 @@
+/** The baseline for HTTP: GraphQL Yoga with a one-field schema on Node's own HTTP server. */
+import { createServer } from "node:http";
+import { createSchema, createYoga } from "graphql-yoga";
+import { serveIpc } from "../lib/child.ts";
+
+const yoga = createYoga({
+  schema: createSchema({ typeDefs: "type Query { hello: String }", resolvers: { Query: { hello: () => "hi" } } }),
+  logging: false,
+});
+const server = createServer(yoga);
+await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+serveIpc((server.address() as { port: number }).port, (cmd) => {
+  throw new Error(`unknown command ${cmd}`);
+});
+process.on("SIGTERM", () => server.close(() => process.exit(0)));
