@@ -9,7 +9,7 @@ import type { EventBus } from "../events/bus.ts";
 import type { EphemeralConversationEvent } from "../events/types.ts";
 import { writeWithEvents } from "../conversations/log.ts";
 import { finishMessage, insertMessage } from "../conversations/messages.ts";
-import { claimResume } from "../conversations/transitions.ts";
+import { claimResume, lockConversation } from "../conversations/transitions.ts";
 import { hasDraftAfter, saveDraft } from "../autonomy/drafts.ts";
 import { effectiveMode, getAutonomySettings } from "../autonomy/settings.ts";
 import { getAgent, type AgentDefinition } from "./agents.ts";
@@ -458,13 +458,9 @@ export class AgentRunner {
   private async handOverForSpend(conversation: Conversation, agent: AgentDefinition, reached: CapReached) {
     this.deps.log.warn({ conversationId: conversation.id, cap: reached.cap }, "AI spend cap reached; handing over");
     await writeWithEvents(this.deps.db, this.deps.bus, async (tx, batch) => {
-      const [current] = await tx
-        .select()
-        .from(conversations)
-        .where(eq(conversations.id, conversation.id))
-        .for("update");
+      const current = await lockConversation(tx, conversation.id);
       // Someone took it meanwhile: nothing to hand over.
-      if (!current || current.owner !== "ai" || current.status !== "open") return;
+      if (current.owner !== "ai" || current.status !== "open") return;
       await insertMessage(tx, batch, conversation.id, {
         role: "system",
         content: SPEND_CAP_NOTICE,
