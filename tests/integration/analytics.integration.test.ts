@@ -14,8 +14,9 @@ import { rateConversation } from "../../server/conversations/service.ts";
 import { send, startLinkedConversation, startTestApp, type TestApp } from "../support/app.ts";
 
 /**
- * Five conversations played through the real flows, then moved 40 days into the past so the
- * report's day holds nothing else even on a database other test files share:
+ * Five conversations played through the real flows, then moved to 10:00 UTC 40 days ago, so the
+ * report's day holds nothing else even on a database other test files share, and E (an hour
+ * later) falls on the same day whatever the time the tests run:
  *  A  the AI answers; an operator closes it without a word; the customer rates it 2
  *  B  the customer asks for a person; an operator claims, replies and resolves; rated 5
  *  C  the AI answers; nothing more
@@ -28,13 +29,17 @@ const HOUR = 3_600_000;
 let t: TestApp;
 let admin: Actor & { kind: "operator" };
 const ids: Record<"A" | "B" | "C" | "D" | "E", string> = { A: "", B: "", C: "", D: "", E: "" };
+/** When the conversations were played, and where they were moved to. */
 let played: Date;
+let movedTo: Date;
 before(async () => {
   t = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "0" });
   const { db } = t.app.services;
   const [row] = await db.select().from(operators).where(eq(operators.role, "admin")).limit(1);
   admin = { kind: "operator", operatorId: row!.id, role: "admin", name: row!.name };
   played = new Date();
+  const today = Date.UTC(played.getUTCFullYear(), played.getUTCMonth(), played.getUTCDate());
+  movedTo = new Date(today - SHIFT_DAYS * 24 * HOUR + 10 * HOUR);
   const tag = crypto.randomUUID().slice(0, 8);
   const start = async (email: string) => {
     const { conversation, token } = await startLinkedConversation(t.app.services, email);
@@ -85,7 +90,7 @@ before(async () => {
 
   // Into the past: every timestamp the report reads. E started an hour after D.
   const all = Object.values(ids);
-  const shift = sql`interval '${sql.raw(String(SHIFT_DAYS))} days'`;
+  const shift = sql`interval '${sql.raw(String(played.getTime() - movedTo.getTime()))} milliseconds'`;
   await db
     .update(conversations)
     .set({ createdAt: sql`${conversations.createdAt} - ${shift}` })
@@ -114,14 +119,9 @@ after(() => t.close());
 
 /** The report as it reads `hoursAfter` hours after the conversations were played (in the past). */
 const reportAt = (hoursAfter: number) =>
-  analyticsReport(
-    t.app.services.db,
-    admin,
-    { days: 7 },
-    new Date(played.getTime() - SHIFT_DAYS * 24 * HOUR + hoursAfter * HOUR),
-  );
+  analyticsReport(t.app.services.db, admin, { days: 7 }, new Date(movedTo.getTime() + hoursAfter * HOUR));
 const dayOf = (report: Awaited<ReturnType<typeof reportAt>>) => {
-  const day = new Date(played.getTime() - SHIFT_DAYS * 24 * HOUR).toISOString().slice(0, 10);
+  const day = movedTo.toISOString().slice(0, 10);
   const row = report.byDay.find((d) => d.day === day);
   assert.ok(row, `a row for ${day}`);
   return row;
