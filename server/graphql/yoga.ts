@@ -187,13 +187,17 @@ function withInputCode(error: GraphQLError): GraphQLError {
  * Domain functions apply tighter limits; this covers every field, including future ones.
  */
 function useInputFloor(): Plugin {
+  // Parsed documents are cached and shared, and their literals never change: each is walked once.
+  const cleanDocuments = new WeakSet<DocumentNode>();
   const check = (args: { document: DocumentNode; variableValues?: Record<string, unknown> | null }) => {
     assertCleanStrings(args.variableValues ?? {}, "variables");
+    if (cleanDocuments.has(args.document)) return;
     visit(args.document, {
       StringValue(node) {
         assertCleanStrings(node.value, "argument");
       },
     });
+    cleanDocuments.add(args.document);
   };
   return {
     onExecute({ args, setResultAndStopExecution }) {

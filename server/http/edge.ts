@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import proxyaddr from "proxy-addr";
 import type { Config } from "../config.ts";
@@ -61,56 +61,85 @@ export function originAllowed(
 
 /**
  * Security headers on every response. HTML gets a Content-Security-Policy whose only allowed
- * inline scripts are Remix's, which carry this response's nonce (res.locals.cspNonce).
+ * inline scripts are Remix's, which carry this response's nonce (res.locals.cspNonce); the API
+ * (JSON, and GraphiQL, which has no inline script) gets the same policy with no nonce.
  */
 export function securityHeaders(config: Config) {
   const production = config.env === "production";
-  return (req: Request, res: Response, next: NextFunction) => {
-    const nonce = randomBytes(16).toString("base64");
-    res.locals.cspNonce = nonce;
-    res.setHeader(
-      "Content-Security-Policy",
-      [
-        "default-src 'self'",
-        `script-src 'self' 'nonce-${nonce}'`,
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self' data:",
-        `connect-src 'self'${production ? "" : " ws://localhost:* ws://127.0.0.1:*"}`,
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-      ].join("; "),
-    );
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    res.setHeader("Referrer-Policy", "strict-origin-when-cross-origin");
-    res.setHeader("X-Frame-Options", "DENY");
-    res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
-    if (production) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
-    next();
+  const csp = (nonce: string | null) =>
+    [
+      "default-src 'self'",
+      nonce ? `script-src 'self' 'nonce-${nonce}'` : "script-src 'self'",
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data:",
+      "font-src 'self' data:",
+      `connect-src 'self'${production ? "" : " ws://localhost:* ws://127.0.0.1:*"}`,
+      "object-src 'none'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join("; ");
+  const fixed: Array<[string, string]> = [
+    ["X-Content-Type-Options", "nosniff"],
+    ["Referrer-Policy", "strict-origin-when-cross-origin"],
+    ["X-Frame-Options", "DENY"],
+    ["Cross-Origin-Opener-Policy", "same-origin"],
+    ...(production ? [["Strict-Transport-Security", "max-age=31536000; includeSubDomains"] as [string, string]] : []),
+  ];
+  const apiCsp = csp(null);
+  const set = (res: ServerResponse, policy: string) => {
+    res.setHeader("Content-Security-Policy", policy);
+    for (const [name, value] of fixed) res.setHeader(name, value);
+  };
+  return {
+    /** For pages: a fresh nonce per response. */
+    pages: (_req: Request, res: Response, next: NextFunction) => {
+      const nonce = randomBytes(16).toString("base64");
+      res.locals.cspNonce = nonce;
+      set(res, csp(nonce));
+      next();
+    },
+    /** For the API: the policy with no nonce, built once. */
+    api: (res: ServerResponse) => set(res, apiCsp),
   };
 }
 
-/** Refuses bodies larger than MAX_BODY_BYTES (413), and bodies of unknown length (411), before anyone reads them. */
+/**
+ * Bodies larger than MAX_BODY_BYTES (413) and bodies of unknown length (411) are refused before
+ * anyone reads them. Null: the request may go on.
+ */
+export function bodyRefusal(
+  req: IncomingMessage,
+  maxBytes: number,
+): { status: number; code: string; message: string } | null {
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return null;
+  const length = req.headers["content-length"];
+  if (length === undefined)
+    return req.headers["transfer-encoding"]
+      ? { status: 411, code: "LENGTH_REQUIRED", message: "Send a Content-Length with the request body." }
+      : null;
+  if (!/^\d+$/.test(length) || Number(length) > maxBytes)
+    return { status: 413, code: "PAYLOAD_TOO_LARGE", message: `The request body is at most ${maxBytes} bytes.` };
+  return null;
+}
+
+/** Answers a refused body in the API's error shape, and drains what the client still sends. */
+export function refuseBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  refusal: NonNullable<ReturnType<typeof bodyRefusal>>,
+) {
+  res.statusCode = refusal.status;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.end(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] }));
+  req.resume();
+}
+
+/** bodyRefusal for Express. */
 export function bodyLimit(maxBytes: number) {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
-    const length = req.headers["content-length"];
-    const refuse = (status: number, code: string, message: string) => {
-      res
-        .status(status)
-        .type("application/json")
-        .send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
-      req.resume();
-    };
-    if (length === undefined) {
-      if (req.headers["transfer-encoding"])
-        return refuse(411, "LENGTH_REQUIRED", "Send a Content-Length with the request body.");
-      return next();
-    }
-    if (!/^\d+$/.test(length) || Number(length) > maxBytes)
-      return refuse(413, "PAYLOAD_TOO_LARGE", `The request body is at most ${maxBytes} bytes.`);
+    const refusal = bodyRefusal(req, maxBytes);
+    if (refusal) return refuseBody(req, res, refusal);
     next();
   };
 }

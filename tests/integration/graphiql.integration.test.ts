@@ -42,7 +42,7 @@ describe("GraphiQL", () => {
       assert.ok(/ src="\/graphiql\//.test(tag) || /type="application\/json"/.test(tag), tag);
     // So the strict CSP holds on this page too: no 'unsafe-inline' scripts, no CDN.
     const csp = res.headers.get("content-security-policy") ?? "";
-    assert.match(csp, /script-src 'self' 'nonce-[^']+'(;|$)/);
+    assert.match(csp, /script-src 'self'(;|$)/);
     const worker = await fetch(`${t.url}${sources.find((s) => s.endsWith("boot.js"))}`);
     assert.match(await worker.text(), /graphql\.worker\.\.bundle\.js/);
   });

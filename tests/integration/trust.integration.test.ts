@@ -455,6 +455,20 @@ describe("origins and headers", () => {
     assert.equal(res.headers.get("x-content-type-options"), "nosniff");
     assert.ok(res.headers.get("referrer-policy"));
     assert.match(res.headers.get("strict-transport-security") ?? "", /max-age=/);
+    // The API endpoint, which does not go through Express, carries them too, and its request id.
+    for (const url of [`${t.url}/graphql`, `${t.url}/graphql?x=1`]) {
+      const api = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": "trace-me-1" },
+        body: JSON.stringify({ query: "{ __typename }" }),
+      });
+      assert.equal(api.status, 200);
+      assert.match(api.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
+      assert.equal(api.headers.get("x-content-type-options"), "nosniff");
+      assert.equal(api.headers.get("x-frame-options"), "DENY");
+      assert.match(api.headers.get("strict-transport-security") ?? "", /max-age=/);
+      assert.equal(api.headers.get("x-request-id"), "trace-me-1");
+    }
   });
 
   test("with introspection off, it is off over WebSocket too", async () => {
@@ -489,6 +503,10 @@ describe("origins and headers", () => {
       body: JSON.stringify({ query: "{ __typename }", variables: { x: "a".repeat(70_000) } }),
     });
     assert.equal(res.status, 413);
+    assert.equal(
+      ((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code,
+      "PAYLOAD_TOO_LARGE",
+    );
   });
 });
 
