@@ -40,7 +40,7 @@ try {
     }
     console.log(`  (${name}: ${((performance.now() - started) / 1000).toFixed(0)} s)`);
   };
-  await run("http", benchHttp);
+  await run("http", () => benchHttp(db?.url));
   await run("send", benchSendMessage);
   await run("sockets", () => benchSockets(db?.url));
   await run("streaming", () => benchStreaming(db?.url));

@@ -111,13 +111,23 @@ export async function findConversationByToken(
 }
 
 /**
+ * The conversation id asked for, once the caller's kind allows asking: anonymous callers are
+ * UNAUTHENTICATED, and a customer's token opens its own conversation only (any other is
+ * NOT_FOUND, so ids cannot be probed). Needs no read: what a customer may see is in its token.
+ */
+export function conversationIdFor(actor: Actor, conversationId: unknown): string {
+  const id = parseConversationId(conversationId);
+  if (actor.kind === "anonymous") throw unauthenticated("A conversation token is required.");
+  if (actor.kind === "customer" && actor.conversationId !== id) throw notFound("Conversation");
+  return id;
+}
+
+/**
  * The conversation, if the actor may see it. Someone else's conversation and a missing one
  * answer the same NOT_FOUND, so ids cannot be probed.
  */
 export async function getConversation(db: Queryable, actor: Actor, conversationId: unknown): Promise<Conversation> {
-  const id = parseConversationId(conversationId);
-  if (actor.kind === "anonymous") throw unauthenticated("A conversation token is required.");
-  if (actor.kind === "customer" && actor.conversationId !== id) throw notFound("Conversation");
+  const id = conversationIdFor(actor, conversationId);
   // Operators see every conversation: that is their job (and API keys with conversations:read).
   // Any other key sees only the conversations it handed over itself (the escalation API).
   const own = actor.kind === "integration" && !hasScope(actor, "conversations:read");
@@ -164,10 +174,13 @@ export async function findByClientId(
  * CONFLICT, since it is not a retry. `allow` sees the locked conversation and throws if this
  * author may not post now. `limit` is taken only for a message that will really be stored.
  */
+type Author = { role: "customer" | "operator"; author?: string | null; authorName?: string | null };
+
 export async function postMessage(
   deps: Pick<ConversationDeps, "db" | "bus">,
   conversationId: string,
-  author: { role: "customer" | "operator"; author?: string | null; authorName?: string | null },
+  /** Who writes; a function when it depends on the conversation (the customer's name). */
+  by: Author | ((conversation: Conversation) => Author),
   body: { content: string; clientMessageId: string },
   allow: (conversation: Conversation) => void,
   limit?: () => void | Promise<void>,
@@ -185,6 +198,7 @@ export async function postMessage(
     allow(conversation);
     // Only a message that will really be stored uses up the limit; a retry was answered above.
     await limit?.();
+    const author = typeof by === "function" ? by(conversation) : by;
     const message = await insertMessage(tx, batch, conversationId, {
       role: author.role,
       author: author.author ?? null,
@@ -203,18 +217,23 @@ export async function sendCustomerMessage(
   input: { conversationId: unknown; content: unknown; clientMessageId: unknown },
 ): Promise<{ message: Message; conversation: Conversation; duplicate: boolean }> {
   const body = parseMessageInput(deps.maxMessageLength, input);
-  const existing = await getConversation(deps.db, actor, input.conversationId);
-  if (actor.kind !== "customer") throw forbidden("Only the conversation's customer can post as the customer.");
+  if (actor.kind !== "customer") {
+    // Anyone else gets what reading the conversation would give them (401, 404), else FORBIDDEN.
+    await getConversation(deps.db, actor, input.conversationId);
+    throw forbidden("Only the conversation's customer can post as the customer.");
+  }
+  // The customer's own conversation: the lock in postMessage reads it (or finds it gone).
+  const id = conversationIdFor(actor, input.conversationId);
   const result = await postMessage(
     deps,
-    existing.id,
-    { role: "customer", authorName: existing.customerName },
+    id,
+    (c) => ({ role: "customer", authorName: c.customerName }),
     body,
     (c) => {
       if (c.status === "resolved") throw conflict("This conversation is closed. Start a new conversation to continue.");
     },
     // Keyed by the authenticated conversation, so nobody can drain another customer's bucket.
-    () => deps.rateLimits.sendMessage.take(`customer:${existing.id}`),
+    () => deps.rateLimits.sendMessage.take(`customer:${id}`),
   );
   if (!result.duplicate) {
     deps.onCustomerMessage?.(result.conversation, result.message);
