@@ -3,9 +3,10 @@
  * the same run, repeated BENCH_ROUNDS times (default 3) and given as "median (min–max)". Servers
  * run in processes of their own against a Postgres database made for the run (BENCH_POSTGRES,
  * default the local server), or embedded PGlite when no Postgres answers. BENCH_ONLY=http,send,
- * sockets,streaming picks some. The offline model's and the conductor's benchmarks follow as
+ * sockets,streaming,failover picks some. The offline model's and the conductor's benchmarks follow as
  * their own scripts.
  */
+import { benchFailover } from "./failover.ts";
 import { benchHttp } from "./http.ts";
 import { benchDatabase } from "./lib/db.ts";
 import { benchSendMessage } from "./send-message.ts";
@@ -44,6 +45,7 @@ try {
   await run("send", benchSendMessage);
   await run("sockets", () => benchSockets(db?.url));
   await run("streaming", () => benchStreaming(db?.url));
+  await run("failover", () => benchFailover(db?.url));
 } finally {
   await db?.drop();
 }

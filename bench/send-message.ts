@@ -9,22 +9,12 @@
 import postgres from "postgres";
 import { startServer } from "./lib/child.ts";
 import { benchDatabase } from "./lib/db.ts";
-import { subscribe, type Subscriber } from "./lib/socket.ts";
+import { sendMessage, subscribe, type Subscriber } from "./lib/socket.ts";
 import { rounds, spread, until } from "./lib/stats.ts";
 
 const seconds = Number(process.env.BENCH_SEND_SECONDS ?? 5);
 const concurrency = Number(process.env.BENCH_SEND_CONCURRENCY ?? 32);
 const POOL = 10;
-
-const SEND = /* GraphQL */ `
-  mutation Send($input: SendMessageInput!) {
-    sendMessage(input: $input) {
-      message {
-        seq
-      }
-    }
-  }
-`;
 
 async function tandemRate(databaseUrl: string): Promise<number> {
   const server = await startServer("tandem", { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: String(POOL) });
@@ -44,18 +34,7 @@ async function tandemRate(databaseUrl: string): Promise<number> {
     await until(async () => (await server.ask("stats")).subscriptions! >= concurrency, 10_000, "subscriptions");
     let stored = 0;
     const send = async (c: { id: string; token: string }) => {
-      const res = await fetch(`${server.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${c.token}` },
-        body: JSON.stringify({
-          query: SEND,
-          variables: {
-            input: { conversationId: c.id, content: "Any news on my order?", clientMessageId: crypto.randomUUID() },
-          },
-        }),
-      });
-      const body = (await res.json()) as { errors?: unknown[] };
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      await sendMessage(server.url, c, "Any news on my order?");
       stored++;
     };
     // Warm-up, then the measured run.

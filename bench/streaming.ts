@@ -12,7 +12,7 @@
  * broadcast's; first word p99 under 300 ms.
  */
 import { startServer, type ServerProcess } from "./lib/child.ts";
-import { subscribe, type Subscriber } from "./lib/socket.ts";
+import { sendMessage, subscribe, type Subscriber } from "./lib/socket.ts";
 import { quantile, rounds, spread, until } from "./lib/stats.ts";
 
 const WORD_MS = 25;
@@ -20,16 +20,6 @@ const WORDS = 40;
 const PROBES = 10;
 const levels = (process.env.BENCH_STREAMS ?? "50,200").split(",").map(Number);
 const QUESTION = "My laptop will not start";
-
-const SEND = /* GraphQL */ `
-  mutation Send($input: SendMessageInput!) {
-    sendMessage(input: $input) {
-      message {
-        seq
-      }
-    }
-  }
-`;
 
 interface Run {
   burstFirstWord: number[];
@@ -65,16 +55,7 @@ async function watched(server: ServerProcess, count: number, sockets: Subscriber
     );
   const ask = async (c: Conversation) => {
     sentAt.set(c.id, performance.now());
-    const res = await fetch(`${server.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${c.token}` },
-      body: JSON.stringify({
-        query: SEND,
-        variables: { input: { conversationId: c.id, content: QUESTION, clientMessageId: crypto.randomUUID() } },
-      }),
-    });
-    if (!res.ok) throw new Error(`sendMessage: ${res.status}`);
-    await res.json();
+    await sendMessage(server.url, c, QUESTION);
   };
   return { conversations, streams, firstWord, ask };
 }

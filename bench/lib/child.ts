@@ -11,6 +11,8 @@ export interface ServerProcess {
   url: string;
   ask<T = Record<string, number>>(cmd: string, args?: Record<string, unknown>): Promise<T>;
   stop(): Promise<void>;
+  /** Sends `signal` and resolves when the process has gone (a crash: SIGKILL). */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 export interface Memory {
@@ -53,14 +55,17 @@ export async function startServer(name: string, env: Record<string, string> = {}
         waiting.set(id, resolve as (value: unknown) => void);
         child.send({ id, cmd, ...args });
       }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 15_000).unref();
-      }),
+    stop: () => kill("SIGTERM"),
+    kill,
   };
+  function kill(signal: NodeJS.Signals) {
+    return new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill(signal);
+      setTimeout(() => child.kill("SIGKILL"), 15_000).unref();
+    });
+  }
 }
 
 /** What every server process does: answer `mem` after a full collection, and hand other commands to `handle`. */

@@ -22,16 +22,41 @@ export const EVENTS = /* GraphQL */ `
       message {
         id
         role
+        content
       }
     }
   }
 `;
 
+const SEND = /* GraphQL */ `
+  mutation Send($input: SendMessageInput!) {
+    sendMessage(input: $input) {
+      message {
+        seq
+      }
+    }
+  }
+`;
+
+/** A customer's message over HTTP, as the web app sends it; throws on any error. */
+export async function sendMessage(baseUrl: string, c: { id: string; token: string }, content: string): Promise<void> {
+  const res = await fetch(`${baseUrl}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${c.token}` },
+    body: JSON.stringify({
+      query: SEND,
+      variables: { input: { conversationId: c.id, content, clientMessageId: crypto.randomUUID() } },
+    }),
+  });
+  const body = (await res.json()) as { errors?: unknown[] };
+  if (!res.ok || body.errors) throw new Error(`sendMessage: ${res.status} ${JSON.stringify(body.errors ?? "")}`);
+}
+
 export interface WireEvent {
   seq: number | null;
   type: string;
   delta?: { messageId: string; offset: number; text: string } | null;
-  message?: { id: string; role: string } | null;
+  message?: { id: string; role: string; content: string } | null;
 }
 
 /** Opens a socket, subscribes to a conversation's events, and resolves once the server has acked. */
