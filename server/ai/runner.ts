@@ -15,6 +15,7 @@ import { effectiveMode, getAutonomySettings } from "../autonomy/settings.ts";
 import { getAgent, type AgentDefinition } from "./agents.ts";
 import { buildFacts, FACTS_OPTION, renderFacts, type ConversationFacts } from "./context.ts";
 import { buildTools } from "./tools/index.ts";
+import { Heartbeats } from "./heartbeats.ts";
 import { capReached, capReason, recordSpend, SPEND_CAP_NOTICE, type CapReached, type SpendCaps } from "./spend.ts";
 import { escalateConversation } from "../escalations/service.ts";
 import { trace, type Tracer } from "@opentelemetry/api";
@@ -128,8 +129,11 @@ export class AgentRunner {
   private readonly shutdownController = new AbortController();
   private readonly shutdownSignal = this.shutdownController.signal;
   private closing = false;
+  private readonly heartbeats: Heartbeats;
 
-  constructor(private readonly deps: RunnerDeps) {}
+  constructor(private readonly deps: RunnerDeps) {
+    this.heartbeats = new Heartbeats(deps.db, deps.persistIntervalMs, deps.log);
+  }
 
   /** Queues a turn for the conversation behind any turn already running for it. */
   scheduleTurn(conversationId: string, opts: { handBack?: boolean } = {}): Promise<void> {
@@ -235,7 +239,6 @@ export class AgentRunner {
       });
     let reply: Message | null = null;
     let text = "";
-    let persisted = "";
     const started = performance.now();
     let firstWordAt: number | null = null;
     const report = (
@@ -281,29 +284,22 @@ export class AgentRunner {
           heartbeatAt: new Date(),
         }),
       );
+      heartbeat();
       return reply;
     };
 
     // The heartbeat persists partial text, publishes a snapshot, and notices if the message was
     // taken from us (failed by a sweeper, discarded on takeover) so we stop streaming.
     let lost = false;
-    const heartbeat = setInterval(() => {
-      if (!reply) return;
-      const snapshot = text;
-      void deps.db
-        .update(messages)
-        .set({ content: snapshot, heartbeatAt: new Date() })
-        .where(and(eq(messages.id, reply.id), eq(messages.status, "streaming")))
-        .returning({ id: messages.id })
-        .then((rows) => {
-          if (rows.length === 0) lost = true;
-          else if (snapshot !== persisted) {
-            persisted = snapshot;
-            publish("message_snapshot", 0, snapshot);
-          }
-        })
-        .catch((err) => deps.log.warn({ err }, "could not persist partial reply"));
-    }, deps.persistIntervalMs);
+    let stopBeating = () => {};
+    const heartbeat = () => {
+      stopBeating = this.heartbeats.add({
+        messageId: reply!.id,
+        text: () => text,
+        lost: () => (lost = true),
+        persisted: (snapshot) => publish("message_snapshot", 0, snapshot),
+      });
+    };
 
     const built = buildTools(agent, this.toolContext(conversation, agent));
     const tools = deps.tracer ? traceTools(deps.tracer, built) : built;
@@ -368,7 +364,7 @@ export class AgentRunner {
           await sleep(deps.retryBaseMs * 2 ** attempt);
         }
       }
-      clearInterval(heartbeat);
+      stopBeating();
       await recordSpend(deps.db, {
         conversationId: conversation.id,
         purpose: "reply",
@@ -383,7 +379,7 @@ export class AgentRunner {
       report(asDraft ? "draft" : reply ? "answered" : handedOff ? "handed_off" : toolsRan ? "acted" : "failed", usage);
       return { handedOff, text: reply && !asDraft ? text : undefined };
     } catch (err) {
-      clearInterval(heartbeat);
+      stopBeating();
       if (lost || err instanceof DiscardedError) return { handedOff: false };
       if (err instanceof HumanClaimError) {
         deps.log.warn({ conversationId: conversation.id }, "AI reply claimed to be human; dropped");
@@ -612,5 +608,6 @@ export class AgentRunner {
     this.closing = true;
     this.shutdownController.abort(new Error("server shutting down"));
     await this.idle();
+    this.heartbeats.close();
   }
 }
