@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { messages } from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { Database } from "../db/client.ts";
-import type { EventBus } from "../events/bus.ts";
+import type { BusSubscription, EventBus } from "../events/bus.ts";
 import type { ConversationEvent } from "../events/types.ts";
 import { badInput } from "../errors.ts";
 import { listEventsAfter } from "./log.ts";
@@ -36,14 +36,20 @@ export async function streamConversationEvents(
 
   // An async generator only runs its `finally` once the `await` it is suspended in settles, so a
   // reader that stops while no event is coming would keep its listener until the conversation
-  // speaks again. The wrapper below aborts the bus subscription first, which wakes that await.
-  const stopped = new AbortController();
-  signal?.addEventListener("abort", () => stopped.abort(), { once: true });
+  // speaks again. Stopping therefore ends the bus subscription first, which wakes that await.
+  let live: BusSubscription<ConversationEvent> | null = null;
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    void live?.return();
+  };
+  signal?.addEventListener("abort", stop, { once: true });
 
   // Subscribing inside the generator ties the bus listener to the generator's lifetime: a
   // generator that is cancelled before it starts never registers one, so nothing leaks.
   async function* run(): AsyncGenerator<ConversationEvent> {
-    const live = deps.bus.subscribe("conversation", id, stopped.signal);
+    const subscription = (live = deps.bus.subscribe("conversation", id));
+    if (stopped) await subscription.return();
     try {
       await live.ready;
       let last = from as number;
@@ -74,7 +80,7 @@ export async function streamConversationEvents(
           payload: { messageId: m.id, offset: 0, text: m.content },
         };
       }
-      for await (const event of live) {
+      for await (const event of subscription) {
         const visible = visibleEvent(actor, event);
         if (event.seq === null) {
           if (visible) yield visible;
@@ -84,26 +90,34 @@ export async function streamConversationEvents(
         } else if (event.seq > last + 1) yield* catchUp();
       }
     } finally {
-      await live.return();
+      await subscription.return();
+      signal?.removeEventListener("abort", stop);
     }
   }
-  const generator = run();
-  return {
-    next: () => generator.next(),
-    return: (value?: unknown) => {
-      stopped.abort();
-      return generator.return(value as never);
-    },
-    throw: (error?: unknown) => {
-      stopped.abort();
-      return generator.throw(error);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    [Symbol.asyncDispose]: async () => {
-      stopped.abort();
-      await generator.return(undefined as never);
-    },
-  } as AsyncGenerator<ConversationEvent>;
+  return new Stream(run(), stop);
+}
+
+/** The generator, with a `return` that wakes it at once (one object per subscription, methods shared). */
+class Stream<T> implements AsyncGenerator<T> {
+  constructor(
+    private readonly generator: AsyncGenerator<T>,
+    private readonly stop: () => void,
+  ) {}
+  next(): Promise<IteratorResult<T>> {
+    return this.generator.next();
+  }
+  return(value?: unknown): Promise<IteratorResult<T>> {
+    this.stop();
+    return this.generator.return(value as never);
+  }
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.stop();
+    return this.generator.throw(error);
+  }
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
 }
