@@ -95,7 +95,9 @@ export function useDashboardLive(handlers: {
       clearTimeout(timer);
       timer = setTimeout(() => setWanted((n) => n + 1), 50);
     };
-    const live = createLiveClient({ onState: setConnection, onConnected: (count) => count > 1 && refresh() });
+    // Every connection refetches, the first one too: whatever changed between the loader's read
+    // and the subscriptions starting (a page load, a reconnect) sent its nudge to nobody.
+    const live = createLiveClient({ onState: setConnection, onConnected: refresh });
     setClient(live.client);
     const ignore = { error: () => {}, complete: () => {} };
     const stops = [

@@ -90,6 +90,7 @@ test("an external agent escalates a question; an operator answers in the browser
     expect(await exited).toBe(0);
     expect(output).toContain(`Admin: ${answer}`);
   } finally {
+    await test.info().attach("external agent output", { body: output, contentType: "text/plain" });
     agent.kill();
   }
 });

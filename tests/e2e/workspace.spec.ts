@@ -236,6 +236,53 @@ test("inside one conversation, the operator hears of a reply in another and of a
   await context.close();
 });
 
+test("a conversation that starts while the dashboard's socket is still connecting is on screen once it connects", async ({
+  page,
+  baseURL,
+}) => {
+  await signIn(page, ADMIN.email, ADMIN.password);
+  // The server's connection_ack is held back, so the inbox subscriptions (sent after it) start
+  // only once the conversation below exists: its nudges reach nobody, and only a refetch on
+  // connecting can show it.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.routeWebSocket(/\/graphql$/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage(async (message) => {
+      if (String(message).includes('"connection_ack"')) await held;
+      ws.send(message);
+    });
+  });
+  await page.goto("/dashboard");
+  await expect(page.getByRole("heading", { name: /^Inbox/ })).toBeVisible();
+  await expect(page.getByText("Connecting…")).toBeVisible();
+
+  const name = `Early ${Date.now() % 100000}`;
+  const ask = async <T>(query: string, variables: Record<string, unknown>, token?: string) => {
+    const response = await fetch(`${baseURL}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return ((await response.json()) as { data: T }).data;
+  };
+  const started = await ask<{ startConversation: { token: string; conversation: { id: string } } }>(
+    `mutation ($n: String) { startConversation(input: { customerName: $n }) { token conversation { id } } }`,
+    { n: name },
+  );
+  const { token, conversation } = started.startConversation;
+  await ask(
+    `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }`,
+    { input: { conversationId: conversation.id, clientMessageId: crypto.randomUUID(), content: "Hello from before" } },
+    token,
+  );
+  await expect(page.getByRole("listitem", { name })).toHaveCount(0);
+
+  release();
+  await expect(page.getByText("Connected", { exact: true })).toBeVisible();
+  await expect(page.getByRole("listitem", { name }).first()).toBeVisible();
+});
+
 test("a missing conversation is a 404 inside the dashboard, with the way back to the inbox", async ({
   browser,
   baseURL,
