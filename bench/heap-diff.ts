@@ -80,5 +80,5 @@ try {
   await Promise.all(sockets.map((s) => s.close()));
 } finally {
   await server.stop();
-  await Promise.all(files.map((f) => rm(f, { force: true })));
+  if (!process.env.BENCH_KEEP) await Promise.all(files.map((f) => rm(f, { force: true })));
 }

@@ -3,7 +3,7 @@ import { conversationEvents, type StoredEventType } from "../../drizzle/schema.t
 import type { Database, Queryable, Transaction } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { StoredConversationEvent, TopicName, Topics } from "../events/types.ts";
-import { allocateSeq } from "./transitions.ts";
+import { allocateSeqForEvent } from "./transitions.ts";
 
 /**
  * Collects the events a transaction writes so they are published only after it commits.
@@ -11,15 +11,6 @@ import { allocateSeq } from "./transitions.ts";
  */
 export class EventBatch {
   readonly events: StoredConversationEvent[] = [];
-
-  /**
-   * Allocates the next per-conversation seq inside the transaction. The UPDATE takes the
-   * conversation's row lock, so two writers to one conversation commit in seq order; a global
-   * serial would let values commit out of order and readers skip events.
-   */
-  async allocateSeq(tx: Transaction, conversationId: string): Promise<number> {
-    return allocateSeq(tx, conversationId);
-  }
 
   /** Where the batch stands, to go back to if a savepoint inside the transaction rolls back. */
   mark(): { events: number; later: number } {
@@ -38,28 +29,23 @@ export class EventBatch {
     this.later.push({ name, id, event } as (typeof this.later)[number]);
   }
 
-  /** Stores an event under a seq from `allocateSeq` (for rows that must carry their own seq). */
-  async record(
-    tx: Transaction,
-    conversationId: string,
-    seq: number,
-    type: StoredEventType,
-    payload: Record<string, unknown>,
-  ): Promise<StoredConversationEvent> {
-    const at = new Date();
-    await tx.insert(conversationEvents).values({ conversationId, seq, type, payload, createdAt: at });
-    const event: StoredConversationEvent = { conversationId, seq, type, at: at.toISOString(), payload };
+  /** An event a writer stored itself, in the statement that stored its row. */
+  recorded(event: StoredConversationEvent): void {
     this.events.push(event);
-    return event;
   }
 
+  /** Allocates a seq and stores the event under it, in one round trip. */
   async append(
     tx: Transaction,
     conversationId: string,
     type: StoredEventType,
     payload: Record<string, unknown>,
   ): Promise<StoredConversationEvent> {
-    return this.record(tx, conversationId, await this.allocateSeq(tx, conversationId), type, payload);
+    const at = new Date();
+    const seq = await allocateSeqForEvent(tx, conversationId, type, payload, at);
+    const event: StoredConversationEvent = { conversationId, seq, type, at: at.toISOString(), payload };
+    this.events.push(event);
+    return event;
   }
 }
 

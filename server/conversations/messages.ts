@@ -1,28 +1,80 @@
 import { enqueueWebhook } from "../webhooks/outbox.ts";
 import { enqueueWhatsApp } from "../whatsapp/outbox.ts";
-import { and, eq } from "drizzle-orm";
-import { messages, type Message } from "../../drizzle/schema.ts";
+import { randomUUID } from "node:crypto";
+import { and, eq, sql } from "drizzle-orm";
+import { conversationEvents, messages, type Message } from "../../drizzle/schema.ts";
 import type { Transaction } from "../db/client.ts";
+import { rowsOf } from "../db/rows.ts";
+import { notFound } from "../errors.ts";
 import type { EventBatch } from "./log.ts";
+import { isoTime, seqAllocation } from "./transitions.ts";
 import { toMessageView } from "./views.ts";
 
 type NewMessage = Omit<typeof messages.$inferInsert, "id" | "seq" | "conversationId" | "createdAt">;
 
-/** Inserts a message and its `message_created` event under one seq. */
+/**
+ * Inserts a message and its `message_created` event under one seq, in one round trip: the seq is
+ * allocated, the row and the event stored, and the event's view of the message gets the seq and
+ * the database's time written in by the same statement.
+ */
 export async function insertMessage(
   tx: Transaction,
   batch: EventBatch,
   conversationId: string,
   values: NewMessage,
 ): Promise<Message> {
-  const seq = await batch.allocateSeq(tx, conversationId);
-  const [row] = await tx
-    .insert(messages)
-    .values({ ...values, conversationId, seq })
-    .returning();
-  await batch.record(tx, conversationId, seq, "message_created", { message: toMessageView(row!) });
-  if (row!.status === "complete") await announceMessage(tx, row!);
-  return row!;
+  const message: Message = {
+    id: randomUUID(),
+    conversationId,
+    seq: 0,
+    role: values.role,
+    author: values.author ?? null,
+    authorName: values.authorName ?? null,
+    content: values.content,
+    status: values.status ?? "complete",
+    clientMessageId: values.clientMessageId ?? null,
+    usage: values.usage ?? null,
+    mentions: values.mentions ?? null,
+    notice: values.notice ?? null,
+    streamOwner: values.streamOwner ?? null,
+    heartbeatAt: values.heartbeatAt ?? null,
+    createdAt: new Date(0),
+    completedAt: values.completedAt ?? null,
+  };
+  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+  const time = (value: Date | null) => value?.toISOString() ?? null;
+  const result = await tx.execute(sql`
+    with allocated as (${seqAllocation(conversationId, new Date())}),
+    inserted as (
+      insert into ${messages} (id, conversation_id, seq, role, author, author_name, content, status,
+        client_message_id, usage, mentions, notice, stream_owner, heartbeat_at, completed_at)
+      select ${message.id}::uuid, ${conversationId}::uuid, last_seq, ${message.role}::text, ${message.author}::text,
+        ${message.authorName}::text, ${message.content}::text, ${message.status}::text, ${message.clientMessageId}::text,
+        ${json(message.usage)}::jsonb, ${json(message.mentions)}::jsonb, ${message.notice}::text,
+        ${message.streamOwner}::text, ${time(message.heartbeatAt)}::timestamptz, ${time(message.completedAt)}::timestamptz
+      from allocated
+      returning seq, created_at, ${isoTime(sql`created_at`)} as at
+    )
+    insert into ${conversationEvents} (conversation_id, seq, type, payload, created_at)
+    select ${conversationId}::uuid, seq, 'message_created',
+      jsonb_set(jsonb_set(${JSON.stringify({ message: toMessageView(message) })}::jsonb,
+        '{message,seq}', to_jsonb(seq)), '{message,createdAt}', to_jsonb(at)),
+      created_at
+    from inserted
+    returning seq, ${isoTime(sql`created_at`)} as at`);
+  const [row] = rowsOf<{ seq: number; at: string }>(result);
+  if (!row) throw notFound("Conversation");
+  message.seq = row.seq;
+  message.createdAt = new Date(row.at);
+  batch.recorded({
+    conversationId,
+    seq: row.seq,
+    type: "message_created",
+    at: row.at,
+    payload: { message: toMessageView(message) },
+  });
+  if (message.status === "complete") await announceMessage(tx, message);
+  return message;
 }
 
 /** A finished message goes out: to a WhatsApp customer, and to webhook receivers (private notes stay inside the team). */

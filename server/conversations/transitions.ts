@@ -1,7 +1,15 @@
 import { enqueueWebhook } from "../webhooks/outbox.ts";
-import { and, eq, sql } from "drizzle-orm";
-import { conversations, type AutonomyMode, type CaseSummary, type Conversation } from "../../drizzle/schema.ts";
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import {
+  conversationEvents,
+  conversations,
+  type AutonomyMode,
+  type CaseSummary,
+  type Conversation,
+  type StoredEventType,
+} from "../../drizzle/schema.ts";
 import type { Queryable, Transaction } from "../db/client.ts";
+import { rowsOf } from "../db/rows.ts";
 import { notFound } from "../errors.ts";
 
 /**
@@ -62,15 +70,35 @@ export async function lockConversation(tx: Transaction, id: string): Promise<Con
 }
 
 /**
- * Allocates the next per-conversation seq. The UPDATE takes the row lock, so two writers to one
- * conversation commit in seq order.
+ * The statement that allocates a conversation's next seq, for a writer that stores its row in the
+ * same round trip (`with allocated as (…) insert … select last_seq from allocated`). The UPDATE
+ * takes the conversation's row lock, so two writers to one conversation commit in seq order; a
+ * global serial would let values commit out of order and readers skip events.
  */
-export async function allocateSeq(tx: Transaction, conversationId: string): Promise<number> {
-  const [row] = await tx
-    .update(conversations)
-    .set({ lastSeq: sql`${conversations.lastSeq} + 1`, updatedAt: new Date() })
-    .where(eq(conversations.id, conversationId))
-    .returning({ seq: conversations.lastSeq });
+export function seqAllocation(conversationId: string, at: Date): SQL {
+  return sql`update ${conversations} set last_seq = last_seq + 1, updated_at = ${at.toISOString()}::timestamptz
+    where id = ${conversationId}::uuid
+    returning last_seq`;
+}
+
+/** An event's time as `toISOString` writes it, from a timestamptz column in SQL. */
+export const isoTime = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Allocates the next seq and stores an event under it, in one round trip. */
+export async function allocateSeqForEvent(
+  tx: Transaction,
+  conversationId: string,
+  type: StoredEventType,
+  payload: Record<string, unknown>,
+  at: Date,
+): Promise<number> {
+  const result = await tx.execute(sql`
+    with allocated as (${seqAllocation(conversationId, at)})
+    insert into ${conversationEvents} (conversation_id, seq, type, payload, created_at)
+    select ${conversationId}::uuid, last_seq, ${type}::text, ${JSON.stringify(payload)}::jsonb, ${at.toISOString()}::timestamptz
+    from allocated
+    returning seq`);
+  const [row] = rowsOf<{ seq: number }>(result);
   if (!row) throw notFound("Conversation");
   return row.seq;
 }
