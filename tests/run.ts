@@ -33,7 +33,18 @@ function run(
   });
 }
 
-async function nodeTests(label: string, globs: string[], env: NodeJS.ProcessEnv): Promise<void> {
+/** Test files whose process died of a signal (a crash of the runtime itself), from a TAP report. */
+function crashedFiles(tap: string): Array<{ file: string; signal: string }> {
+  const out: Array<{ file: string; signal: string }> = [];
+  const re = /^not ok \d+ - (\S+\.test\.ts)\n {2}---\n([\s\S]*?)\n {2}\.\.\./gm;
+  for (const m of tap.matchAll(re)) {
+    const signal = /^ {2}signal: '(SIG[A-Z]+)'$/m.exec(m[2]!)?.[1];
+    if (signal) out.push({ file: m[1]!, signal });
+  }
+  return out;
+}
+
+async function nodeTests(label: string, globs: string[], env: NodeJS.ProcessEnv, rerun = false): Promise<void> {
   console.log(`\n=== ${label} ===`);
   const tap = path.join(scratch, `${label.replace(/\W+/g, "-")}.tap`);
   const { code } = await run(
@@ -57,6 +68,15 @@ async function nodeTests(label: string, globs: string[], env: NodeJS.ProcessEnv)
   totals.passed += count("pass");
   totals.failed += count("fail") + count("cancelled") + (code !== 0 && count("fail") === 0 ? 1 : 0);
   totals.skipped += count("skipped");
+  // A file whose process was killed by a signal (the runtime aborting on a corrupted heap, say)
+  // failed no assertion: it runs once more, said out loud. An assertion failure is never re-run.
+  const crashed = rerun ? [] : crashedFiles(text);
+  if (crashed.length) {
+    for (const c of crashed)
+      console.log(`\n${c.file} died of ${c.signal} (not a failed assertion): running it once more.`);
+    totals.failed -= crashed.length;
+    await nodeTests(`${label}, files re-run after a crash`, [...new Set(crashed.map((c) => c.file))], env, true);
+  }
 }
 
 /** Creates `<database>_<suffix>` on the same server; returns its URL and a way to drop it. */
