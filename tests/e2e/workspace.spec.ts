@@ -369,7 +369,7 @@ test("saved replies with /, the conversation from the keyboard, a follow-up emai
 });
 
 test("two operators and three customers work a queue through the views", async ({ browser, baseURL }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   const gia = await createOperator(browser, baseURL!, "Gia");
   const hal = await createOperator(browser, baseURL!, "Hal");
   await onlyAvailable(browser, baseURL!, gia.email, hal.email);
