@@ -50,43 +50,47 @@ export interface ResolvedSession {
   mustChangePassword?: boolean;
 }
 
+async function operatorSession(db: Queryable, token: string): Promise<ResolvedSession | null> {
+  const found = await findOperatorBySession(db, token);
+  return found
+    ? {
+        actor: operatorActor(found.operator),
+        expiresAt: found.expiresAt,
+        via: "operator-session",
+        mustChangePassword: found.operator.mustChangePassword,
+      }
+    : null;
+}
+
+async function customerToken(db: Queryable, token: string): Promise<ResolvedSession | null> {
+  const found = await findConversationByToken(db, token);
+  return found
+    ? { actor: { kind: "customer", conversationId: found.id }, expiresAt: found.expiresAt, via: "customer-token" }
+    : null;
+}
+
+async function apiKey(db: Queryable, secret: string): Promise<ResolvedSession | null> {
+  const key = await findApiKeyBySecret(db, secret);
+  return key ? { actor: integrationActor(key), expiresAt: key.expiresAt, via: "api-key" } : null;
+}
+
+/** The session behind a request's credentials (functions at module level: this runs on every request). */
 export async function resolveSession(db: Queryable, creds: Credentials): Promise<ResolvedSession | "invalid"> {
-  const operatorSession = async (token: string): Promise<ResolvedSession | null> => {
-    const found = await findOperatorBySession(db, token);
-    return found
-      ? {
-          actor: operatorActor(found.operator),
-          expiresAt: found.expiresAt,
-          via: "operator-session",
-          mustChangePassword: found.operator.mustChangePassword,
-        }
-      : null;
-  };
-  const customerToken = async (token: string): Promise<ResolvedSession | null> => {
-    const found = await findConversationByToken(db, token);
-    return found
-      ? { actor: { kind: "customer", conversationId: found.id }, expiresAt: found.expiresAt, via: "customer-token" }
-      : null;
-  };
-  const apiKey = async (secret: string): Promise<ResolvedSession | null> => {
-    const key = await findApiKeyBySecret(db, secret);
-    return key ? { actor: integrationActor(key), expiresAt: key.expiresAt, via: "api-key" } : null;
-  };
   if (creds.bearer !== undefined) {
     const bearer = creds.bearer;
     const found = bearer.startsWith("os_")
-      ? await operatorSession(bearer)
+      ? await operatorSession(db, bearer)
       : bearer.startsWith(`${API_KEY_PREFIX}_`)
-        ? await apiKey(bearer)
-        : await customerToken(bearer);
+        ? await apiKey(db, bearer)
+        : await customerToken(db, bearer);
     return found ?? "invalid";
   }
   // An operator session wins over a customer cookie in the same browser.
   const session = readCookie(creds.cookieHeader, OPERATOR_COOKIE);
-  const asOperator = session ? await operatorSession(session) : null;
+  const asOperator = session ? await operatorSession(db, session) : null;
   if (asOperator) return asOperator;
   const cookie = readCookie(creds.cookieHeader, CUSTOMER_COOKIE);
-  const asCustomer = cookie ? await customerToken(cookie) : null;
+  const asCustomer = cookie ? await customerToken(db, cookie) : null;
   return asCustomer ?? { actor: anonymous, expiresAt: null, via: "none" };
 }
 

@@ -72,9 +72,14 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
     graphiql: graphiql.graphiql,
     renderGraphiQL: (options) => renderGraphiQLPage(options as Record<string, unknown>),
     landingPage: false,
+    // Every HTTP request reaches Yoga through the edge's body limit (a Content-Length is required
+    // and at most MAX_BODY_BYTES), so Yoga's own limit, which pipes each body through a stream
+    // to count it, would only repeat it.
+    maxRequestBodySize: false,
     // Yoga's own log lines: errors go through the scrubbing serializer, never as their raw text.
     logging: {
-      debug: (...args) => log.debug(logArgs(args), "graphql"),
+      // Yoga writes several debug lines per request; at any other level they cost nothing.
+      debug: (...args) => log.isLevelEnabled("debug") && log.debug(logArgs(args), "graphql"),
       info: (...args) => log.info(logArgs(args), "graphql"),
       warn: (...args) => log.warn(logArgs(args), "graphql"),
       error: (...args) => log.error(logArgs(args), "graphql"),

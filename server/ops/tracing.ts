@@ -197,6 +197,15 @@ export function traceTools<T extends ToolSet>(tracer: Tracer, tools: T): T {
 /** `SELECT`, `INSERT`… and the first table named: the span name for a query, never its values. */
 export function querySpanName(text: string): string {
   const op = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? "QUERY";
+  if (op === "WITH") {
+    // A statement with data-modifying CTEs is named by what it stores: its first insert, else
+    // its first update or delete (`with allocated as (update conversations …) insert into messages …`).
+    const write =
+      /\binsert\s+into\s+"?(\w+)"?/i.exec(text) ??
+      /\bupdate\s+"?(\w+)"?\s+set\b/i.exec(text) ??
+      /\bdelete\s+from\s+"?(\w+)"?/i.exec(text);
+    if (write) return `${write[0].split(/\s+/)[0]!.toUpperCase()} ${write[1]}`;
+  }
   const table = /\b(?:from|into|update)\s+"?(\w+)"?/i.exec(text)?.[1];
   return table ? `${op} ${table}` : op;
 }

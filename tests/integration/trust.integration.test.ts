@@ -508,6 +508,30 @@ describe("origins and headers", () => {
       "PAYLOAD_TOO_LARGE",
     );
   });
+
+  test("a body streamed without a Content-Length is refused with 411 while it is still being sent", async () => {
+    const t = await app();
+    const { port } = new URL(t.url);
+    const req = httpRequest({
+      host: "127.0.0.1",
+      port,
+      path: "/graphql",
+      method: "POST",
+      headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+    });
+    req.on("error", () => {}); // the server may close its side before the client stops writing
+    // Far more than MAX_BODY_BYTES could follow; the answer comes without waiting for the end.
+    req.write(`{"query":"{ __typename }","variables":{"x":"${"a".repeat(16_000)}`);
+    const res = await new Promise<import("node:http").IncomingMessage>((resolve) => req.once("response", resolve));
+    let body = "";
+    for await (const chunk of res) body += String(chunk);
+    req.destroy();
+    assert.equal(res.statusCode, 411);
+    assert.equal(
+      (JSON.parse(body) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code,
+      "LENGTH_REQUIRED",
+    );
+  });
 });
 
 describe("bad input gets a clear error and changes nothing", () => {
