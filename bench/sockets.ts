@@ -42,14 +42,20 @@ async function measure(server: ServerProcess, conversation: { id: string; token:
   );
   const held = await server.ask<Memory>("mem");
   await Promise.all(sockets.map((s) => s.close()));
+  let last = base;
   await until(
     async () => {
-      const s = await server.ask("stats");
-      return s.sockets === base.sockets && s.subscriptions === base.subscriptions;
+      last = await server.ask<{ sockets: number; subscriptions: number }>("stats");
+      return last.sockets === base.sockets && last.subscriptions === base.subscriptions;
     },
     60_000,
     "every socket and subscription gone",
-  );
+  ).catch((err: Error) => {
+    // What was still open says whether it is slow or a leak.
+    throw new Error(
+      `${err.message}: ${last.sockets - base.sockets} sockets and ${last.subscriptions - base.subscriptions} subscriptions left`,
+    );
+  });
   const after = await server.ask<Memory>("mem");
   const stats = await server.ask<{ subscriptions: number }>("stats");
   return {
