@@ -162,7 +162,7 @@ test("inside one conversation, the operator hears of a reply in another and of a
   browser,
   baseURL,
 }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(150_000);
   const context = await browser.newContext({ baseURL });
   // The page's desktop notifications are recorded instead of shown (a headless browser has no desktop).
   await context.addInitScript(() => {
