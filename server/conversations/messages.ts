@@ -7,15 +7,19 @@ import type { Transaction } from "../db/client.ts";
 import { rowsOf } from "../db/rows.ts";
 import { notFound } from "../errors.ts";
 import type { EventBatch } from "./log.ts";
-import { isoTime, seqAllocation } from "./transitions.ts";
+import { seqAllocation } from "./transitions.ts";
 import { toMessageView } from "./views.ts";
 
 type NewMessage = Omit<typeof messages.$inferInsert, "id" | "seq" | "conversationId" | "createdAt">;
 
+const jsonOrNull = (value: unknown) => (value === null ? null : JSON.stringify(value));
+const timeOrNull = (value: Date | null) => value?.toISOString() ?? null;
+
 /**
  * Inserts a message and its `message_created` event under one seq, in one round trip: the seq is
- * allocated, the row and the event stored, and the event's view of the message gets the seq and
- * the database's time written in by the same statement.
+ * allocated, the row and the event stored, and the event's view of the message gets the seq
+ * written in by the same statement. The message and its event carry the app's time, as every
+ * other event does, so one conversation's event stream has one clock.
  */
 export async function insertMessage(
   tx: Transaction,
@@ -23,6 +27,7 @@ export async function insertMessage(
   conversationId: string,
   values: NewMessage,
 ): Promise<Message> {
+  const at = new Date();
   const message: Message = {
     id: randomUUID(),
     conversationId,
@@ -38,39 +43,36 @@ export async function insertMessage(
     notice: values.notice ?? null,
     streamOwner: values.streamOwner ?? null,
     heartbeatAt: values.heartbeatAt ?? null,
-    createdAt: new Date(0),
+    createdAt: at,
     completedAt: values.completedAt ?? null,
   };
-  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
-  const time = (value: Date | null) => value?.toISOString() ?? null;
   const result = await tx.execute(sql`
-    with allocated as (${seqAllocation(conversationId, new Date())}),
+    with allocated as (${seqAllocation(conversationId, at)}),
     inserted as (
       insert into ${messages} (id, conversation_id, seq, role, author, author_name, content, status,
-        client_message_id, usage, mentions, notice, stream_owner, heartbeat_at, completed_at)
+        client_message_id, usage, mentions, notice, stream_owner, heartbeat_at, created_at, completed_at)
       select ${message.id}::uuid, ${conversationId}::uuid, last_seq, ${message.role}::text, ${message.author}::text,
         ${message.authorName}::text, ${message.content}::text, ${message.status}::text, ${message.clientMessageId}::text,
-        ${json(message.usage)}::jsonb, ${json(message.mentions)}::jsonb, ${message.notice}::text,
-        ${message.streamOwner}::text, ${time(message.heartbeatAt)}::timestamptz, ${time(message.completedAt)}::timestamptz
+        ${jsonOrNull(message.usage)}::jsonb, ${jsonOrNull(message.mentions)}::jsonb, ${message.notice}::text,
+        ${message.streamOwner}::text, ${timeOrNull(message.heartbeatAt)}::timestamptz, ${at.toISOString()}::timestamptz,
+        ${timeOrNull(message.completedAt)}::timestamptz
       from allocated
-      returning seq, created_at, ${isoTime(sql`created_at`)} as at
+      returning seq
     )
     insert into ${conversationEvents} (conversation_id, seq, type, payload, created_at)
     select ${conversationId}::uuid, seq, 'message_created',
-      jsonb_set(jsonb_set(${JSON.stringify({ message: toMessageView(message) })}::jsonb,
-        '{message,seq}', to_jsonb(seq)), '{message,createdAt}', to_jsonb(at)),
-      created_at
+      jsonb_set(${JSON.stringify({ message: toMessageView(message) })}::jsonb, '{message,seq}', to_jsonb(seq)),
+      ${at.toISOString()}::timestamptz
     from inserted
-    returning seq, ${isoTime(sql`created_at`)} as at`);
-  const [row] = rowsOf<{ seq: number; at: string }>(result);
+    returning seq`);
+  const [row] = rowsOf<{ seq: number }>(result);
   if (!row) throw notFound("Conversation");
   message.seq = row.seq;
-  message.createdAt = new Date(row.at);
   batch.recorded({
     conversationId,
     seq: row.seq,
     type: "message_created",
-    at: row.at,
+    at: at.toISOString(),
     payload: { message: toMessageView(message) },
   });
   if (message.status === "complete") await announceMessage(tx, message);

@@ -81,9 +81,6 @@ export function seqAllocation(conversationId: string, at: Date): SQL {
     returning last_seq`;
 }
 
-/** An event's time as `toISOString` writes it, from a timestamptz column in SQL. */
-export const isoTime = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 /** Allocates the next seq and stores an event under it, in one round trip. */
 export async function allocateSeqForEvent(
   tx: Transaction,
