@@ -28,6 +28,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Named prepared statements on Postgres; `off` for a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode). */
+  DATABASE_PREPARE: z.enum(["on", "off"]).default("on"),
   PGLITE_DIR: z.string().default(".data/pglite"),
   DATA_DIR: z.string().default(".data"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
@@ -181,7 +183,7 @@ export interface Config {
   host: string;
   logLevel: Env["LOG_LEVEL"];
   /** Postgres: at most `poolMax` connections, each closed after 30 s idle. */
-  database: { url?: string; pgliteDir: string; poolMax: number };
+  database: { url?: string; pgliteDir: string; poolMax: number; prepare: boolean };
   /** Where files Tandem writes for its operators go (the generated first-admin password). */
   dataDir: string;
   redisUrl?: string;
@@ -308,7 +310,12 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
-    database: { url: env.DATABASE_URL, pgliteDir: env.PGLITE_DIR, poolMax: env.DATABASE_POOL_MAX },
+    database: {
+      url: env.DATABASE_URL,
+      pgliteDir: env.PGLITE_DIR,
+      poolMax: env.DATABASE_POOL_MAX,
+      prepare: env.DATABASE_PREPARE === "on",
+    },
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
     redisNamespace: env.REDIS_NAMESPACE,

@@ -29,6 +29,8 @@ export async function openDatabase(opts: {
   url?: string;
   pgliteDir: string;
   poolMax?: number;
+  /** Postgres: send each parameterised query as a named prepared statement (default on). */
+  prepare?: boolean;
   /** With tracing on: a span for every query, in transactions too. */
   tracer?: Tracer;
 }): Promise<DatabaseHandle> {
@@ -37,10 +39,12 @@ export async function openDatabase(opts: {
     const { drizzle } = await import("drizzle-orm/postgres-js");
     const { migrate } = await import("drizzle-orm/postgres-js/migrator");
     // Idle connections are given back after 30 s, so a quiet instance holds few of the server's slots.
+    // Connections are also renewed after 30 to 60 minutes (the driver's default), which bounds
+    // the prepared statements each one keeps.
     const client = postgres(opts.url, { max: opts.poolMax ?? 10, idle_timeout: 30, onnotice: () => {} });
-    const db = drizzle(opts.tracer ? traced(client, opts.tracer, "unsafe", ["begin", "savepoint"]) : client, {
-      schema,
-    });
+    let driven: typeof client = opts.prepare === false ? client : preparing(client);
+    if (opts.tracer) driven = traced(driven, opts.tracer, "unsafe", ["begin", "savepoint"]);
+    const db = drizzle(driven, { schema });
     await migrate(db, { migrationsFolder });
     return { db: db as unknown as Database, driver: "postgres", close: () => client.end({ timeout: 5 }) };
   }
@@ -72,6 +76,35 @@ export async function migrationState(db: Queryable): Promise<{ expected: number;
 }
 
 export { rowsOf } from "./rows.ts";
+
+/**
+ * postgres.js with every parameterised query Drizzle sends run as a named prepared statement.
+ * Drizzle asks for unnamed ones, and for those the driver first sends Parse and Describe and waits
+ * for the parameter types before it binds: two round trips per statement, and the server parses and
+ * plans it each time. Prepared, a statement is described once per connection and then costs one
+ * round trip. Transactions' and savepoints' own clients are wrapped the same way.
+ */
+function preparing<C extends object>(client: C): C {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      const fn = value as (...args: unknown[]) => unknown;
+      if (prop === "unsafe")
+        return (text: string, params?: unknown[], options?: Record<string, unknown>) =>
+          fn.call(target, text, params, params?.length ? { ...options, prepare: true } : options);
+      if (prop === "begin" || prop === "savepoint")
+        return (...args: unknown[]) =>
+          fn.apply(
+            target,
+            args.map((a) =>
+              typeof a === "function" ? (inner: object) => (a as (c: object) => unknown)(preparing(inner)) : a,
+            ),
+          );
+      return fn.bind(target);
+    },
+  });
+}
 
 /**
  * The driver's client with a span around each query: `run` is the method Drizzle sends SQL
