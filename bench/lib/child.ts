@@ -1,4 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeHeapSnapshot } from "node:v8";
 
@@ -22,6 +25,10 @@ export interface Memory {
 
 export async function startServer(name: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const script = fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url));
+  // The server logs into a file (as cheap for it as a discarded stream), read when it exits.
+  const logDir = mkdtempSync(path.join(tmpdir(), "tandem-bench-"));
+  const logFile = path.join(logDir, "server.log");
+  const logFd = openSync(logFile, "w");
   const child: ChildProcess = fork(script, [], {
     // BENCH_PROFILE=<dir>: each server writes a CPU profile there when it stops.
     execArgv: [
@@ -31,7 +38,17 @@ export async function startServer(name: string, env: Record<string, string> = {}
       ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
     ],
     env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
+    stdio: ["ignore", logFd, "inherit", "ipc"],
+  });
+  closeSync(logFd);
+  // When the server has gone, its warnings and errors are shown (a reply that failed explains a
+  // missing word); its other lines are dropped. Lines are JSON with a numeric pino level.
+  child.once("exit", () => {
+    const lines = readFileSync(logFile, "utf8").split("\n");
+    rmSync(logDir, { recursive: true, force: true });
+    const serious = lines.filter((l) => Number(/^\{"level":(\d+)/.exec(l)?.[1] ?? 0) >= 40);
+    for (const line of serious.slice(0, 20)) console.error(`[${name}] ${line.slice(0, 2000)}`);
+    if (serious.length > 20) console.error(`[${name}] … and ${serious.length - 20} more warnings and errors`);
   });
   let next = 0;
   const waiting = new Map<number, (value: unknown) => void>();
