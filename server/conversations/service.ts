@@ -4,7 +4,8 @@ import { conversations, messages, type Conversation, type Message } from "../../
 import { hasScope, requireStaff, seesAsTeam } from "../auth/access.ts";
 import type { Actor } from "../auth/actor.ts";
 import { generateToken, hashToken } from "../auth/tokens.ts";
-import type { Database, Queryable } from "../db/client.ts";
+import { rowsOf, type Database, type Queryable } from "../db/client.ts";
+import { tableRows } from "../db/table-rows.ts";
 import type { EventBus } from "../events/bus.ts";
 import { badInput, conflict, forbidden, notFound, unauthenticated } from "../errors.ts";
 import { writeWithEvents } from "./log.ts";
@@ -101,13 +102,19 @@ export async function findConversationByToken(
   now = new Date(),
 ): Promise<{ id: string; expiresAt: Date | null } | null> {
   if (!token || token.length > 200) return null;
-  const [row] = await db
-    .select({ id: conversations.id, expiresAt: conversations.tokenExpiresAt })
-    .from(conversations)
-    .where(eq(conversations.tokenHash, hashToken(token)))
-    .limit(1);
-  if (!row || (row.expiresAt && row.expiresAt <= now)) return null;
-  return row;
+  // Every customer request makes this lookup: its SQL is written out rather than built each time.
+  const [row] = rowsOf<{ id: string; token_expires_at: string | null }>(
+    await db.execute(
+      sql`select id, token_expires_at from ${conversations} where token_hash = ${hashToken(token)} limit 1`,
+    ),
+  );
+  if (!row) return null;
+  const expiresAt =
+    row.token_expires_at === null
+      ? null
+      : (conversations.tokenExpiresAt.mapFromDriverValue(row.token_expires_at) as Date);
+  if (expiresAt && expiresAt <= now) return null;
+  return { id: row.id, expiresAt };
 }
 
 /**
@@ -154,17 +161,19 @@ export function parseMessageInput(maxLength: number, input: { content: unknown; 
   return { content, clientMessageId };
 }
 
+const messageRows = tableRows(messages);
+
 /** The message already stored under this client id, if any: a retry is answered with it. */
 export async function findByClientId(
   db: Queryable,
   conversationId: string,
   clientMessageId: string,
 ): Promise<Message | null> {
-  const [row] = await db
-    .select()
-    .from(messages)
-    .where(and(eq(messages.conversationId, conversationId), eq(messages.clientMessageId, clientMessageId)))
-    .limit(1);
+  const [row] = messageRows(
+    await db.execute(
+      sql`select * from ${messages} where conversation_id = ${conversationId} and client_message_id = ${clientMessageId} limit 1`,
+    ),
+  );
   return row ?? null;
 }
 

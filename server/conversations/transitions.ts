@@ -10,6 +10,7 @@ import {
 } from "../../drizzle/schema.ts";
 import type { Queryable, Transaction } from "../db/client.ts";
 import { rowsOf } from "../db/rows.ts";
+import { tableRows } from "../db/table-rows.ts";
 import { notFound } from "../errors.ts";
 
 /**
@@ -62,9 +63,11 @@ export async function createChannelConversation(
   return row ?? null;
 }
 
+const conversationRows = tableRows(conversations);
+
 /** Locks the conversation row for the rest of the transaction. */
 export async function lockConversation(tx: Transaction, id: string): Promise<Conversation> {
-  const [row] = await tx.select().from(conversations).where(eq(conversations.id, id)).for("update");
+  const [row] = conversationRows(await tx.execute(sql`select * from ${conversations} where id = ${id} for update`));
   if (!row) throw notFound("Conversation");
   return row;
 }

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { eq, sql } from "drizzle-orm";
-import { conversations } from "../../drizzle/schema.ts";
+import { conversations, messages } from "../../drizzle/schema.ts";
 import { openDatabase, rowsOf, type DatabaseHandle, type Queryable } from "../../server/db/client.ts";
+import { tableRows } from "../../server/db/table-rows.ts";
 
 const url = process.env.DATABASE_URL;
 const skip = url ? false : "needs Postgres (DATABASE_URL)";
@@ -52,3 +53,45 @@ test(
     });
   },
 );
+
+test("rows read with written-out SQL are the rows Drizzle's select gives: dates, JSON and nulls alike", async () => {
+  const handle = await openDatabase({ url, pgliteDir: "memory://", poolMax: 1 });
+  handles.push(handle);
+  const { db } = handle;
+  const [conversation] = await db
+    .insert(conversations)
+    .values({
+      customerName: "Rows",
+      tokenHash: `rows-${Date.now()}`,
+      tokenExpiresAt: new Date("2030-01-02T03:04:05.678Z"),
+    })
+    .returning();
+  await db.insert(messages).values([
+    {
+      conversationId: conversation!.id,
+      seq: 1,
+      role: "agent",
+      content: "Hello",
+      usage: { inputTokens: 12, outputTokens: 3, model: "m", costUsd: 0.5 },
+      mentions: ["a", "b"],
+      heartbeatAt: new Date("2030-01-02T03:04:06.001Z"),
+    },
+    { conversationId: conversation!.id, seq: 2, role: "customer", content: "Hi" },
+  ]);
+  for (const [table, where] of [
+    [conversations, eq(conversations.id, conversation!.id)],
+    [messages, eq(messages.conversationId, conversation!.id)],
+  ] as const) {
+    const built = await db.select().from(table).where(where);
+    const written = tableRows(table)(
+      await db.execute(
+        sql`select * from ${table} where ${table === messages ? sql`conversation_id` : sql`id`} = ${conversation!.id}`,
+      ),
+    );
+    assert.equal(written.length, table === messages ? 2 : 1);
+    assert.deepEqual(
+      [...written].sort((a, b) => String(a.id).localeCompare(String(b.id))),
+      [...built].sort((a, b) => String(a.id).localeCompare(String(b.id))),
+    );
+  }
+});
