@@ -81,8 +81,18 @@ export async function benchSockets(databaseUrl?: string) {
     try {
       const [conversation] = await t.ask<Array<{ id: string; token: string }>>("conversations", { count: 1 });
       // A first socket and close, so what is made once per process is not counted per socket.
+      const idle = await t.ask<{ sockets: number; subscriptions: number }>("stats");
       const warm = await subscribe(`ws://127.0.0.1:${t.port}/graphql`, conversation!.token, conversation!.id, () => {});
       await warm.close();
+      // The server may hear of that close a moment after the client: measure from a server with none open.
+      await until(
+        async () => {
+          const stats = await t.ask<{ sockets: number; subscriptions: number }>("stats");
+          return stats.sockets === idle.sockets && stats.subscriptions === idle.subscriptions;
+        },
+        10_000,
+        "the first socket gone",
+      );
       tandem.push(await measure(t, conversation!));
     } finally {
       await t.stop();
