@@ -11,6 +11,12 @@ const departmentInput = z.enum(["Technical Support", "Billing", "Sales", ...depa
 const toKey = (d: z.infer<typeof departmentInput>) =>
   d === "Technical Support" ? "technical" : d === "Billing" ? "billing" : d === "Sales" ? "sales" : d;
 
+const ticketInput = z.object({
+  description: z.string().min(3).max(2000),
+  department: departmentInput,
+  priority: z.enum(priorities),
+});
+
 /**
  * Creates a ticket, but only for a case the customer has confirmed: the workflow is enforced in
  * code, not just in the prompt, so no model can skip the confirmation. A high or urgent ticket
@@ -20,11 +26,7 @@ export const createTicketTool = (ctx: ToolContext) =>
   tool({
     description:
       "Create a support ticket for the confirmed case. Departments: Technical Support, Billing, Sales. Priorities: low, medium, high, urgent. Give the customer the returned ticket id.",
-    inputSchema: z.object({
-      description: z.string().min(3).max(2000),
-      department: departmentInput,
-      priority: z.enum(priorities),
-    }),
+    inputSchema: ticketInput,
     execute: async ({ description, department, priority }) => {
       const input = { description, department: toKey(department), priority: priority as Priority };
       if (priority === "high" || priority === "urgent") {

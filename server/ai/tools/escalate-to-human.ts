@@ -5,15 +5,17 @@ import { writeWithEvents } from "../../conversations/log.ts";
 import { escalateConversation } from "../../escalations/service.ts";
 import type { ToolContext } from "./context.ts";
 
+const escalationInput = z.object({
+  reason: z.string().min(3).max(300),
+  summary: z.string().min(3).max(2000),
+  priority: z.enum(priorities),
+});
+
 export const escalateToHuman = (ctx: ToolContext) =>
   tool({
     description:
       "Hand the conversation to a human operator: when the customer asks for a person, when a decision is beyond your authority, or when a confirmed case needs one. Tell the customer plainly what happens next.",
-    inputSchema: z.object({
-      reason: z.string().min(3).max(300),
-      summary: z.string().min(3).max(2000),
-      priority: z.enum(priorities),
-    }),
+    inputSchema: escalationInput,
     execute: async ({ reason, summary, priority }) => {
       const escalation = await writeWithEvents(ctx.db, ctx.bus, (tx, batch) =>
         escalateConversation(tx, batch, {

@@ -23,10 +23,12 @@ const outcomeText: Record<string, string> = {
  * model's choice: the autonomy mode, the admin's limits and the track record decide.
  */
 function gated<S extends z.ZodRawShape>(action: string, description: string, shape: S) {
+  // Built once per action (see buildTools).
+  const inputSchema = z.object({ ...shape, ...why });
   return (ctx: ToolContext): ToolSet[string] =>
     tool({
       description: `${description} Depending on the autonomy mode it runs now or waits for a person's approval: tell the customer exactly what it returned, and never promise it before it has run.`,
-      inputSchema: z.object({ ...shape, ...why }),
+      inputSchema,
       execute: async (input: Record<string, unknown>) => {
         const { reasoning, confidence, ...args } = input as { reasoning: string; confidence?: number } & Record<
           string,

@@ -50,7 +50,11 @@ function withCachedSchema(name: string, built: ToolSet[string]): ToolSet[string]
   return { ...built, inputSchema: schema } as ToolSet[string];
 }
 
-/** The tools an agent holds, bound to one conversation, plus one transfer tool per allowed handoff. */
+/**
+ * The tools an agent holds, bound to one conversation, plus one transfer tool per allowed handoff.
+ * Made for every turn, so each tool's input schema is a module-level constant: building the zod
+ * schemas here cost a few percent of the CPU of a burst of replies.
+ */
 export function buildTools(agent: AgentDefinition, ctx: ToolContext): ToolSet {
   const set: ToolSet = {};
   for (const name of agent.tools) set[name] = withCachedSchema(name, factories[name](ctx));

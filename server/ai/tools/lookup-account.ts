@@ -3,14 +3,16 @@ import { z } from "zod";
 import { formatMoney, getAccountSummary } from "../../accounts/service.ts";
 import type { ToolContext } from "./context.ts";
 
+const accountInput = z.object({
+  email: z.string().optional().describe("Only to confirm identity; it must match the linked account."),
+  customer_id: z.string().optional().describe("Only to confirm identity; it must match the linked account."),
+});
+
 export const lookupAccount = (ctx: ToolContext) =>
   tool({
     description:
       "Look up the account linked to this conversation: plan, status, protection plan, recent invoices and payments, and duplicate charges. It only ever returns the conversation's own customer.",
-    inputSchema: z.object({
-      email: z.string().optional().describe("Only to confirm identity; it must match the linked account."),
-      customer_id: z.string().optional().describe("Only to confirm identity; it must match the linked account."),
-    }),
+    inputSchema: accountInput,
     execute: async ({ email, customer_id }) => {
       if (!ctx.customerId) return { error: "No customer account is linked to this conversation." };
       const account = await getAccountSummary(ctx.db, ctx.customerId);

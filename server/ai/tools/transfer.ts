@@ -7,6 +7,10 @@ import { insertMessage } from "../../conversations/messages.ts";
 import type { AgentDefinition } from "../agents.ts";
 import type { ToolContext } from "./context.ts";
 
+const reasonInput = z.object({
+  reason: z.string().min(3).max(200).describe("A short reason, for the next agent and the team."),
+});
+
 export const transferToolName = (target: string) => `transfer_to_${target}`;
 export const isTransferTool = (name: string) => name.startsWith("transfer_to_");
 
@@ -17,9 +21,7 @@ export const transferLine = (target: Pick<AgentDefinition, "name">) => `You're n
 export const transferTo = (ctx: ToolContext, target: AgentDefinition) =>
   tool({
     description: `Hand the conversation to ${target.name}: ${target.handoffDescription}`,
-    inputSchema: z.object({
-      reason: z.string().min(3).max(200).describe("A short reason, for the next agent and the team."),
-    }),
+    inputSchema: reasonInput,
     execute: ({ reason }) => handOff(ctx, target, reason),
   });
 

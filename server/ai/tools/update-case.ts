@@ -16,22 +16,24 @@ import {
 } from "../case.ts";
 import type { ToolContext } from "./context.ts";
 
+const caseInput = z.object({
+  reason: z.string().max(300).optional(),
+  department: z.enum(departments).optional(),
+  priority: z.enum(priorities).optional(),
+  escalate: z.boolean().optional().describe("Also hand the case to a human once the ticket exists."),
+  device: z.string().max(200).optional(),
+  since: z.string().max(200).optional(),
+  tried: z.string().max(300).optional(),
+  confirmed: z.boolean().optional(),
+  cancel: z.boolean().optional(),
+});
+
 /** Records what the customer said for the escalation workflow and returns the next step. */
 export const updateCase = (ctx: ToolContext) =>
   tool({
     description:
       "Escalation workflow (Reason → Details → Confirmation → Ticket). Start a case with a reason, add details as the customer gives them (device, since, tried), record the customer's answer to the summary (confirmed true/false), or cancel. Returns the next step and what is still missing.",
-    inputSchema: z.object({
-      reason: z.string().max(300).optional(),
-      department: z.enum(departments).optional(),
-      priority: z.enum(priorities).optional(),
-      escalate: z.boolean().optional().describe("Also hand the case to a human once the ticket exists."),
-      device: z.string().max(200).optional(),
-      since: z.string().max(200).optional(),
-      tried: z.string().max(300).optional(),
-      confirmed: z.boolean().optional(),
-      cancel: z.boolean().optional(),
-    }),
+    inputSchema: caseInput,
     execute: async (input) =>
       ctx.db.transaction(async (tx) => {
         const [row] = await tx

@@ -4,13 +4,15 @@ import { AppError } from "../../errors.ts";
 import { changeTicket, getCustomerTicket } from "../../tickets/service.ts";
 import type { ToolContext } from "./context.ts";
 
+const noteInput = z.object({
+  ticket_id: z.string().regex(/^TK-\d{5,6}$/i, "Ticket ids look like TK-12345"),
+  note: z.string().min(1).max(2000),
+});
+
 export const updateTicket = (ctx: ToolContext) =>
   tool({
     description: "Add a note to one of this customer's tickets. Every change is written to the ticket's audit trail.",
-    inputSchema: z.object({
-      ticket_id: z.string().regex(/^TK-\d{5,6}$/i, "Ticket ids look like TK-12345"),
-      note: z.string().min(1).max(2000),
-    }),
+    inputSchema: noteInput,
     execute: async ({ ticket_id, note }) => {
       try {
         const ticket = await getCustomerTicket(ctx.db, ctx, ticket_id);
