@@ -26,6 +26,7 @@ const config = loadConfig({
       "OFFLINE_MODEL_DELAY_MS",
       "LOG_LEVEL",
       "DATABASE_POOL_MAX",
+      "DATABASE_PREPARE",
     ].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
   ),
 });
