@@ -8,8 +8,13 @@ import type { Database, Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { EphemeralConversationEvent } from "../events/types.ts";
 import { writeWithEvents } from "../conversations/log.ts";
-import { finishMessage, insertMessage } from "../conversations/messages.ts";
-import { claimResume, lockConversation } from "../conversations/transitions.ts";
+import { finishMessage, insertMessage, readHistory } from "../conversations/messages.ts";
+import {
+  claimResume,
+  lockConversation,
+  lockConversationIfAny,
+  readConversation,
+} from "../conversations/transitions.ts";
 import { hasDraftAfter, saveDraft } from "../autonomy/drafts.ts";
 import { effectiveMode, getAutonomySettings } from "../autonomy/settings.ts";
 import { getAgent, type AgentDefinition } from "./agents.ts";
@@ -158,13 +163,9 @@ export class AgentRunner {
     if (this.closing) return;
     const { db } = this.deps;
     for (let hop = 0; hop <= MAX_HANDOFFS_PER_TURN; hop++) {
-      const [conversation] = await db.select().from(conversations).where(eq(conversations.id, conversationId));
+      const conversation = await readConversation(db, conversationId);
       if (!conversation || conversation.owner !== "ai" || conversation.status !== "open") return;
-      const history = await db
-        .select()
-        .from(messages)
-        .where(eq(messages.conversationId, conversationId))
-        .orderBy(asc(messages.seq));
+      const history = await readHistory(db, conversationId);
       // A hand-back turn answers the operator's note, not a new customer message.
       if (hop === 0 && !handBack) {
         const lastCustomer = history.findLast((m) => m.role === "customer");
@@ -496,11 +497,7 @@ export class AgentRunner {
     usage: { inputTokens: number; outputTokens: number },
   ): Promise<void> {
     await writeWithEvents(this.deps.db, this.deps.bus, async (tx, batch) => {
-      const [current] = await tx
-        .select()
-        .from(conversations)
-        .where(eq(conversations.id, conversation.id))
-        .for("update");
+      const current = await lockConversationIfAny(tx, conversation.id);
       // No talk-over: if ownership changed while we were generating, the reply is discarded.
       const stillOurs = current && current.owner === "ai" && current.generation === conversation.generation;
       await finishMessage(tx, batch, reply.id, {

@@ -3,7 +3,8 @@ import { enqueueWhatsApp } from "../whatsapp/outbox.ts";
 import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { conversationEvents, messages, type Message } from "../../drizzle/schema.ts";
-import type { Transaction } from "../db/client.ts";
+import type { Queryable, Transaction } from "../db/client.ts";
+import { tableRows } from "../db/table-rows.ts";
 import { rowsOf } from "../db/rows.ts";
 import { notFound } from "../errors.ts";
 import type { EventBatch } from "./log.ts";
@@ -11,6 +12,15 @@ import { seqAllocation } from "./transitions.ts";
 import { toMessageView } from "./views.ts";
 
 type NewMessage = Omit<typeof messages.$inferInsert, "id" | "seq" | "conversationId" | "createdAt">;
+
+const messageRows = tableRows(messages);
+
+/** A conversation's messages in order; written-out SQL, as every AI turn reads them (see `tableRows`). */
+export async function readHistory(db: Queryable, conversationId: string): Promise<Message[]> {
+  return messageRows(
+    await db.execute(sql`select * from ${messages} where conversation_id = ${conversationId} order by seq`),
+  );
+}
 
 const jsonOrNull = (value: unknown) => (value === null ? null : JSON.stringify(value));
 const timeOrNull = (value: Date | null) => value?.toISOString() ?? null;

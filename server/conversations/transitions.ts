@@ -65,11 +65,23 @@ export async function createChannelConversation(
 
 const conversationRows = tableRows(conversations);
 
+/** The conversation, or null; written-out SQL, as every AI turn reads it (see `tableRows`). */
+export async function readConversation(db: Queryable, id: string): Promise<Conversation | null> {
+  const [row] = conversationRows(await db.execute(sql`select * from ${conversations} where id = ${id}`));
+  return row ?? null;
+}
+
 /** Locks the conversation row for the rest of the transaction. */
 export async function lockConversation(tx: Transaction, id: string): Promise<Conversation> {
-  const [row] = conversationRows(await tx.execute(sql`select * from ${conversations} where id = ${id} for update`));
+  const row = await lockConversationIfAny(tx, id);
   if (!row) throw notFound("Conversation");
   return row;
+}
+
+/** Locks the conversation row for the rest of the transaction; null when there is none. */
+export async function lockConversationIfAny(tx: Transaction, id: string): Promise<Conversation | null> {
+  const [row] = conversationRows(await tx.execute(sql`select * from ${conversations} where id = ${id} for update`));
+  return row ?? null;
 }
 
 /**

@@ -2,9 +2,9 @@ import { tool } from "ai";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { and, asc, gt } from "drizzle-orm";
-import { conversations, departments, messages, priorities } from "../../../drizzle/schema.ts";
+import { departments, messages, priorities } from "../../../drizzle/schema.ts";
 import type { Queryable } from "../../db/client.ts";
-import { setWorkflow } from "../../conversations/transitions.ts";
+import { lockConversationIfAny, setWorkflow } from "../../conversations/transitions.ts";
 import {
   customerConfirmed,
   detailQuestions,
@@ -36,11 +36,7 @@ export const updateCase = (ctx: ToolContext) =>
     inputSchema: caseInput,
     execute: async (input) =>
       ctx.db.transaction(async (tx) => {
-        const [row] = await tx
-          .select()
-          .from(conversations)
-          .where(eq(conversations.id, ctx.conversationId))
-          .for("update");
+        const row = await lockConversationIfAny(tx, ctx.conversationId);
         const existing = readCase(row?.workflow);
         const fresh = !existing || existing.step === "done" || existing.step === "cancelled";
         if (fresh && !input.reason) return { error: "Start a case with the reason first." };
