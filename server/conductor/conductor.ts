@@ -241,6 +241,9 @@ export class Conductor {
           },
           now,
         );
+        // An existing decision for this episode (another instance got there first) is the pick:
+        // its action, draw and context are recorded, whichever instance records them.
+        const asked = decision.arguments as unknown as Partial<InterventionArgs>;
         await recordPick(
           this.deps.db,
           {
@@ -249,11 +252,10 @@ export class Conductor {
             anomaly: kind,
             episodeSeq,
             anomalyAt: await this.eventTime(seen.conversationId, episodeSeq),
-            // An existing decision for this episode (another instance got there first) is the pick.
             intervention: decision.action,
-            contextKey: key,
-            sampled: pick.sampled,
-            explored: pick.explored,
+            contextKey: asked.bucket ? contextKey(asked.bucket) : key,
+            sampled: asked.pick?.sampled ?? pick.sampled,
+            explored: asked.pick?.explored ?? pick.explored,
             scoreBefore: seen.score,
           },
           now,

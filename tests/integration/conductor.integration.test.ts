@@ -134,6 +134,28 @@ describe("the conductor", () => {
     assert.equal(settled!.outcomeReason, "the customer's mood recovered");
   });
 
+  test("an instance that finds the episode's decision already asked for records that decision's draw, not its own", async () => {
+    clock = new Date();
+    const chat = await inMode("MANUAL");
+    await askThreeTimes(chat);
+    // Past the grace Manual leaves the team to send the agent's draft (see the Manual test below).
+    clock = new Date(Date.now() + REPLY_GRACE_MS + 1000);
+    await conductor(1).conduct(chat.id);
+    const [decision] = await decisionsOf(chat.id);
+    assert.equal(decision!.status, "proposed");
+    // As if the first instance had asked for the decision and not yet recorded its pick.
+    await t.app.services.db.delete(interventions).where(eq(interventions.conversationId, chat.id));
+    await conductor(7).conduct(chat.id);
+
+    const [picked, ...more] = await interventionsOf(chat.id);
+    assert.equal(more.length, 0);
+    assert.equal((await decisionsOf(chat.id)).length, 1, "the second instance asked for no decision of its own");
+    assert.equal(picked!.decisionId, decision!.id);
+    const pick = decision!.arguments.pick as { sampled: number; explored: boolean };
+    assert.ok(Math.abs(picked!.sampled - pick.sampled) < 1e-6, `${picked!.sampled} is the decision's ${pick.sampled}`);
+    assert.equal(picked!.explored, pick.explored);
+  });
+
   test("the customer moves on: the intervention is judged a success when its window closes, and the posterior learns it", async () => {
     clock = new Date();
     const chat = await inMode("AUTO");
