@@ -78,27 +78,31 @@ export async function migrationState(db: Queryable): Promise<{ expected: number;
 export { rowsOf } from "./rows.ts";
 
 /**
- * postgres.js with every parameterised query Drizzle sends run as a named prepared statement.
- * Drizzle asks for unnamed ones, and for those the driver first sends Parse and Describe and waits
- * for the parameter types before it binds: two round trips per statement, and the server parses and
- * plans it each time. Prepared, a statement is described once per connection and then costs one
- * round trip. Transactions' and savepoints' own clients are wrapped the same way.
+ * The driver's client with every SQL call through `run` (the method Drizzle sends SQL through)
+ * handed to `wrap`; `scopes` are the methods that hand a transaction's own client to a callback,
+ * which gets the same treatment. Everything else passes through untouched.
  */
-function preparing<C extends object>(client: C): C {
+function intercepting<C extends object>(
+  client: C,
+  run: string,
+  scopes: string[],
+  wrap: (call: (...args: unknown[]) => unknown, text: string, ...rest: unknown[]) => unknown,
+): C {
   return new Proxy(client, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== "function") return value;
       const fn = value as (...args: unknown[]) => unknown;
-      if (prop === "unsafe")
-        return (text: string, params?: unknown[], options?: Record<string, unknown>) =>
-          fn.call(target, text, params, params?.length ? { ...options, prepare: true } : options);
-      if (prop === "begin" || prop === "savepoint")
+      if (prop === run)
+        return (text: string, ...rest: unknown[]) => wrap((...args) => fn.apply(target, args), text, ...rest);
+      if (typeof prop === "string" && scopes.includes(prop))
         return (...args: unknown[]) =>
           fn.apply(
             target,
             args.map((a) =>
-              typeof a === "function" ? (inner: object) => (a as (c: object) => unknown)(preparing(inner)) : a,
+              typeof a === "function"
+                ? (inner: object) => (a as (c: object) => unknown)(intercepting(inner, run, scopes, wrap))
+                : a,
             ),
           );
       return fn.bind(target);
@@ -107,34 +111,28 @@ function preparing<C extends object>(client: C): C {
 }
 
 /**
- * The driver's client with a span around each query: `run` is the method Drizzle sends SQL
- * through, `scopes` the methods that hand a transaction's own client to a callback (wrapped the
- * same way). Everything else passes through untouched.
+ * postgres.js with every parameterised query Drizzle sends run as a named prepared statement.
+ * Drizzle asks for unnamed ones, and for those the driver first sends Parse and Describe and waits
+ * for the parameter types before it binds: two round trips per statement, and the server parses and
+ * plans it each time. Prepared, a statement is described once per connection and then costs one
+ * round trip. Transactions' and savepoints' own clients are wrapped the same way.
  */
+function preparing<C extends object>(client: C): C {
+  return intercepting(client, "unsafe", ["begin", "savepoint"], (call, text, params, options) =>
+    call(
+      text,
+      params,
+      (params as unknown[] | undefined)?.length ? { ...(options as object | undefined), prepare: true } : options,
+    ),
+  );
+}
+
+/** The driver's client with a span around each query, in transactions too. */
 function traced<C extends object>(client: C, tracer: Tracer, run: string, scopes: string[]): C {
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== "function") return value;
-      const fn = value as (...args: unknown[]) => unknown;
-      if (prop === run)
-        return (text: string, ...rest: unknown[]) => {
-          const span = startQuerySpan(tracer, text);
-          const pending = fn.call(target, text, ...rest) as PromiseLike<unknown>;
-          endWith(span, pending);
-          return pending;
-        };
-      if (typeof prop === "string" && scopes.includes(prop))
-        return (...args: unknown[]) =>
-          fn.apply(
-            target,
-            args.map((a) =>
-              typeof a === "function"
-                ? (inner: object) => (a as (c: object) => unknown)(traced(inner, tracer, run, scopes))
-                : a,
-            ),
-          );
-      return fn.bind(target);
-    },
+  return intercepting(client, run, scopes, (call, text, ...rest) => {
+    const span = startQuerySpan(tracer, text);
+    const pending = call(text, ...rest) as PromiseLike<unknown>;
+    endWith(span, pending);
+    return pending;
   });
 }
