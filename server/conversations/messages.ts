@@ -13,7 +13,8 @@ import { toMessageView } from "./views.ts";
 
 type NewMessage = Omit<typeof messages.$inferInsert, "id" | "seq" | "conversationId" | "createdAt">;
 
-const messageRows = tableRows(messages);
+/** Rows of `select * from messages …`, as Drizzle's select gives them (see `tableRows`). */
+export const messageRows = tableRows(messages);
 
 /** A conversation's messages in order; written-out SQL, as every AI turn reads them (see `tableRows`). */
 export async function readHistory(db: Queryable, conversationId: string): Promise<Message[]> {

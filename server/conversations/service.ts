@@ -6,11 +6,10 @@ import type { Actor } from "../auth/actor.ts";
 import { generateToken, hashToken } from "../auth/tokens.ts";
 import type { Database, Queryable } from "../db/client.ts";
 import { rowsOf } from "../db/rows.ts";
-import { tableRows } from "../db/table-rows.ts";
 import type { EventBus } from "../events/bus.ts";
 import { badInput, conflict, forbidden, notFound, unauthenticated } from "../errors.ts";
 import { writeWithEvents } from "./log.ts";
-import { insertMessage } from "./messages.ts";
+import { insertMessage, messageRows } from "./messages.ts";
 import { findCustomerByEmail } from "../accounts/service.ts";
 import type { RateLimits } from "../auth/rate-limit.ts";
 import { verifyIdentity } from "../auth/tokens.ts";
@@ -161,8 +160,6 @@ export function parseMessageInput(maxLength: number, input: { content: unknown; 
   if (content.length > maxLength) throw badInput(`A message is at most ${maxLength} characters.`, "content");
   return { content, clientMessageId };
 }
-
-const messageRows = tableRows(messages);
 
 /** The message already stored under this client id, if any: a retry is answered with it. */
 export async function findByClientId(
