@@ -26,3 +26,12 @@ test("production turns introspection off unless asked", () => {
   assert.equal(loadConfig({ NODE_ENV: "production" }).graphql.introspection, false);
   assert.equal(loadConfig({ NODE_ENV: "production", GRAPHQL_INTROSPECTION: "true" }).graphql.introspection, true);
 });
+
+test("prepared statements are on unless DATABASE_PREPARE is off, and any other value is refused", () => {
+  assert.equal(loadConfig({}).database.prepare, true);
+  assert.equal(loadConfig({ DATABASE_PREPARE: "off" }).database.prepare, false);
+  assert.throws(
+    () => loadConfig({ DATABASE_PREPARE: "no" }),
+    (err: unknown) => err instanceof ConfigError && /DATABASE_PREPARE/.test(err.message),
+  );
+});
