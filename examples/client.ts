@@ -17,12 +17,12 @@ export interface TandemClientOptions {
 
 /** An error Tandem answered with: its code is `extensions.code` (BAD_INPUT, FORBIDDEN, RATE_LIMITED, …). */
 export class TandemError extends Error {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-    readonly status: number,
-  ) {
+  readonly code: string | undefined;
+  readonly status: number;
+  constructor(message: string, code: string | undefined, status: number) {
     super(message);
+    this.code = code;
+    this.status = status;
     this.name = "TandemError";
   }
 }

@@ -25,11 +25,14 @@ export class Heartbeats {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
 
-  constructor(
-    private readonly db: Database,
-    private readonly intervalMs: number,
-    private readonly log: Logger,
-  ) {}
+  private readonly db: Database;
+  private readonly intervalMs: number;
+  private readonly log: Logger;
+  constructor(db: Database, intervalMs: number, log: Logger) {
+    this.db = db;
+    this.intervalMs = intervalMs;
+    this.log = log;
+  }
 
   /** Starts beating for a reply; the function returned stops it (call it when the reply ends). */
   add(beat: Beat): () => void {

@@ -136,7 +136,9 @@ export class AgentRunner {
   private closing = false;
   private readonly heartbeats: Heartbeats;
 
-  constructor(private readonly deps: RunnerDeps) {
+  private readonly deps: RunnerDeps;
+  constructor(deps: RunnerDeps) {
+    this.deps = deps;
     this.heartbeats = new Heartbeats(deps.db, deps.persistIntervalMs, deps.log);
   }
 

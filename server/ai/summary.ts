@@ -209,10 +209,11 @@ export class SummaryScheduler {
   /** Checks under way of whether a conversation needs a person (and so a summary). */
   private readonly checks = new Set<Promise<unknown>>();
 
-  constructor(
-    private readonly deps: SummaryDeps,
-    private readonly delayMs: number,
-  ) {
+  private readonly deps: SummaryDeps;
+  private readonly delayMs: number;
+  constructor(deps: SummaryDeps, delayMs: number) {
+    this.deps = deps;
+    this.delayMs = delayMs;
     deps.bus.observeLocal((name, id, event) => {
       if (name !== "conversation" || !("seq" in event) || event.seq === null) return;
       if (event.type === "escalation" || event.type === "assignment" || event.type === "operator_joined")

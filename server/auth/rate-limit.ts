@@ -31,11 +31,14 @@ function rateLimited(retryAfter: number, headers: Record<string, string> = {}): 
 export class RateLimiter implements RateLimit {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(
-    private readonly capacity: number,
-    private readonly refillEveryMs: number,
-    private readonly maxBuckets = MAX_BUCKETS,
-  ) {}
+  private readonly capacity: number;
+  private readonly refillEveryMs: number;
+  private readonly maxBuckets: number;
+  constructor(capacity: number, refillEveryMs: number, maxBuckets = MAX_BUCKETS) {
+    this.capacity = capacity;
+    this.refillEveryMs = refillEveryMs;
+    this.maxBuckets = maxBuckets;
+  }
 
   get size(): number {
     return this.buckets.size;
@@ -93,14 +96,19 @@ export const RATE_LIMIT_KEY_PREFIX = "tandem:ratelimit:";
 class SharedRateLimiter implements RateLimit {
   private readonly fallback: RateLimiter;
 
-  constructor(
-    private readonly redis: Redis,
-    private readonly name: string,
-    private readonly capacity: number,
-    private readonly refillEveryMs: number,
-    private readonly log: Logger,
-    private readonly namespace: string,
-  ) {
+  private readonly redis: Redis;
+  private readonly name: string;
+  private readonly capacity: number;
+  private readonly refillEveryMs: number;
+  private readonly log: Logger;
+  private readonly namespace: string;
+  constructor(redis: Redis, name: string, capacity: number, refillEveryMs: number, log: Logger, namespace: string) {
+    this.redis = redis;
+    this.name = name;
+    this.capacity = capacity;
+    this.refillEveryMs = refillEveryMs;
+    this.log = log;
+    this.namespace = namespace;
     this.fallback = new RateLimiter(capacity, refillEveryMs);
   }
 
@@ -137,10 +145,12 @@ type LimitConfig = Record<RateLimitName, { capacity: number; refillMs: number }>
  */
 export class FailureCounter {
   private readonly counts = new Map<string, { n: number; at: number }>();
-  constructor(
-    private readonly halfLifeMs = 10 * 60_000,
-    private readonly maxKeys = MAX_BUCKETS,
-  ) {}
+  private readonly halfLifeMs: number;
+  private readonly maxKeys: number;
+  constructor(halfLifeMs = 10 * 60_000, maxKeys = MAX_BUCKETS) {
+    this.halfLifeMs = halfLifeMs;
+    this.maxKeys = maxKeys;
+  }
 
   get(rawKey: string, now = Date.now()): number {
     const entry = this.counts.get(limitKey(rawKey));

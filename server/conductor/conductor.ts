@@ -72,7 +72,9 @@ export class Conductor {
   private readonly random: () => number;
   private readonly now: () => Date;
 
-  constructor(private readonly deps: ConductorDeps) {
+  private readonly deps: ConductorDeps;
+  constructor(deps: ConductorDeps) {
+    this.deps = deps;
     this.random = deps.random ?? Math.random;
     this.now = deps.now ?? (() => new Date());
   }

@@ -99,10 +99,12 @@ export async function streamConversationEvents(
 
 /** The generator, with a `return` that wakes it at once (one object per subscription, methods shared). */
 class Stream<T> implements AsyncGenerator<T> {
-  constructor(
-    private readonly generator: AsyncGenerator<T>,
-    private readonly stop: () => void,
-  ) {}
+  private readonly generator: AsyncGenerator<T>;
+  private readonly stop: () => void;
+  constructor(generator: AsyncGenerator<T>, stop: () => void) {
+    this.generator = generator;
+    this.stop = stop;
+  }
   next(): Promise<IteratorResult<T>> {
     return this.generator.next();
   }

@@ -37,16 +37,26 @@ export class EventBus {
   get activeSubscriptions(): number {
     return this.live;
   }
+  private readonly target: Target;
+  private readonly barrier: () => Promise<void>;
+  private readonly shutdown: () => Promise<void>;
+  /** Prefix of every channel, so two deployments sharing one Redis never see each other's events. */
+  private readonly namespace: string;
+  /** Answers once both of the bus's connections answer (for Redis, a PING on each). */
+  private readonly pingBoth: () => Promise<void>;
   private constructor(
-    private readonly target: Target,
-    private readonly barrier: () => Promise<void>,
-    private readonly shutdown: () => Promise<void>,
+    target: Target,
+    barrier: () => Promise<void>,
+    shutdown: () => Promise<void>,
     kind: "memory" | "redis",
-    /** Prefix of every channel, so two deployments sharing one Redis never see each other's events. */
-    private readonly namespace = "tandem",
-    /** Answers once both of the bus's connections answer (for Redis, a PING on each). */
-    private readonly pingBoth: () => Promise<void> = async () => {},
+    namespace = "tandem",
+    pingBoth: () => Promise<void> = async () => {},
   ) {
+    this.target = target;
+    this.barrier = barrier;
+    this.shutdown = shutdown;
+    this.namespace = namespace;
+    this.pingBoth = pingBoth;
     this.kind = kind;
   }
 

@@ -11,12 +11,16 @@ import type { Database } from "../db/client.ts";
 export class Liveness {
   private timer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(
-    private readonly db: Database,
-    readonly instanceId: string,
-    readonly leaseMs: number,
-    private readonly log: Logger,
-  ) {}
+  private readonly db: Database;
+  readonly instanceId: string;
+  readonly leaseMs: number;
+  private readonly log: Logger;
+  constructor(db: Database, instanceId: string, leaseMs: number, log: Logger) {
+    this.db = db;
+    this.instanceId = instanceId;
+    this.leaseMs = leaseMs;
+    this.log = log;
+  }
 
   async start(): Promise<void> {
     // Instances that crashed long ago leave their row behind; a day later nothing can need it.

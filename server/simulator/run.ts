@@ -74,13 +74,18 @@ class Customer {
   answers = 0;
   readonly answerMs: number[] = [];
 
-  constructor(
-    private readonly url: string,
-    readonly name: string,
-    readonly persona: Persona,
-    private readonly log: (line: string) => void,
-    private readonly replyTimeoutMs: number,
-  ) {}
+  private readonly url: string;
+  readonly name: string;
+  readonly persona: Persona;
+  private readonly log: (line: string) => void;
+  private readonly replyTimeoutMs: number;
+  constructor(url: string, name: string, persona: Persona, log: (line: string) => void, replyTimeoutMs: number) {
+    this.url = url;
+    this.name = name;
+    this.persona = persona;
+    this.log = log;
+    this.replyTimeoutMs = replyTimeoutMs;
+  }
 
   async run(deadline: number): Promise<void> {
     const started = await gql<{ startConversation: { token: string; conversation: { id: string } } }>(

@@ -44,7 +44,10 @@ export class WebhookDispatcher {
   private running: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(private readonly opts: DispatcherOptions) {}
+  private readonly opts: DispatcherOptions;
+  constructor(opts: DispatcherOptions) {
+    this.opts = opts;
+  }
 
   start(): void {
     this.stopped = false;

@@ -36,7 +36,10 @@ export class WhatsAppSender {
   private running: Promise<void> | null = null;
   private stopped = true;
 
-  constructor(private readonly opts: SenderOptions) {}
+  private readonly opts: SenderOptions;
+  constructor(opts: SenderOptions) {
+    this.opts = opts;
+  }
 
   start(): void {
     if (!this.opts.config.enabled) return;

@@ -11,8 +11,10 @@ import { send, startConversation, startTestApp, type TestApp } from "../support/
 /** The offline model, but its first `failures` calls fail the way a rate-limited API does. */
 class FlakyModel extends OfflineLanguageModel {
   calls = 0;
-  constructor(private failures: number) {
+  private failures: number;
+  constructor(failures: number) {
     super({ delayMs: 0 });
+    this.failures = failures;
   }
   override async doStream(options: LanguageModelV4CallOptions) {
     this.calls++;

@@ -91,11 +91,13 @@ export class IntentClassifier {
   private weights: Float64Array = new Float64Array(0);
   private readonly bias = new Float64Array(intents.length);
 
+  private readonly temperature: number;
   constructor(
     data: Record<CorpusIntent, string[]>,
-    private readonly temperature = TEMPERATURE,
+    temperature = TEMPERATURE,
     { epochs = 30, rate = 0.5, l2 = 1e-5 } = {},
   ) {
+    this.temperature = temperature;
     const examples = intents.flatMap((label, k) =>
       data[label].map((text) => ({ k, x: this.encode(features(text), true) })),
     );

@@ -68,7 +68,10 @@ export class OfflineLanguageModel implements LanguageModelV4 {
   readonly modelId = OFFLINE_MODEL_ID;
   readonly supportedUrls = {};
 
-  constructor(private readonly opts: { delayMs: number }) {}
+  private readonly opts: { delayMs: number };
+  constructor(opts: { delayMs: number }) {
+    this.opts = opts;
+  }
 
   private respond(options: LanguageModelV4CallOptions): Decision {
     // A request for structured output: the case summary is the one this model knows how to write.
