@@ -146,6 +146,7 @@ const envSchema = z.object({
     .max(7 * 24 * 60)
     .default(10),
   MAX_SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
+  WS_KEEPALIVE_MS: z.coerce.number().int().min(100).max(300_000).default(12_000),
   MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(1000).default(20),
   MAX_CONCURRENT_PASSWORD_HASHES: z.coerce.number().int().min(1).max(64).default(2),
   RATE_LIMIT_START_CONVERSATION: bucket.prefault("10/30s"),
@@ -261,6 +262,8 @@ export interface Config {
     /** An operator online by choice but not seen (dashboard closed) for this long becomes away. */
     awayAfterMs: number;
   };
+  /** Every socket is pinged this often; one that has not answered the previous ping by then is dropped. */
+  websocket: { keepAliveMs: number };
   limits: {
     maxMessageLength: number;
     maxSubscriptionsPerSocket: number;
@@ -369,6 +372,7 @@ export function loadConfig(source: EnvSource = process.env, overrides: Partial<C
     identity: { secret: env.IDENTITY_SECRET, demoAccounts: env.DEMO_ACCOUNTS ?? !production },
     streaming: { persistIntervalMs: 250, staleAfterMs: env.STREAM_STALE_AFTER_MS, leaseMs: env.INSTANCE_LEASE_MS },
     inbox: { firstResponseMs: env.SLA_FIRST_RESPONSE_MINUTES * 60_000, awayAfterMs: env.AWAY_AFTER_MINUTES * 60_000 },
+    websocket: { keepAliveMs: env.WS_KEEPALIVE_MS },
     limits: {
       maxMessageLength: env.MAX_MESSAGE_LENGTH,
       maxSubscriptionsPerSocket: env.MAX_SUBSCRIPTIONS_PER_SOCKET,

@@ -1,9 +1,8 @@
 import type { IncomingMessage, Server } from "node:http";
 import { randomUUID } from "node:crypto";
 import { GraphQLError, type ExecutionArgs } from "graphql";
-import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL } from "graphql-ws";
-import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer, type WebSocket } from "ws";
+import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL, handleProtocols, makeServer } from "graphql-ws";
+import { WebSocket, WebSocketServer, type RawData } from "ws";
 import type { Actor } from "../auth/actor.ts";
 import {
   CUSTOMER_COOKIE,
@@ -20,15 +19,52 @@ import type { TandemYoga } from "./yoga.ts";
 /** Close code for a session that no longer holds (signed out, disabled, demoted, expired). */
 export const SESSION_REVOKED = CloseCode.Forbidden; // 4403
 
-interface Connection {
-  socket: WebSocket;
-  address: string;
-  requestId: string;
+/**
+ * One socket: what the server keeps for it, and the transport graphql-ws's protocol core talks
+ * to (`protocol`, `send`, `close`, `onMessage`). Thousands of idle sockets each keep one of these,
+ * so its methods live on the prototype and the upgrade request is not kept: the cookie header is
+ * the only part of it a later session check needs.
+ */
+class Connection {
+  readonly socket: WebSocket;
+  readonly address: string;
+  readonly cookieHeader: string | undefined;
+  readonly requestId = randomUUID();
   credentials?: Credentials;
   session?: ResolvedSession;
   /** Subscriptions counted against the cap from the moment they are asked for, so a burst cannot overshoot it. */
-  operations: Set<string>;
+  readonly operations = new Set<string>();
   expiry?: NodeJS.Timeout;
+  /** A ping went out and its pong has not come back. */
+  awaitingPong = false;
+  /** graphql-ws's handler of this socket's messages, and its clean-up when the socket closes. */
+  receive?: (data: string) => Promise<void>;
+  closed?: (code?: number, reason?: string) => Promise<void>;
+
+  constructor(socket: WebSocket, address: string, cookieHeader: string | undefined) {
+    this.socket = socket;
+    this.address = address;
+    this.cookieHeader = cookieHeader;
+  }
+
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  send(data: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.socket.readyState !== WebSocket.OPEN) return resolve();
+      this.socket.send(data, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(receive: (data: string) => Promise<void>): void {
+    this.receive = receive;
+  }
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -64,6 +100,7 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
     server: httpServer,
     path: yoga.graphqlEndpoint,
     maxPayload: 64 * 1024,
+    handleProtocols: (offered: Set<string>) => handleProtocols(offered),
     verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
       const offered = String(info.req.headers["sec-websocket-protocol"] ?? "")
         .split(",")
@@ -83,21 +120,64 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
     },
   });
 
-  wss.on("connection", (socket: WebSocket, req: IncomingMessage) => {
-    const address = clientAddress(req, trust);
-    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-    connections.set(socket, { socket, address, requestId: randomUUID(), operations: new Set() });
-    socket.once("close", () => {
-      const conn = connections.get(socket);
-      if (conn?.expiry) clearTimeout(conn.expiry);
-      connections.delete(socket);
-      const left = (perAddress.get(address) ?? 1) - 1;
-      if (left <= 0) perAddress.delete(address);
-      else perAddress.set(address, left);
+  // Listeners shared by every socket (ws calls them with the socket as `this`).
+  function onSocketMessage(this: WebSocket, data: RawData) {
+    const conn = connections.get(this);
+    conn?.receive?.(String(data)).catch((err: unknown) => {
+      log.error({ err, requestId: conn.requestId }, "WebSocket message handling failed");
+      this.close(CloseCode.InternalServerError, "Internal server error");
     });
+  }
+  function onSocketError(this: WebSocket, err: Error) {
+    log.warn({ err, requestId: connections.get(this)?.requestId }, "WebSocket error");
+    this.close(CloseCode.InternalServerError, "Internal server error");
+  }
+  function onSocketPong(this: WebSocket) {
+    const conn = connections.get(this);
+    if (conn) conn.awaitingPong = false;
+  }
+  function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
+    const conn = connections.get(this);
+    if (!conn) return;
+    if (conn.expiry) clearTimeout(conn.expiry);
+    connections.delete(this);
+    const left = (perAddress.get(conn.address) ?? 1) - 1;
+    if (left <= 0) perAddress.delete(conn.address);
+    else perAddress.set(conn.address, left);
+    conn.closed?.(code, String(reason)).catch((err: unknown) => log.warn({ err }, "WebSocket clean-up failed"));
+  }
+
+  wss.on("connection", (socket: WebSocket, req: IncomingMessage) => {
+    const conn = new Connection(socket, clientAddress(req, trust), req.headers.cookie);
+    perAddress.set(conn.address, (perAddress.get(conn.address) ?? 0) + 1);
+    connections.set(socket, conn);
+    socket.on("message", onSocketMessage);
+    socket.once("error", onSocketError);
+    socket.on("pong", onSocketPong);
+    socket.once("close", onSocketClose);
+    conn.closed = protocol.opened(conn, conn);
+  });
+  wss.on("error", (err) => {
+    log.error({ err }, "WebSocket server error");
+    for (const socket of wss.clients) socket.close(CloseCode.InternalServerError, "Internal server error");
   });
 
-  const connOf = (ctx: { extra: { socket: WebSocket } }) => connections.get(ctx.extra.socket);
+  // One timer for every socket: each is pinged, and one that did not answer the last ping is dropped.
+  const keepAlive = setInterval(() => {
+    for (const conn of connections.values()) {
+      if (conn.awaitingPong) {
+        conn.socket.terminate();
+        continue;
+      }
+      if (conn.socket.readyState !== WebSocket.OPEN) continue;
+      conn.awaitingPong = true;
+      conn.socket.ping();
+    }
+  }, config.websocket.keepAliveMs);
+  keepAlive.unref();
+
+  /** The connection behind a graphql-ws context, while its socket is open. */
+  const connOf = (ctx: { extra: Connection }) => (connections.has(ctx.extra.socket) ? ctx.extra : undefined);
 
   const revoke = (conn: Connection, reason: string) => {
     log.info({ requestId: conn.requestId, reason }, "socket session no longer valid; closing");
@@ -132,7 +212,7 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
     }
   })();
 
-  const disposable = useServer(
+  const protocol = makeServer<Record<string, unknown> | undefined, Connection>(
     {
       // The enveloped execute/subscribe travel in rootValue from onSubscribe (Yoga's documented pattern).
       execute: (args: ExecutionArgs) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
@@ -145,7 +225,7 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
         // A customer or operator token in `token`, an API key in `apiKey` (either field carries any of them).
         const given = typeof params.apiKey === "string" ? params.apiKey : params.token;
         const token = typeof given === "string" ? given.slice(0, 300) : undefined;
-        const credentials = { bearer: token, cookieHeader: ctx.extra.request.headers.cookie };
+        const credentials = { bearer: token, cookieHeader: conn.cookieHeader };
         const session = await resolveSession(services.db, credentials);
         // false closes the socket with 4403 Forbidden.
         if (session === "invalid") return false;
@@ -178,9 +258,6 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
             ];
           }
           const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-            ...ctx,
-            req: ctx.extra.request,
-            socket: ctx.extra.socket,
             params: payload,
             actor: session.actor,
             credentials: conn.credentials,
@@ -230,7 +307,6 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
         connOf(ctx)?.operations.delete(id);
       },
     },
-    wss,
   );
 
   return {
@@ -240,8 +316,8 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
     /** Going-away (1001) tells clients to reconnect, possibly to another instance. */
     async close() {
       await revocations.return();
-      for (const socket of wss.clients as Set<WebSocket>) socket.close(1001, "Server shutting down");
-      await disposable.dispose();
+      clearInterval(keepAlive);
+      for (const socket of wss.clients) socket.close(1001, "Server shutting down");
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

@@ -95,6 +95,41 @@ test("the legacy graphql-ws subprotocol is refused at the handshake", async () =
   }
 });
 
+test("a socket that stops answering pings is dropped, and one that answers stays open", async () => {
+  const quick = await startTestApp({ WS_KEEPALIVE_MS: "150" });
+  try {
+    const open = (autoPong: boolean) => {
+      const ws = new WebSocket(quick.wsUrl, "graphql-transport-ws", { autoPong });
+      const closed = closeCode(ws);
+      let pings = 0;
+      ws.on("ping", () => pings++);
+      ws.on("open", () => ws.send(JSON.stringify({ type: "connection_init" })));
+      const acked = new Promise((resolve) =>
+        ws.on("message", (raw) => JSON.parse(String(raw)).type === "connection_ack" && resolve(true)),
+      );
+      return { ws, closed, acked, pings: () => pings };
+    };
+    const silent = open(false);
+    const answering = open(true);
+    await Promise.all([silent.acked, answering.acked]);
+    // The silent one is pinged, does not answer, and is cut off at the next round.
+    assert.equal(await silent.closed, 1006);
+    assert.ok(silent.pings() >= 1, "it was pinged before it was dropped");
+    // The answering one outlives several rounds.
+    await eventually(() => (answering.pings() >= 4 ? true : undefined), 10_000, "four pings answered");
+    assert.equal(answering.ws.readyState, WebSocket.OPEN);
+    answering.ws.close();
+    await answering.closed;
+    await eventually(
+      () => (quick.app.services.metrics.connections() === 0 ? true : undefined),
+      5_000,
+      "no socket left",
+    );
+  } finally {
+    await quick.close();
+  }
+});
+
 test("an invalid token in connection_init closes the socket with 4403", async () => {
   const ws = new WebSocket(t.wsUrl, "graphql-transport-ws");
   await new Promise((r) => ws.on("open", r));
