@@ -34,7 +34,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "npx remix build && node --import tsx server/index.ts",
+    command: "npx remix build && node server/index.ts",
     url: `http://127.0.0.1:${port}/health/ready`,
     reuseExistingServer: false,
     timeout: 120_000,

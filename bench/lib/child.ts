@@ -31,9 +31,8 @@ export async function startServer(name: string, env: Record<string, string> = {}
   const logFd = openSync(logFile, "w");
   const child: ChildProcess = fork(script, [], {
     // BENCH_PROFILE=<dir>: each server writes a CPU profile there when it stops.
+    // Servers run as in production: on Node's own type stripping, without tsx.
     execArgv: [
-      "--import",
-      "tsx",
       "--expose-gc",
       ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
     ],

@@ -39,7 +39,7 @@ async function freePort(): Promise<number> {
 
 /** The real server, as a separate process we can kill. Same database across restarts. */
 async function startServer(port: number, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+  const child = spawn(process.execPath, ["server/index.ts"], {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
     env: {
