@@ -15,6 +15,7 @@ import { OPERATOR_COOKIE } from "../operators/service.ts";
 import type { Services } from "../services.ts";
 import { clientAddress, originAllowed, type TrustFn } from "../http/edge.ts";
 import type { TandemYoga } from "./yoga.ts";
+import { createSocketSubscribe } from "./subscribe.ts";
 
 /** Close code for a session that no longer holds (signed out, disabled, demoted, expired). */
 export const SESSION_REVOKED = CloseCode.Forbidden; // 4403
@@ -83,9 +84,11 @@ function sameRights(a: Actor, b: Actor): boolean {
 }
 
 /**
- * graphql-ws on the same port and path as HTTP GraphQL. Every operation runs through
- * yoga.getEnveloped, so armor limits, masking, introspection rules and the context are the very
- * plugins HTTP uses. Only the graphql-transport-ws subprotocol is served.
+ * graphql-ws on the same port and path as HTTP GraphQL. Every operation is parsed, validated and
+ * given its context through yoga.getEnveloped, so armor limits, introspection rules and the
+ * context are the very plugins HTTP uses; queries and mutations execute through it too, and
+ * subscriptions through `subscribe.ts`, which applies the same masking, input floor and span.
+ * Only the graphql-transport-ws subprotocol is served.
  *
  * A socket's session is checked again on every operation, and every instance re-checks an
  * operator's sockets the moment a revocation for them is published on the bus (sign-out,
@@ -152,9 +155,9 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
     perAddress.set(conn.address, (perAddress.get(conn.address) ?? 0) + 1);
     connections.set(socket, conn);
     socket.on("message", onSocketMessage);
-    socket.once("error", onSocketError);
+    socket.on("error", onSocketError);
     socket.on("pong", onSocketPong);
-    socket.once("close", onSocketClose);
+    socket.on("close", onSocketClose);
     conn.closed = protocol.opened(conn, conn);
   });
   wss.on("error", (err) => {
@@ -175,6 +178,8 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
     }
   }, config.websocket.keepAliveMs);
   keepAlive.unref();
+
+  const socketSubscribe = createSocketSubscribe(services);
 
   /** The connection behind a graphql-ws context, while its socket is open. */
   const connOf = (ctx: { extra: Connection }) => (connections.has(ctx.extra.socket) ? ctx.extra : undefined);
@@ -212,102 +217,99 @@ export function attachGraphQLWebSocket(httpServer: Server, yoga: TandemYoga, ser
     }
   })();
 
-  const protocol = makeServer<Record<string, unknown> | undefined, Connection>(
-    {
-      // The enveloped execute/subscribe travel in rootValue from onSubscribe (Yoga's documented pattern).
-      execute: (args: ExecutionArgs) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
-      subscribe: (args: ExecutionArgs) =>
-        (args.rootValue as { subscribe: (a: ExecutionArgs) => never }).subscribe(args),
-      onConnect: async (ctx) => {
-        const conn = connOf(ctx);
-        if (!conn) return false;
-        const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
-        // A customer or operator token in `token`, an API key in `apiKey` (either field carries any of them).
-        const given = typeof params.apiKey === "string" ? params.apiKey : params.token;
-        const token = typeof given === "string" ? given.slice(0, 300) : undefined;
-        const credentials = { bearer: token, cookieHeader: conn.cookieHeader };
-        const session = await resolveSession(services.db, credentials);
-        // false closes the socket with 4403 Forbidden.
-        if (session === "invalid") return false;
-        conn.credentials = credentials;
-        conn.session = session;
-        if (session.expiresAt) {
-          const ms = Math.min(MAX_TIMER_MS, Math.max(0, session.expiresAt.getTime() - Date.now()));
-          conn.expiry = setTimeout(() => void recheck(conn), Math.min(MAX_TIMER_MS, ms + 50));
-          conn.expiry.unref();
-        }
-        return true;
-      },
-      onSubscribe: async (ctx, id, payload) => {
-        const conn = connOf(ctx);
-        if (!conn) return [new GraphQLError("The connection is closing.", { extensions: { code: "UNAUTHENTICATED" } })];
-        // Reserve the slot before anything asynchronous, so a burst of subscribes cannot overshoot the cap.
-        if (conn.operations.size >= config.limits.maxSubscriptionsPerSocket) {
+  const protocol = makeServer<Record<string, unknown> | undefined, Connection>({
+    // A query's or mutation's enveloped execute travels in rootValue from onSubscribe (Yoga's documented pattern).
+    execute: (args: ExecutionArgs) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
+    // A subscription runs without envelop's per-subscription layers (see subscribe.ts).
+    subscribe: socketSubscribe,
+    onConnect: async (ctx) => {
+      const conn = connOf(ctx);
+      if (!conn) return false;
+      const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+      // A customer or operator token in `token`, an API key in `apiKey` (either field carries any of them).
+      const given = typeof params.apiKey === "string" ? params.apiKey : params.token;
+      const token = typeof given === "string" ? given.slice(0, 300) : undefined;
+      const credentials = { bearer: token, cookieHeader: conn.cookieHeader };
+      const session = await resolveSession(services.db, credentials);
+      // false closes the socket with 4403 Forbidden.
+      if (session === "invalid") return false;
+      conn.credentials = credentials;
+      conn.session = session;
+      if (session.expiresAt) {
+        const ms = Math.min(MAX_TIMER_MS, Math.max(0, session.expiresAt.getTime() - Date.now()));
+        conn.expiry = setTimeout(() => void recheck(conn), Math.min(MAX_TIMER_MS, ms + 50));
+        conn.expiry.unref();
+      }
+      return true;
+    },
+    onSubscribe: async (ctx, id, payload) => {
+      const conn = connOf(ctx);
+      if (!conn) return [new GraphQLError("The connection is closing.", { extensions: { code: "UNAUTHENTICATED" } })];
+      // Reserve the slot before anything asynchronous, so a burst of subscribes cannot overshoot the cap.
+      if (conn.operations.size >= config.limits.maxSubscriptionsPerSocket) {
+        return [
+          new GraphQLError("Too many subscriptions on one connection.", { extensions: { code: "RATE_LIMITED" } }),
+        ];
+      }
+      conn.operations.add(id);
+      try {
+        // Every operation re-checks the session: a revoked one is refused and the socket closed.
+        const session = await recheck(conn);
+        if (!session) {
+          conn.operations.delete(id);
           return [
-            new GraphQLError("Too many subscriptions on one connection.", { extensions: { code: "RATE_LIMITED" } }),
+            new GraphQLError("Your session has ended. Sign in again.", { extensions: { code: "UNAUTHENTICATED" } }),
           ];
         }
-        conn.operations.add(id);
+        const { schema, execute, contextFactory, parse, validate } = yoga.getEnveloped({
+          params: payload,
+          actor: session.actor,
+          credentials: conn.credentials,
+          requestId: conn.requestId,
+          clientIp: conn.address,
+        });
+        let document;
         try {
-          // Every operation re-checks the session: a revoked one is refused and the socket closed.
-          const session = await recheck(conn);
-          if (!session) {
-            conn.operations.delete(id);
-            return [
-              new GraphQLError("Your session has ended. Sign in again.", { extensions: { code: "UNAUTHENTICATED" } }),
-            ];
-          }
-          const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-            params: payload,
-            actor: session.actor,
-            credentials: conn.credentials,
-            requestId: conn.requestId,
-            clientIp: conn.address,
-          });
-          let document;
-          try {
-            document = parse(payload.query);
-          } catch (error) {
-            conn.operations.delete(id);
-            if (!(error instanceof GraphQLError))
-              return [
-                new GraphQLError("Could not parse the document.", { extensions: { code: "GRAPHQL_PARSE_FAILED" } }),
-              ];
-            const code =
-              error.extensions.code ??
-              (error.message.startsWith("Syntax Error: Unexpected") ||
-              error.message.startsWith("Syntax Error: Expected")
-                ? "GRAPHQL_PARSE_FAILED"
-                : "GRAPHQL_VALIDATION_FAILED");
-            return [new GraphQLError(error.message, { extensions: { ...error.extensions, code } })];
-          }
-          const args = {
-            schema,
-            operationName: payload.operationName,
-            document,
-            variableValues: payload.variables,
-            contextValue: await contextFactory(),
-            rootValue: { execute, subscribe },
-          };
-          const errors = validate(args.schema, args.document);
-          if (errors.length) {
-            conn.operations.delete(id);
-            return errors;
-          }
-          return args;
+          document = parse(payload.query);
         } catch (error) {
           conn.operations.delete(id);
-          throw error;
+          if (!(error instanceof GraphQLError))
+            return [
+              new GraphQLError("Could not parse the document.", { extensions: { code: "GRAPHQL_PARSE_FAILED" } }),
+            ];
+          const code =
+            error.extensions.code ??
+            (error.message.startsWith("Syntax Error: Unexpected") || error.message.startsWith("Syntax Error: Expected")
+              ? "GRAPHQL_PARSE_FAILED"
+              : "GRAPHQL_VALIDATION_FAILED");
+          return [new GraphQLError(error.message, { extensions: { ...error.extensions, code } })];
         }
-      },
-      onComplete: (ctx, id) => {
-        connOf(ctx)?.operations.delete(id);
-      },
-      onError: (ctx, id) => {
-        connOf(ctx)?.operations.delete(id);
-      },
+        const args = {
+          schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) {
+          conn.operations.delete(id);
+          return errors;
+        }
+        return args;
+      } catch (error) {
+        conn.operations.delete(id);
+        throw error;
+      }
     },
-  );
+    onComplete: (ctx, id) => {
+      connOf(ctx)?.operations.delete(id);
+    },
+    onError: (ctx, id) => {
+      connOf(ctx)?.operations.delete(id);
+    },
+  });
 
   return {
     wss,

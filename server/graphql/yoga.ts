@@ -84,19 +84,7 @@ export function createGraphQLServer(services: Services, trust: TrustFn = () => f
       warn: (...args) => log.warn(logArgs(args), "graphql"),
       error: (...args) => log.error(logArgs(args), "graphql"),
     },
-    maskedErrors: {
-      maskError(error, message) {
-        const original = error instanceof GraphQLError ? error.originalError : undefined;
-        if (error instanceof AppError || original instanceof AppError) return error as Error;
-        // Errors graphql-js raises itself (a bad document, a variable that does not coerce) are safe to show.
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError))
-          return withInputCode(error);
-        // The id ties what the client sees to the log line, without leaking the error itself.
-        const errorId = crypto.randomUUID();
-        log.error({ err: original ?? error, errorId }, "unexpected GraphQL error");
-        return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR", errorId } });
-      },
-    },
+    maskedErrors: { maskError: maskErrors(log), errorMessage: MASKED_MESSAGE },
     plugins,
     context: async (initial): Promise<GraphQLContext> => {
       const requestId = initial.requestId ?? initial.request?.headers.get("x-request-id") ?? "unknown";
@@ -186,35 +174,59 @@ function withInputCode(error: GraphQLError): GraphQLError {
   });
 }
 
+/** What a client sees of an error the server did not mean to show. */
+export const MASKED_MESSAGE = "Unexpected error.";
+
+/**
+ * Masks an error before it leaves the server: the domain's own errors and graphql-js's (a bad
+ * document, a variable that does not coerce) are shown; anything else is logged with an id and
+ * the client gets MASKED_MESSAGE with that id.
+ */
+export function maskErrors(log: Logger) {
+  return (error: unknown, message: string = MASKED_MESSAGE): Error => {
+    const original = error instanceof GraphQLError ? error.originalError : undefined;
+    if (error instanceof AppError || original instanceof AppError) return error as Error;
+    if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return withInputCode(error);
+    // The id ties what the client sees to the log line, without leaking the error itself.
+    const errorId = crypto.randomUUID();
+    log.error({ err: original ?? error, errorId }, "unexpected GraphQL error");
+    return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR", errorId } });
+  };
+}
+
+// Parsed documents are cached and shared, and their literals never change: each is walked once.
+const cleanDocuments = new WeakSet<DocumentNode>();
+
 /**
  * The floor under every field's own validation: no string argument (variable or literal) longer
  * than MAX_ANY_STRING or carrying a control or direction-override character reaches a resolver.
- * Domain functions apply tighter limits; this covers every field, including future ones.
+ * Domain functions apply tighter limits; this covers every field, including future ones. Throws
+ * the refusal as a GraphQLError.
  */
+export function checkInputFloor(args: { document: DocumentNode; variableValues?: Record<string, unknown> | null }) {
+  assertCleanStrings(args.variableValues ?? {}, "variables");
+  if (cleanDocuments.has(args.document)) return;
+  visit(args.document, {
+    StringValue(node) {
+      assertCleanStrings(node.value, "argument");
+    },
+  });
+  cleanDocuments.add(args.document);
+}
+
+/** The input floor for every operation Yoga executes or subscribes. */
 function useInputFloor(): Plugin {
-  // Parsed documents are cached and shared, and their literals never change: each is walked once.
-  const cleanDocuments = new WeakSet<DocumentNode>();
-  const check = (args: { document: DocumentNode; variableValues?: Record<string, unknown> | null }) => {
-    assertCleanStrings(args.variableValues ?? {}, "variables");
-    if (cleanDocuments.has(args.document)) return;
-    visit(args.document, {
-      StringValue(node) {
-        assertCleanStrings(node.value, "argument");
-      },
-    });
-    cleanDocuments.add(args.document);
-  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
       try {
-        check(args);
+        checkInputFloor(args);
       } catch (error) {
         setResultAndStopExecution({ errors: [error as GraphQLError] });
       }
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       try {
-        check(args);
+        checkInputFloor(args);
       } catch (error) {
         setResultAndStopExecution({ errors: [error as GraphQLError] });
       }

@@ -143,32 +143,42 @@ export function httpTracing(tracer: Tracer) {
   };
 }
 
-/** A span per GraphQL operation, over HTTP or a socket, named by its type and name. */
+/** A GraphQL operation's span, named by its type and name. */
+export function startOperationSpan(
+  tracer: Tracer,
+  args: { document: Parameters<typeof getOperationAST>[0]; operationName?: string | null },
+): Span {
+  const operation = getOperationAST(args.document, args.operationName);
+  const type = operation?.operation ?? "unknown";
+  const name = operation?.name?.value;
+  return tracer.startSpan(name ? `${type} ${name}` : type, {
+    attributes: { "graphql.operation.type": type, ...(name ? { "graphql.operation.name": name } : {}) },
+  });
+}
+
+/** Ends an operation's span, failed with the first error's message when the result has errors. */
+export function finishOperationSpan(span: Span, result: unknown): void {
+  const errors = (result as { errors?: ReadonlyArray<{ message: string }> } | undefined)?.errors;
+  if (errors?.length) span.setStatus({ code: SpanStatusCode.ERROR, message: errors[0]!.message });
+  span.end();
+}
+
+/**
+ * A span per GraphQL operation over HTTP, and per query or mutation over a socket (a socket's
+ * subscriptions get theirs from `server/graphql/subscribe.ts`), named by its type and name.
+ */
 export function useOperationTracing(tracer: Tracer): Plugin {
-  const start = (args: { document: Parameters<typeof getOperationAST>[0]; operationName?: string | null }) => {
-    const operation = getOperationAST(args.document, args.operationName);
-    const type = operation?.operation ?? "unknown";
-    const name = operation?.name?.value;
-    return tracer.startSpan(name ? `${type} ${name}` : type, {
-      attributes: { "graphql.operation.type": type, ...(name ? { "graphql.operation.name": name } : {}) },
-    });
-  };
-  const finish = (span: Span, result: unknown) => {
-    const errors = (result as { errors?: ReadonlyArray<{ message: string }> } | undefined)?.errors;
-    if (errors?.length) span.setStatus({ code: SpanStatusCode.ERROR, message: errors[0]!.message });
-    span.end();
-  };
   return {
     onExecute({ args, setExecuteFn, executeFn }) {
-      const span = start(args);
+      const span = startOperationSpan(tracer, args);
       // Resolvers run inside the span, so their queries are its children.
       setExecuteFn((a) => context.with(trace.setSpan(context.active(), span), () => executeFn(a)));
-      return { onExecuteDone: ({ result }) => finish(span, result) };
+      return { onExecuteDone: ({ result }) => finishOperationSpan(span, result) };
     },
     onSubscribe({ args }) {
       // A subscription lives as long as its socket: its span covers setting it up.
-      const span = start(args);
-      return { onSubscribeResult: ({ result }) => finish(span, result) };
+      const span = startOperationSpan(tracer, args);
+      return { onSubscribeResult: ({ result }) => finishOperationSpan(span, result) };
     },
   };
 }

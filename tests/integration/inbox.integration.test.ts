@@ -58,6 +58,8 @@ const ids = (items: Item[]) => items.map((i) => i.conversation.id);
 
 /** Each test run tags its customers, so views on a shared database are read through search. */
 const tag = `zq${crypto.randomUUID().slice(0, 8)}`;
+/** The queue test's own tag, so the conversations above never show in its views. */
+const waitTag = `zw${crypto.randomUUID().slice(0, 8)}`;
 
 describe("inbox views, search and counts", () => {
   let aiConv: { id: string; token: string };
@@ -67,6 +69,14 @@ describe("inbox views, search and counts", () => {
   let other: Awaited<ReturnType<typeof newOperator>>;
 
   before(async () => {
+    // The escalation below must wait in the queue, not be offered to whoever is online (the
+    // database and its assignment setting may be shared with other test files).
+    const admin = await signInAs(t);
+    await updateAssignmentSettings(
+      t.app.services.db,
+      { kind: "operator", operatorId: admin.operator.id, role: "admin", name: "Admin" },
+      { mode: "manual" },
+    );
     me = await newOperator(t, "Rosa");
     other = await newOperator(t, "Tomas");
     aiConv = await startConversation(t, `${tag} Alma`);
@@ -211,7 +221,7 @@ describe("escalations raised while nobody was free", () => {
       name: "Admin",
     };
     const op = await newOperator(t, "Vera");
-    const conv = await startConversation(t, `${tag} Dora`);
+    const conv = await startConversation(t, `${waitTag} Dora`);
     await send(t, conv, "hello");
     await t.app.services.runner.idle();
     // Manual while it is raised, so it lands in the shared queue whoever is online.
@@ -226,7 +236,7 @@ describe("escalations raised while nobody was free", () => {
       }),
     );
     await updateAssignmentSettings(t.app.services.db, adminActor, { mode: "auto" });
-    assert.deepEqual(ids(await list(op.token, { view: "UNASSIGNED", query: tag })), [conv.id]);
+    assert.deepEqual(ids(await list(op.token, { view: "UNASSIGNED", query: waitTag })), [conv.id]);
     // Each test decides who is online; the database may be shared with other test files.
     await t.app.services.db.update(operators).set({ availability: "offline" });
     assert.equal((await availableOperators(t.app.services.db)).length, 0);
@@ -240,7 +250,7 @@ describe("escalations raised while nobody was free", () => {
     try {
       await offerWaiting(t.app.services);
       assert.deepEqual(
-        ids(await list(op.token, { view: "UNASSIGNED", query: tag })),
+        ids(await list(op.token, { view: "UNASSIGNED", query: waitTag })),
         [conv.id],
         "nobody to offer it to",
       );
@@ -249,7 +259,7 @@ describe("escalations raised while nobody was free", () => {
       assert.equal(row!.assignedTo, op.operator.id);
       const notice = await eventually(() => heard.find((n) => n.type === "escalation"), 3000, "the offer notice");
       assert.equal(notice.conversationId, conv.id);
-      assert.deepEqual(ids(await list(op.token, { view: "MINE", query: tag })), [conv.id]);
+      assert.deepEqual(ids(await list(op.token, { view: "MINE", query: waitTag })), [conv.id]);
     } finally {
       stop.abort();
       await t.gql(AVAILABILITY, { a: "OFFLINE" }, op.token);

@@ -144,3 +144,25 @@ test("an anonymous subscriber gets UNAUTHENTICATED", async () => {
   assert.equal((sub.errors[0] as { extensions?: { code?: string } }).extensions?.code, "UNAUTHENTICATED");
   assert.equal(sub.events.length, 0);
 });
+
+test("a socket subscription with a control character is BAD_INPUT, and another customer's conversation is NOT_FOUND", async () => {
+  const mine = await startConversation(t);
+  const theirs = await startConversation(t);
+  const bad = collect(t.ws(mine.token), "a\u202Eb", 0);
+  await bad.done;
+  assert.equal((bad.errors[0] as { extensions?: { code?: string } }).extensions?.code, "BAD_INPUT");
+  assert.match((bad.errors[0] as { message: string }).message, /control or direction-override/);
+  const other = collect(t.ws(mine.token), theirs.id, 0);
+  await other.done;
+  assert.equal((other.errors[0] as { extensions?: { code?: string } }).extensions?.code, "NOT_FOUND");
+});
+
+test("every plugin that hooks subscribing is one the socket's own subscribe (subscribe.ts) does the work of", () => {
+  // Sockets subscribe without envelop's per-subscription hooks; a plugin that adds one must have
+  // its work brought to server/graphql/subscribe.ts (then count it here). Today's hooks: Yoga's
+  // abort passthrough, result processor and request cancellation (HTTP only), error masking and
+  // the input floor, plus the operation's span when tracing is on.
+  const plugins = (t.app.yoga as unknown as { plugins: Array<{ onSubscribe?: unknown }> }).plugins;
+  const hooking = plugins.filter((p) => typeof p.onSubscribe === "function").length;
+  assert.equal(hooking, 5 + (t.app.services.tracing.enabled ? 1 : 0));
+});

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace";
+import { SpanStatusCode } from "@opentelemetry/api";
+import {
+  GraphQLError,
+  GraphQLObjectType,
+  GraphQLSchema,
+  GraphQLString,
+  parse,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from "graphql";
+import { AppError } from "../errors.ts";
+import { createLogger } from "../logger.ts";
+import { startTracing } from "../ops/tracing.ts";
+import { createSocketSubscribe } from "./subscribe.ts";
+
+/** A schema whose subscription field fails in each of the ways a real one can. */
+const schema = new GraphQLSchema({
+  query: new GraphQLObjectType({ name: "Query", fields: { ok: { type: GraphQLString } } }),
+  subscription: new GraphQLObjectType({
+    name: "Subscription",
+    fields: {
+      events: {
+        type: GraphQLString,
+        args: { mode: { type: GraphQLString } },
+        subscribe: (_root, { mode }: { mode?: string }) => {
+          if (mode === "crash") throw new Error("connection to db-7 refused (password=hunter2)");
+          if (mode === "forbidden") throw new AppError("FORBIDDEN", "Not your conversation.");
+          return (async function* () {
+            yield "first";
+            yield "broken";
+            if (mode === "stream-dies") throw new Error("redis at 10.0.0.3 went away");
+            yield "last";
+          })();
+        },
+        resolve: (event: string) => {
+          if (event === "broken") throw new Error("row 42 of secret_table is corrupt");
+          return event;
+        },
+      },
+    },
+  }),
+});
+
+function harness() {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = createLogger(
+    { logLevel: "error", env: "test" },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  const exporter = new InMemorySpanExporter();
+  const tracing = startTracing({ exporter, serviceName: "t", serviceVersion: "0", instanceId: "t" });
+  const subscribe = createSocketSubscribe({ log, tracing });
+  const run = (query: string, variableValues?: Record<string, unknown>) =>
+    subscribe({ schema, document: parse(query), variableValues, contextValue: {} } as ExecutionArgs);
+  return { lines, exporter, run };
+}
+
+async function drain(stream: AsyncIterableIterator<ExecutionResult>) {
+  const results: ExecutionResult[] = [];
+  let thrown: unknown;
+  try {
+    for await (const r of stream) results.push(r);
+  } catch (error) {
+    thrown = error;
+  }
+  return { results, thrown };
+}
+
+const codeOf = (e: unknown) => (e as GraphQLError).extensions?.code;
+
+test("a socket subscription's unexpected errors are masked with an id that is logged; the domain's own are shown", async () => {
+  const { lines, run } = harness();
+
+  const crashed = (await run(`subscription { events(mode: "crash") }`)) as ExecutionResult;
+  const error = crashed.errors?.[0];
+  assert.equal(error?.message, "Unexpected error.");
+  assert.equal(codeOf(error), "INTERNAL_SERVER_ERROR");
+  const errorId = error?.extensions?.errorId;
+  assert.ok(typeof errorId === "string" && errorId.length > 0);
+  assert.doesNotMatch(JSON.stringify(crashed), /hunter2|db-7/);
+  assert.ok(lines.some((l) => l.errorId === errorId && JSON.stringify(l).includes("db-7")));
+
+  const refused = (await run(`subscription { events(mode: "forbidden") }`)) as ExecutionResult;
+  assert.equal(refused.errors?.[0]?.message, "Not your conversation.");
+  assert.equal(codeOf(refused.errors?.[0]), "FORBIDDEN");
+
+  // graphql-js's own errors (a variable that does not coerce) are shown, with a code.
+  const invalid = (await run(`subscription ($m: String) { events(mode: $m) }`, { m: 5 })) as ExecutionResult;
+  assert.match(invalid.errors?.[0]?.message ?? "", /\$m/);
+  assert.equal(codeOf(invalid.errors?.[0]), "BAD_USER_INPUT");
+});
+
+test("each event of a socket subscription is masked, and a stream that dies ends with a masked error", async () => {
+  const { run } = harness();
+  const stream = (await run(`subscription { events }`)) as AsyncIterableIterator<ExecutionResult>;
+  const { results, thrown } = await drain(stream);
+  assert.deepEqual(
+    results.map((r) => r.data?.events ?? null),
+    ["first", null, "last"],
+  );
+  assert.equal(results[1]?.errors?.[0]?.message, "Unexpected error.");
+  assert.doesNotMatch(JSON.stringify(results), /secret_table/);
+  assert.equal(thrown, undefined);
+
+  const dying = (await run(`subscription { events(mode: "stream-dies") }`)) as AsyncIterableIterator<ExecutionResult>;
+  const died = await drain(dying);
+  assert.equal(died.results.length, 2);
+  assert.equal(codeOf(died.thrown), "INTERNAL_SERVER_ERROR");
+  assert.doesNotMatch(String((died.thrown as Error).message), /10\.0\.0\.3/);
+});
+
+test("the input floor refuses a socket subscription's control characters, in variables and in literals", async () => {
+  const { run } = harness();
+  for (const [query, variables] of [
+    [`subscription ($m: String) { events(mode: $m) }`, { m: "a\u202Eb" }],
+    [`subscription { events(mode: "bell\\u0007") }`, undefined],
+  ] as const) {
+    const result = (await run(query, variables)) as ExecutionResult;
+    assert.equal(codeOf(result.errors?.[0]), "BAD_INPUT", query);
+    assert.match(result.errors?.[0]?.message ?? "", /control or direction-override/);
+  }
+});
+
+test("a socket subscription gets its span, failed when setting it up fails", async () => {
+  const { exporter, run } = harness();
+  const stream = (await run(`subscription Watch { events }`)) as AsyncIterableIterator<ExecutionResult>;
+  await stream.return?.();
+  await run(`subscription Crash { events(mode: "crash") }`);
+  const spans = exporter.getFinishedSpans();
+  const watch = spans.find((s) => s.name === "subscription Watch");
+  const crash = spans.find((s) => s.name === "subscription Crash");
+  assert.equal(watch?.attributes["graphql.operation.type"], "subscription");
+  assert.equal(watch?.status.code, SpanStatusCode.UNSET);
+  assert.equal(crash?.status.code, SpanStatusCode.ERROR);
+});

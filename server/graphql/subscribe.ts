@@ -1,0 +1,112 @@
+import {
+  GraphQLError,
+  createSourceEventStream,
+  execute,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from "graphql";
+import type { Services } from "../services.ts";
+import { finishOperationSpan, startOperationSpan } from "../ops/tracing.ts";
+import { checkInputFloor, maskErrors } from "./yoga.ts";
+
+type Mask = (error: unknown) => Error;
+
+/**
+ * How a socket runs a subscription. graphql-js's `subscribe` is two steps, the source stream
+ * (the field's `subscribe` resolver) and an `execute` of the document for each event; this does
+ * the same two steps with one small object per subscription. Going through envelop's `subscribe`
+ * instead wraps each subscription in an iterator per plugin hook (error masking, its error
+ * handler, graphql-js's own mapping), about 4.5 KiB of closures for every idle socket.
+ *
+ * What those plugins do for a subscription is done here with the very same functions: the input
+ * floor (`checkInputFloor`), error masking (`maskErrors`, for the setup's errors, each event's and
+ * a stream that fails) and the operation's span. Parsing, validation (armor's limits included)
+ * and the context still go through Yoga's envelop in the socket's `onSubscribe`.
+ * The websocket integration test counts the plugins with an `onSubscribe` hook and fails when
+ * one is added, so that its work is brought here too.
+ */
+export function createSocketSubscribe(services: Pick<Services, "log" | "tracing">) {
+  const mask = maskErrors(services.log);
+  const maskOne: Mask = (error) => mask(error);
+  return async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
+    try {
+      checkInputFloor(args);
+    } catch (error) {
+      return { errors: [maskOne(error) as GraphQLError] };
+    }
+    const span = services.tracing.enabled ? startOperationSpan(services.tracing.tracer, args) : undefined;
+    // The event is each execution's root value; nothing else of the arguments is kept.
+    const perEvent: EventArgs = {
+      schema: args.schema,
+      document: args.document,
+      contextValue: args.contextValue,
+      variableValues: args.variableValues,
+      operationName: args.operationName,
+    };
+    let result: AsyncIterableIterator<ExecutionResult> | ExecutionResult;
+    try {
+      const source = await createSourceEventStream({ ...perEvent, rootValue: undefined });
+      result =
+        Symbol.asyncIterator in source
+          ? new SubscriptionResults((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), perEvent, maskOne)
+          : masked(source as ExecutionResult, maskOne);
+    } catch (error) {
+      result = { errors: [maskOne(error) as GraphQLError] };
+    }
+    if (span) finishOperationSpan(span, result);
+    return result;
+  };
+}
+
+interface EventArgs {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  contextValue: unknown;
+  variableValues?: ExecutionArgs["variableValues"];
+  operationName?: string | null;
+}
+
+function masked(result: ExecutionResult, mask: Mask): ExecutionResult {
+  return result.errors ? { ...result, errors: result.errors.map((e) => mask(e) as GraphQLError) } : result;
+}
+
+/** A subscription's results: each event of the source, executed against the document. */
+class SubscriptionResults implements AsyncIterableIterator<ExecutionResult> {
+  private readonly source: AsyncIterator<unknown>;
+  private readonly args: EventArgs;
+  private readonly mask: Mask;
+
+  constructor(source: AsyncIterator<unknown>, args: EventArgs, mask: Mask) {
+    this.source = source;
+    this.args = args;
+    this.mask = mask;
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    let step: IteratorResult<unknown>;
+    try {
+      step = await this.source.next();
+    } catch (error) {
+      throw this.mask(error);
+    }
+    if (step.done) return { done: true, value: undefined };
+    const result = await execute({ ...this.args, rootValue: step.value });
+    return { done: false, value: masked(result, this.mask) };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.(undefined);
+    return { done: true, value: undefined };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.(undefined);
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
