@@ -54,6 +54,49 @@ test(
   },
 );
 
+test(
+  "a transaction keeps its connection to itself while every connection is busy and the pipelines are full",
+  { skip },
+  async () => {
+    // The driver as installed (patches/postgres+3.4.9.patch): unpatched, a BEGIN sent onto a
+    // connection whose pipeline it fills is never reserved, so the transaction fails with
+    // UNSAFE_TRANSACTION or another BEGIN lands in it (PostgreSQL's 25001 notice).
+    const { default: postgres } = await import("postgres");
+    const notices: string[] = [];
+    const outcomes = { committed: 0, refused: [] as string[], plainInsideTransaction: 0 };
+    // A short pipeline (an option the driver's types leave out) makes the full pipeline certain.
+    const options = { max: 3, max_pipeline: 2, onnotice: (n: { code?: unknown }) => void notices.push(String(n.code)) };
+    for (let round = 0; round < 10; round++) {
+      const client = postgres(url!, options);
+      try {
+        await Promise.all([client`select 1`, client`select 1`, client`select 1`]);
+        const work: Array<Promise<unknown>> = [0, 1, 2].map(() => client`select pg_sleep(0.1)`);
+        for (let i = 0; i < 6; i++)
+          work.push(
+            client`select current_setting('transaction_isolation') as iso`.then(([row]) => {
+              if (row?.iso !== "read committed") outcomes.plainInsideTransaction++;
+            }),
+          );
+        for (let i = 0; i < 5; i++)
+          work.push(
+            client
+              .begin("isolation level serializable", async (tx) => {
+                const [row] = await tx`select current_setting('transaction_isolation') as iso`;
+                assert.equal(row?.iso, "serializable");
+                outcomes.committed++;
+              })
+              .catch((err: { code?: string; message: string }) => outcomes.refused.push(err.code ?? err.message)),
+          );
+        await Promise.all(work);
+      } finally {
+        await client.end({ timeout: 1 });
+      }
+    }
+    assert.deepEqual(outcomes, { committed: 50, refused: [], plainInsideTransaction: 0 });
+    assert.deepEqual(notices, []);
+  },
+);
+
 test("rows read with written-out SQL are the rows Drizzle's select gives: dates, JSON and nulls alike", async () => {
   const handle = await openDatabase({ url, pgliteDir: "memory://", poolMax: 1 });
   handles.push(handle);
