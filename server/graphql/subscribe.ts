@@ -28,13 +28,12 @@ type Mask = (error: unknown) => Error;
  * one is added, so that its work is brought here too.
  */
 export function createSocketSubscribe(services: Pick<Services, "log" | "tracing">) {
-  const mask = maskErrors(services.log);
-  const maskOne: Mask = (error) => mask(error);
+  const mask: Mask = maskErrors(services.log);
   return async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {
     try {
       checkInputFloor(args);
     } catch (error) {
-      return { errors: [maskOne(error) as GraphQLError] };
+      return { errors: [mask(error) as GraphQLError] };
     }
     const span = services.tracing.enabled ? startOperationSpan(services.tracing.tracer, args) : undefined;
     // The event is each execution's root value; nothing else of the arguments is kept.
@@ -50,10 +49,10 @@ export function createSocketSubscribe(services: Pick<Services, "log" | "tracing"
       const source = await createSourceEventStream({ ...perEvent, rootValue: undefined });
       result =
         Symbol.asyncIterator in source
-          ? new SubscriptionResults((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), perEvent, maskOne)
-          : masked(source as ExecutionResult, maskOne);
+          ? new SubscriptionResults((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), perEvent, mask)
+          : masked(source as ExecutionResult, mask);
     } catch (error) {
-      result = { errors: [maskOne(error) as GraphQLError] };
+      result = { errors: [mask(error) as GraphQLError] };
     }
     if (span) finishOperationSpan(span, result);
     return result;

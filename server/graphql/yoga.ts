@@ -216,22 +216,17 @@ export function checkInputFloor(args: { document: DocumentNode; variableValues?:
 
 /** The input floor for every operation Yoga executes or subscribes. */
 function useInputFloor(): Plugin {
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      try {
-        checkInputFloor(args);
-      } catch (error) {
-        setResultAndStopExecution({ errors: [error as GraphQLError] });
-      }
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      try {
-        checkInputFloor(args);
-      } catch (error) {
-        setResultAndStopExecution({ errors: [error as GraphQLError] });
-      }
-    },
+  const refuse = (hook: {
+    args: Parameters<typeof checkInputFloor>[0];
+    setResultAndStopExecution: (result: { errors: GraphQLError[] }) => void;
+  }) => {
+    try {
+      checkInputFloor(hook.args);
+    } catch (error) {
+      hook.setResultAndStopExecution({ errors: [error as GraphQLError] });
+    }
   };
+  return { onExecute: refuse, onSubscribe: refuse };
 }
 
 /** Refusals raised by validation rules (armor's cost, depth and alias limits, introspection) carry a code like every other error. */

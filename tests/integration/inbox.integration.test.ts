@@ -9,7 +9,7 @@ import { createTicket } from "../../server/tickets/service.ts";
 import type { OperatorNotice } from "../../server/events/types.ts";
 import { eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
 import { collect } from "../support/collect.ts";
-import { newOperator, signInAs } from "../support/operators.ts";
+import { adminActor, newOperator } from "../support/operators.ts";
 
 let t: TestApp;
 before(async () => {
@@ -71,12 +71,7 @@ describe("inbox views, search and counts", () => {
   before(async () => {
     // The escalation below must wait in the queue, not be offered to whoever is online (the
     // database and its assignment setting may be shared with other test files).
-    const admin = await signInAs(t);
-    await updateAssignmentSettings(
-      t.app.services.db,
-      { kind: "operator", operatorId: admin.operator.id, role: "admin", name: "Admin" },
-      { mode: "manual" },
-    );
+    await updateAssignmentSettings(t.app.services.db, await adminActor(t), { mode: "manual" });
     me = await newOperator(t, "Rosa");
     other = await newOperator(t, "Tomas");
     aiConv = await startConversation(t, `${tag} Alma`);
@@ -213,19 +208,13 @@ describe("inbox views, search and counts", () => {
 
 describe("escalations raised while nobody was free", () => {
   test("are offered to the next operator who comes online, who is notified", async () => {
-    const admin = await signInAs(t);
-    const adminActor = {
-      kind: "operator" as const,
-      operatorId: admin.operator.id,
-      role: "admin" as const,
-      name: "Admin",
-    };
+    const admin = await adminActor(t);
     const op = await newOperator(t, "Vera");
     const conv = await startConversation(t, `${waitTag} Dora`);
     await send(t, conv, "hello");
     await t.app.services.runner.idle();
     // Manual while it is raised, so it lands in the shared queue whoever is online.
-    await updateAssignmentSettings(t.app.services.db, adminActor, { mode: "manual" });
+    await updateAssignmentSettings(t.app.services.db, admin, { mode: "manual" });
     const escalation = await writeWithEvents(t.app.services.db, t.app.services.bus, (tx, batch) =>
       escalateConversation(tx, batch, {
         conversationId: conv.id,
@@ -235,7 +224,7 @@ describe("escalations raised while nobody was free", () => {
         agent: "triage",
       }),
     );
-    await updateAssignmentSettings(t.app.services.db, adminActor, { mode: "auto" });
+    await updateAssignmentSettings(t.app.services.db, admin, { mode: "auto" });
     assert.deepEqual(ids(await list(op.token, { view: "UNASSIGNED", query: waitTag })), [conv.id]);
     // Each test decides who is online; the database may be shared with other test files.
     await t.app.services.db.update(operators).set({ availability: "offline" });

@@ -1,3 +1,4 @@
+import type { Actor } from "../../server/auth/actor.ts";
 import type { TestApp } from "./app.ts";
 import { TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD } from "./app.ts";
 
@@ -28,6 +29,12 @@ export async function signInAs(t: TestApp, email = TEST_ADMIN_EMAIL, password = 
   });
   if (!r.data) throw new Error(JSON.stringify(r.errors));
   return r.data.signIn;
+}
+
+/** The seeded admin, signed in, as the domain sees them: for calling domain functions directly. */
+export async function adminActor(t: TestApp): Promise<Actor> {
+  const admin = await signInAs(t);
+  return { kind: "operator", operatorId: admin.operator.id, role: "admin", name: admin.operator.name };
 }
 
 /** Creates an operator through the admin API and signs them in. */
