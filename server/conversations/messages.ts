@@ -1,7 +1,7 @@
-import { enqueueWebhook } from "../webhooks/outbox.ts";
-import { enqueueWhatsApp } from "../whatsapp/outbox.ts";
+import { enqueueWebhook, webhookInsert } from "../webhooks/outbox.ts";
+import { enqueueWhatsApp, whatsAppInsert } from "../whatsapp/outbox.ts";
 import { randomUUID } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { conversationEvents, messages, type Message } from "../../drizzle/schema.ts";
 import type { Queryable, Transaction } from "../db/client.ts";
 import { tableRows } from "../db/table-rows.ts";
@@ -28,8 +28,9 @@ const timeOrNull = (value: Date | null) => value?.toISOString() ?? null;
 
 /**
  * Inserts a message and its `message_created` event under one seq, in one round trip: the seq is
- * allocated, the row and the event stored, and the event's view of the message gets the seq
- * written in by the same statement. The message and its event carry the app's time, as every
+ * allocated, the row and the event stored (with a finished message's WhatsApp and webhook outbox
+ * rows), and the event's and the webhook's view of the message get the seq written in by the same
+ * statement. The message and its event carry the app's time, as every
  * other event does, so one conversation's event stream has one clock.
  */
 export async function insertMessage(
@@ -57,6 +58,10 @@ export async function insertMessage(
     createdAt: at,
     completedAt: values.completedAt ?? null,
   };
+  const eventView = JSON.stringify({ message: toMessageView(message) });
+  // A finished message goes out in the same statement: to a WhatsApp customer, and to webhook
+  // receivers (private notes stay inside the team). A streaming one goes out when it finishes.
+  const announced = message.status === "complete" ? announcements(message, at) : [];
   const result = await tx.execute(sql`
     with allocated as (${seqAllocation(conversationId, at)}),
     inserted as (
@@ -69,13 +74,19 @@ export async function insertMessage(
         ${timeOrNull(message.completedAt)}::timestamptz
       from allocated
       returning seq
+    ),
+    ${sql.join(
+      announced.map((statement, i) => sql`${sql.raw(`announced_${i}`)} as (${statement}),`),
+      sql` `,
+    )}
+    event as (
+      insert into ${conversationEvents} (conversation_id, seq, type, payload, created_at)
+      select ${conversationId}::uuid, seq, 'message_created',
+        jsonb_set(${eventView}::jsonb, '{message,seq}', to_jsonb(seq)), ${at.toISOString()}::timestamptz
+      from inserted
+      returning seq
     )
-    insert into ${conversationEvents} (conversation_id, seq, type, payload, created_at)
-    select ${conversationId}::uuid, seq, 'message_created',
-      jsonb_set(${JSON.stringify({ message: toMessageView(message) })}::jsonb, '{message,seq}', to_jsonb(seq)),
-      ${at.toISOString()}::timestamptz
-    from inserted
-    returning seq`);
+    select seq from event`);
   const [row] = rowsOf<{ seq: number }>(result);
   if (!row) throw notFound("Conversation");
   message.seq = row.seq;
@@ -86,16 +97,39 @@ export async function insertMessage(
     at: at.toISOString(),
     payload: { message: toMessageView(message) },
   });
-  if (message.status === "complete") await announceMessage(tx, message);
   return message;
+}
+
+/**
+ * What announces a finished message, as statements for the writer's own `with` (they read the
+ * message's seq from its `inserted` relation): to a WhatsApp customer, and to webhook receivers.
+ */
+function announcements(m: Message, at: Date): SQL[] {
+  const out: SQL[] = [];
+  const whatsApp = whatsAppInsert(m);
+  if (whatsApp) out.push(whatsApp);
+  if (m.role !== "note")
+    out.push(
+      webhookInsert(
+        "message.created",
+        sql`jsonb_set(${JSON.stringify(webhookData({ ...m, seq: 0 }))}::jsonb, '{message,seq}', to_jsonb(inserted.seq))`,
+        at,
+        sql`inserted`,
+      ),
+    );
+  return out;
 }
 
 /** A finished message goes out: to a WhatsApp customer, and to webhook receivers (private notes stay inside the team). */
 async function announceMessage(tx: Transaction, m: Message): Promise<void> {
   await enqueueWhatsApp(tx, m);
-  if (m.role === "note") return;
+  if (m.role !== "note") await enqueueWebhook(tx, "message.created", webhookData(m));
+}
+
+/** The `message.created` webhook's data: the message as a receiver sees it. */
+function webhookData(m: Message) {
   const view = toMessageView(m);
-  await enqueueWebhook(tx, "message.created", {
+  return {
     conversationId: m.conversationId,
     message: {
       id: view.id,
@@ -106,7 +140,7 @@ async function announceMessage(tx: Transaction, m: Message): Promise<void> {
       content: view.content,
       createdAt: view.createdAt,
     },
-  });
+  };
 }
 
 /**

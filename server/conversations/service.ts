@@ -14,7 +14,7 @@ import { findCustomerByEmail } from "../accounts/service.ts";
 import type { RateLimits } from "../auth/rate-limit.ts";
 import { verifyIdentity } from "../auth/tokens.ts";
 import { cleanText, optionalText, parseId } from "../policy/input.ts";
-import { createConversation, lockConversation, setContactEmail, setRating } from "./transitions.ts";
+import { createConversation, lockConversationIfAny, setContactEmail, setRating } from "./transitions.ts";
 import { setContactEmailOnTickets } from "../tickets/service.ts";
 import { customerRoles } from "./visibility.ts";
 import { requireOperator } from "../operators/service.ts";
@@ -95,26 +95,50 @@ export async function startConversation(
   return { conversation, token };
 }
 
+type TokenGrant = { id: string; expiresAt: Date | null };
+
+/**
+ * Customer tokens this process has resolved, per database, by the token's hash. A conversation's
+ * token hash and expiry are written once, when it starts, and never change, and conversations are
+ * not deleted, so a grant read once stays what the database says until it expires (checked on
+ * every use). Unknown tokens are not kept. At most `TOKEN_CACHE_SIZE`, the oldest dropped first.
+ * A change that ever rotates, revokes or deletes a customer token must clear this too.
+ */
+const tokenGrants = new WeakMap<object, Map<string, TokenGrant>>();
+export const TOKEN_CACHE_SIZE = 10_000;
+
 /** Resolves a customer token to the one conversation it may see, or null (unknown or expired). */
 export async function findConversationByToken(
   db: Queryable,
   token: string,
   now = new Date(),
-): Promise<{ id: string; expiresAt: Date | null } | null> {
+): Promise<TokenGrant | null> {
   if (!token || token.length > 200) return null;
-  // Every customer request makes this lookup: its SQL is written out rather than built each time.
-  const [row] = rowsOf<{ id: string; token_expires_at: string | null }>(
-    await db.execute(
-      sql`select id, token_expires_at from ${conversations} where token_hash = ${hashToken(token)} limit 1`,
-    ),
-  );
-  if (!row) return null;
-  const expiresAt =
-    row.token_expires_at === null
-      ? null
-      : (conversations.tokenExpiresAt.mapFromDriverValue(row.token_expires_at) as Date);
-  if (expiresAt && expiresAt <= now) return null;
-  return { id: row.id, expiresAt };
+  const hash = hashToken(token);
+  let grants = tokenGrants.get(db);
+  let grant = grants?.get(hash);
+  if (!grant) {
+    // Every customer request needs this: its SQL is written out rather than built each time.
+    const [row] = rowsOf<{ id: string; token_expires_at: string | null }>(
+      await db.execute(sql`select id, token_expires_at from ${conversations} where token_hash = ${hash} limit 1`),
+    );
+    if (!row) return null;
+    grant = {
+      id: row.id,
+      expiresAt:
+        row.token_expires_at === null
+          ? null
+          : (conversations.tokenExpiresAt.mapFromDriverValue(row.token_expires_at) as Date),
+    };
+    if (!grants) tokenGrants.set(db, (grants = new Map()));
+    if (grants.size >= TOKEN_CACHE_SIZE) grants.delete(grants.keys().next().value!);
+    grants.set(hash, grant);
+  }
+  if (grant.expiresAt && grant.expiresAt <= now) {
+    grants!.delete(hash);
+    return null;
+  }
+  return grant;
 }
 
 /**
@@ -194,9 +218,15 @@ export async function postMessage(
 ): Promise<{ message: Message; conversation: Conversation; duplicate: boolean }> {
   return writeWithEvents(deps.db, deps.bus, async (tx, batch) => {
     // Lock the conversation first: with the lock held, the duplicate check and the insert
-    // cannot interleave with a concurrent retry of the same message.
-    const conversation = await lockConversation(tx, conversationId);
-    const previous = await findByClientId(tx, conversationId, body.clientMessageId);
+    // cannot interleave with a concurrent retry of the same message. Both statements go out
+    // together (one round trip), and Postgres runs them in order: the check starts once the lock
+    // is held, with a snapshot of its own, so it sees a retry that committed while we waited.
+    const [found, previous] = await Promise.all([
+      lockConversationIfAny(tx, conversationId),
+      findByClientId(tx, conversationId, body.clientMessageId),
+    ]);
+    if (!found) throw notFound("Conversation");
+    const conversation = found;
     if (previous) {
       if (previous.content !== body.content)
         throw conflict("This clientMessageId was already used for a different message.");

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Message } from "../../drizzle/schema.ts";
 import type { Queryable } from "../db/client.ts";
 
@@ -9,11 +9,19 @@ import type { Queryable } from "../db/client.ts";
  * Tandem's notices, never their own messages or the team's notes.
  */
 export async function enqueueWhatsApp(tx: Queryable, m: Message): Promise<void> {
-  if (m.role === "customer" || m.role === "note" || !m.content.trim()) return;
-  await tx.execute(sql`
-    insert into whatsapp_outbox (conversation_id, message_id, "to", body)
+  const insert = whatsAppInsert(m);
+  if (insert) await tx.execute(insert);
+}
+
+/**
+ * The statement `enqueueWhatsApp` runs, for a writer that stores the message in the same round
+ * trip; null when this message never goes out on WhatsApp.
+ */
+export function whatsAppInsert(m: Message): SQL | null {
+  if (m.role === "customer" || m.role === "note" || !m.content.trim()) return null;
+  return sql`insert into whatsapp_outbox (conversation_id, message_id, "to", body)
     select c.id, ${m.id}::uuid, c.external_id, ${m.content}
     from conversations c
     where c.id = ${m.conversationId}::uuid and c.channel = 'whatsapp'
-    on conflict (message_id) do nothing`);
+    on conflict (message_id) do nothing`;
 }

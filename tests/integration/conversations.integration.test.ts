@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { count, eq } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import { messages } from "../../drizzle/schema.ts";
+import { rowsOf } from "../../server/db/client.ts";
+import { EventBatch } from "../../server/conversations/log.ts";
+import { insertMessage } from "../../server/conversations/messages.ts";
+import { lockConversation } from "../../server/conversations/transitions.ts";
 import { HISTORY, SEND, eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
 
 let t: TestApp;
@@ -40,6 +44,41 @@ describe("sendMessage", () => {
     await t.app.services.runner.idle();
     assert.equal(await messageCount(conv.id), 2);
   });
+
+  test(
+    "a retry that commits while the message waits for the conversation's lock is answered as the duplicate",
+    { skip: process.env.DATABASE_URL ? false : "needs Postgres (DATABASE_URL): two connections at once" },
+    async () => {
+      const conv = await startConversation(t);
+      const { db } = t.app.services;
+      const waitingForLocks = async () =>
+        rowsOf<{ n: number }>(
+          await db.execute(sql`select count(*)::int as n from pg_locks l join pg_stat_activity a using (pid)
+            where not l.granted and a.datname = current_database()`),
+        )[0]!.n;
+      let sending: ReturnType<typeof send> | undefined;
+      const first = await db.transaction(async (tx) => {
+        await lockConversation(tx, conv.id);
+        sending = send(t, conv, "Hello there", "client-lock");
+        await eventually(async () => ((await waitingForLocks()) > 0 ? true : undefined), 10_000, "the send to wait");
+        // The retry that got in first: stored under the same client id while the send waits.
+        return insertMessage(tx, new EventBatch(), conv.id, {
+          role: "customer",
+          content: "Hello there",
+          clientMessageId: "client-lock",
+        });
+      });
+      const answer = (await sending!).data!.sendMessage;
+      assert.equal(answer.duplicate, true);
+      assert.equal(answer.message.id, first.id);
+      await t.app.services.runner.idle();
+      const stored = await db.select().from(messages).where(eq(messages.clientMessageId, "client-lock"));
+      assert.deepEqual(
+        stored.map((m) => m.id),
+        [first.id],
+      );
+    },
+  );
 
   test("reusing a clientMessageId for different content is a CONFLICT", async () => {
     const conv = await startConversation(t);

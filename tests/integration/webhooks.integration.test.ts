@@ -107,7 +107,7 @@ describe("delivery", () => {
     ]);
 
     const conv = await startConversation(t, "Webhook Wendy");
-    await send(t, conv, "I want to talk to a person");
+    const sent = (await send(t, conv, "I want to talk to a person")).data!.sendMessage.message;
     await t.app.services.runner.idle();
     const escalation = await eventually(
       () => hook.received.find((e) => e.type === "escalation.created" && e.data.conversationId === conv.id),
@@ -134,7 +134,17 @@ describe("delivery", () => {
     const customerLine = mine.find(
       (e) => e.type === "message.created" && (e.data.message as { role: string }).role === "customer",
     );
-    assert.equal((customerLine!.data.message as { content: string }).content, "I want to talk to a person");
+    // The message as a receiver sees it, with the seq its own statement allocated.
+    const { createdAt, ...line } = customerLine!.data.message as Record<string, unknown>;
+    assert.deepEqual(line, {
+      id: sent.id,
+      seq: sent.seq,
+      role: "customer",
+      authorType: "human",
+      authorName: "Webhook Wendy",
+      content: "I want to talk to a person",
+    });
+    assert.equal(createdAt, customerLine!.createdAt, "the event is as old as its message");
     assert.ok(!types.has("ticket.created") && !types.has("decision.proposed"), "unsubscribed types are not sent");
   });
 

@@ -4,6 +4,7 @@ import { verify } from "../../server/webhooks/signing.ts";
 export interface Received {
   id: string;
   type: string;
+  createdAt: string;
   data: Record<string, unknown>;
   signatureValid: boolean;
   headers: { eventId: string | undefined; eventType: string | undefined };
@@ -30,7 +31,7 @@ export async function startReceiver(secret: string) {
         state.failNext--;
         status = 500;
       } else {
-        const body = JSON.parse(raw) as { id: string; type: string; data: Record<string, unknown> };
+        const body = JSON.parse(raw) as { id: string; type: string; createdAt: string; data: Record<string, unknown> };
         const signatureValid = verify(secret, raw, req.headers["tandem-signature"] as string | undefined);
         if (!signatureValid) status = 400;
         received.push({
