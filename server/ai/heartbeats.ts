@@ -48,6 +48,11 @@ export class Heartbeats {
     };
   }
 
+  /** Whether this instance is streaming the message now (its writer is alive, whatever the clock says). */
+  has(messageId: string): boolean {
+    return this.beats.has(messageId);
+  }
+
   /** One beat for every reply (a beat still running is not overtaken by the next). */
   async beat(at = new Date()): Promise<void> {
     if (this.running || this.beats.size === 0) return;

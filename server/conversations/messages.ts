@@ -30,8 +30,8 @@ const timeOrNull = (value: Date | null) => value?.toISOString() ?? null;
  * Inserts a message and its `message_created` event under one seq, in one round trip: the seq is
  * allocated, the row and the event stored (with a finished message's WhatsApp and webhook outbox
  * rows), and the event's and the webhook's view of the message get the seq written in by the same
- * statement. The message and its event carry the app's time, as every
- * other event does, so one conversation's event stream has one clock.
+ * statement. The message and its event carry the app's time, as every other event does, so one
+ * conversation's event stream has one clock.
  */
 export async function insertMessage(
   tx: Transaction,

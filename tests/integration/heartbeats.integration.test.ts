@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { messages } from "../../drizzle/schema.ts";
 import { Heartbeats } from "../../server/ai/heartbeats.ts";
 import { writeWithEvents } from "../../server/conversations/log.ts";
 import { insertMessage } from "../../server/conversations/messages.ts";
 import type { Database } from "../../server/db/client.ts";
-import { startConversation, startTestApp, type TestApp } from "../support/app.ts";
+import { eventually, send, startConversation, startTestApp, type TestApp } from "../support/app.ts";
 
 const apps: TestApp[] = [];
 after(() => Promise.all(apps.map((a) => a.close())));
@@ -83,4 +83,37 @@ test("every streaming reply's heartbeat is one statement; a reply taken away is 
   assert.equal(now.get(replies[2]!.id)?.content, "Reply 2 so far");
   assert.equal(now.get(replies[2]!.id)?.heartbeatAt?.getTime(), at.getTime() + 1000, "its heartbeat still moves");
   hearts.close();
+});
+
+test("a sweep never fails a reply this instance is still streaming, however stale it looks; a real orphan it fails", async () => {
+  // Words slow enough that the reply is still streaming while the test looks.
+  const t = await startTestApp({ OFFLINE_MODEL_DELAY_MS: "100" });
+  apps.push(t);
+  const { db, bus, runner } = t.app.services;
+  const live = await startConversation(t);
+  await send(t, live, "My router keeps dropping the connection every evening, what can I do?");
+  const streaming = await eventually(
+    async () => {
+      const [row] = await db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(and(eq(messages.conversationId, live.id), eq(messages.status, "streaming")));
+      return row;
+    },
+    10_000,
+    "a streaming reply",
+  );
+  // A reply whose writer is gone: streaming, and nobody beats for it.
+  const gone = await startConversation(t);
+  const orphan = await writeWithEvents(db, bus, (tx, batch) =>
+    insertMessage(tx, batch, gone.id, { role: "agent", content: "", status: "streaming", heartbeatAt: new Date() }),
+  );
+  // A minute later by the sweep's clock, both heartbeats are stale.
+  assert.equal(await runner.sweepOrphans(new Date(Date.now() + 60_000)), 1);
+  const status = async (id: string) =>
+    (await db.select({ status: messages.status }).from(messages).where(eq(messages.id, id)))[0]?.status;
+  assert.equal(await status(orphan.id), "failed");
+  assert.equal(await status(streaming.id), "streaming", "the live reply streams on");
+  await runner.idle();
+  assert.equal(await status(streaming.id), "complete");
 });
