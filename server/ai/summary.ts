@@ -200,20 +200,29 @@ export async function summariseConversation(deps: SummaryDeps, conversationId: s
 
 /**
  * Decides when a summary is (re)written: when a conversation is escalated, and when it moves on
- * while a person is needed or involved (a message, an assignment). Bursts are folded into one run
- * per conversation after `delayMs`; only the instance that wrote the event does the work.
+ * while a person is needed or involved (a message, an assignment). A burst is folded into one run
+ * per conversation: the run waits until nothing has happened for `delayMs`, but never more than
+ * ten times that after the burst began, so a conversation that never pauses is still summarised.
+ * Only the instance that wrote the event does the work.
  */
 export class SummaryScheduler {
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** A run waiting for the conversation to pause, and the latest it may start. */
+  private readonly timers = new Map<string, { timer: ReturnType<typeof setTimeout>; latest: number }>();
   private readonly running = new Map<string, Promise<unknown>>();
   /** Checks under way of whether a conversation needs a person (and so a summary). */
   private readonly checks = new Set<Promise<unknown>>();
 
   private readonly deps: SummaryDeps;
   private readonly delayMs: number;
-  constructor(deps: SummaryDeps, delayMs: number) {
+  private readonly summarise: (deps: SummaryDeps, conversationId: string) => Promise<unknown>;
+  constructor(
+    deps: SummaryDeps,
+    delayMs: number,
+    summarise: (deps: SummaryDeps, conversationId: string) => Promise<unknown> = summariseConversation,
+  ) {
     this.deps = deps;
     this.delayMs = delayMs;
+    this.summarise = summarise;
     deps.bus.observeLocal((name, id, event) => {
       if (name !== "conversation" || !("seq" in event) || event.seq === null) return;
       if (event.type === "escalation" || event.type === "assignment" || event.type === "operator_joined")
@@ -228,7 +237,8 @@ export class SummaryScheduler {
   }
 
   private async scheduleIfHumanCase(conversationId: string) {
-    if (this.timers.has(conversationId)) return;
+    // A run is already waiting: this message only pushes it back (the case was a person's then).
+    if (this.timers.has(conversationId)) return this.schedule(conversationId);
     const [row] = await this.deps.db
       .select({ status: conversations.status })
       .from(conversations)
@@ -237,19 +247,25 @@ export class SummaryScheduler {
   }
 
   schedule(conversationId: string): void {
-    clearTimeout(this.timers.get(conversationId));
-    const timer = setTimeout(() => {
-      this.timers.delete(conversationId);
-      const run = (this.running.get(conversationId) ?? Promise.resolve())
-        .then(() => summariseConversation(this.deps, conversationId))
-        .catch((err) => this.deps.log.warn({ err, conversationId }, "case summary failed"))
-        .finally(() => {
-          if (this.running.get(conversationId) === run) this.running.delete(conversationId);
-        });
-      this.running.set(conversationId, run);
-    }, this.delayMs);
+    const now = Date.now();
+    const waiting = this.timers.get(conversationId);
+    if (waiting) clearTimeout(waiting.timer);
+    const latest = waiting?.latest ?? now + this.delayMs * 10;
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(conversationId);
+        const run = (this.running.get(conversationId) ?? Promise.resolve())
+          .then(() => this.summarise(this.deps, conversationId))
+          .catch((err) => this.deps.log.warn({ err, conversationId }, "case summary failed"))
+          .finally(() => {
+            if (this.running.get(conversationId) === run) this.running.delete(conversationId);
+          });
+        this.running.set(conversationId, run);
+      },
+      Math.max(0, Math.min(this.delayMs, latest - now)),
+    );
     timer.unref?.();
-    this.timers.set(conversationId, timer);
+    this.timers.set(conversationId, { timer, latest });
   }
 
   /** Resolves once nothing is scheduled or running (for tests and shutdown). */
@@ -261,7 +277,7 @@ export class SummaryScheduler {
   }
 
   close(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
 }

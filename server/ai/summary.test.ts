@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { TopicName, Topics } from "../events/types.ts";
+import { SummaryScheduler, type SummaryDeps } from "./summary.ts";
+
+/** A scheduler on a bus of its own; `event` plays an escalation of a conversation. */
+function scheduler(delayMs: number) {
+  let observer: ((name: TopicName, id: string, event: Topics[TopicName]) => void) | undefined;
+  const runs: Array<{ id: string; at: number }> = [];
+  const deps = {
+    bus: { observeLocal: (o: typeof observer) => (observer = o) },
+    log: { warn: () => {} },
+  } as unknown as SummaryDeps;
+  const s = new SummaryScheduler(deps, delayMs, async (_deps, id) => {
+    runs.push({ id, at: Date.now() });
+  });
+  const event = (id: string) =>
+    observer!("conversation", id, { type: "escalation", seq: 1 } as unknown as Topics[TopicName]);
+  return { s, runs, event };
+}
+
+test("a burst is summarised once, after the conversation pauses", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  const { s, runs, event } = scheduler(1000);
+  for (let i = 0; i < 5; i++) {
+    event("c1");
+    t.mock.timers.tick(500);
+  }
+  assert.deepEqual(runs, [], "nothing while the burst goes on");
+  t.mock.timers.tick(500);
+  await Promise.resolve();
+  assert.deepEqual(runs, [{ id: "c1", at: 3000 }], "one run, a pause after the last event");
+  s.close();
+});
+
+test("a conversation that never pauses is summarised at the latest ten delays after its burst began", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  const { s, runs, event } = scheduler(1000);
+  for (let at = 0; at < 25_000; at += 500) {
+    event("c2");
+    t.mock.timers.tick(500);
+    await Promise.resolve();
+  }
+  assert.deepEqual(
+    runs.map((r) => r.at),
+    [10_000, 20_000],
+    "a run every ten delays while events keep coming",
+  );
+  s.close();
+});
