@@ -147,7 +147,7 @@ export async function createServices(
     localUrl: null,
     metrics,
     tracing,
-    liveness: new Liveness(db, instanceId, config.streaming.leaseMs, log),
+    liveness: new Liveness(db, instanceId, config.streaming.leaseMs, log, config.database.url),
     webhooks: new WebhookDispatcher({
       db,
       log,
