@@ -10,11 +10,11 @@ import type { Database } from "../db/client.ts";
  * writers (see AgentRunner.sweepOrphans).
  *
  * On Postgres the renewals come from a worker thread with a connection of its own: the lease
- * then says whether the process is alive, and a main thread saturated by a burst (when a timer
- * can fire seconds late) does not let it lapse and hand its live replies to another instance. A
- * main thread that stops making progress is still noticed, by its replies' heartbeats
- * (STREAM_STALE_AFTER_MS). Embedded PGlite lives in the main thread, so it renews there; it
- * serves a single instance anyway.
+ * then says whether the process is alive, and a main thread held up for a while (a long task, a
+ * GC pause, a starved container) does not let it lapse and hand its live replies to another
+ * instance. A main thread that stops making progress is still noticed, by its replies'
+ * heartbeats (STREAM_STALE_AFTER_MS). If the worker dies, the main thread renews. Embedded PGlite
+ * lives in the main thread, so it renews there; it serves a single instance anyway.
  */
 export class Liveness {
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -48,9 +48,20 @@ export class Liveness {
         if (m.type === "error") this.log.warn({ err: { message: m.message } }, "instance lease renewal failed");
       });
       this.worker.on("error", (err) => this.log.warn({ err }, "instance lease worker failed"));
-      this.worker.unref();
+      // A worker that dies while the instance runs hands the renewals back to the main thread.
+      const worker = this.worker;
+      worker.once("exit", () => {
+        if (this.worker !== worker) return;
+        this.worker = null;
+        this.renewHere(intervalMs);
+      });
+      worker.unref();
       return;
     }
+    this.renewHere(intervalMs);
+  }
+
+  private renewHere(intervalMs: number): void {
     this.timer = setInterval(
       () => void this.beat().catch((err) => this.log.warn({ err }, "instance lease renewal failed")),
       intervalMs,

@@ -9,9 +9,10 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { after, test } from "node:test";
+import type { Worker } from "node:worker_threads";
 import { eq } from "drizzle-orm";
 import { instances } from "../../drizzle/schema.ts";
-import { startTestApp, type TestApp } from "../support/app.ts";
+import { eventually, startTestApp, type TestApp } from "../support/app.ts";
 
 const url = process.env.DATABASE_URL;
 const apps: TestApp[] = [];
@@ -54,5 +55,22 @@ test(
 
     await liveness.stop();
     assert.deepEqual(await db.select().from(instances).where(eq(instances.id, liveness.instanceId)), []);
+  },
+);
+
+test(
+  "if the lease's worker dies, the main thread renews the lease",
+  { skip: url ? false : "needs Postgres (DATABASE_URL): there is no worker on PGlite" },
+  async () => {
+    const t = await startTestApp({ INSTANCE_LEASE_MS: "600" });
+    apps.push(t);
+    const { liveness, db } = t.app.services;
+    const lastSeen = async () =>
+      (await db.select().from(instances).where(eq(instances.id, liveness.instanceId)))[0]!.lastSeen.getTime();
+    const worker = (liveness as unknown as { worker: Worker }).worker;
+    await worker.terminate();
+    const after = await lastSeen();
+    // Two leases later the lease has moved on.
+    await eventually(async () => ((await lastSeen()) > after + 1200 ? true : undefined), 10_000, "a renewal");
   },
 );
