@@ -526,8 +526,8 @@ export class AgentRunner {
 
   /**
    * Fails streaming messages whose writer stopped heartbeating (a crashed process), posts a
-   * visible notice, and answers again; never one this instance is streaming. Safe to run on every instance at once: the guarded
-   * UPDATE lets exactly one of them claim each orphan.
+   * visible notice, and answers again; never one this instance is streaming. Safe to run on
+   * every instance at once: the guarded UPDATE lets exactly one of them claim each orphan.
    */
   async sweepOrphans(now = new Date()): Promise<number> {
     const cutoff = new Date(now.getTime() - this.deps.staleAfterMs);
@@ -545,7 +545,7 @@ export class AgentRunner {
     let swept = 0;
     for (const orphan of stale) {
       // A reply this instance is streaming is not an orphan, however late its heartbeat or this
-      // instance's lease: when the event loop is saturated both can lapse while the writer lives.
+      // instance's lease: a held-up main thread can let both lapse while the writer lives.
       if (this.heartbeats.has(orphan.id)) continue;
       const claimed = await writeWithEvents(this.deps.db, this.deps.bus, async (tx, batch) => {
         const [row] = await tx

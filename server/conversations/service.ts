@@ -221,12 +221,11 @@ export async function postMessage(
     // cannot interleave with a concurrent retry of the same message. Both statements go out
     // together (one round trip), and Postgres runs them in order: the check starts once the lock
     // is held, with a snapshot of its own, so it sees a retry that committed while we waited.
-    const [found, previous] = await Promise.all([
+    const [conversation, previous] = await Promise.all([
       lockConversationIfAny(tx, conversationId),
       findByClientId(tx, conversationId, body.clientMessageId),
     ]);
-    if (!found) throw notFound("Conversation");
-    const conversation = found;
+    if (!conversation) throw notFound("Conversation");
     if (previous) {
       if (previous.content !== body.content)
         throw conflict("This clientMessageId was already used for a different message.");
