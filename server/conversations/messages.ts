@@ -1,5 +1,5 @@
-import { enqueueWebhook, webhookInsert } from "../webhooks/outbox.ts";
-import { enqueueWhatsApp, whatsAppInsert } from "../whatsapp/outbox.ts";
+import { webhookInsert } from "../webhooks/outbox.ts";
+import { whatsAppInsert } from "../whatsapp/outbox.ts";
 import { randomUUID } from "node:crypto";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { conversationEvents, messages, type Message } from "../../drizzle/schema.ts";
@@ -61,7 +61,7 @@ export async function insertMessage(
   const eventView = JSON.stringify({ message: toMessageView(message) });
   // A finished message goes out in the same statement: to a WhatsApp customer, and to webhook
   // receivers (private notes stay inside the team). A streaming one goes out when it finishes.
-  const announced = message.status === "complete" ? announcements(message, at) : [];
+  const announced = message.status === "complete" ? announcements(message, at, true) : [];
   const result = await tx.execute(sql`
     with allocated as (${seqAllocation(conversationId, at)}),
     inserted as (
@@ -101,29 +101,33 @@ export async function insertMessage(
 }
 
 /**
- * What announces a finished message, as statements for the writer's own `with` (they read the
- * message's seq from its `inserted` relation): to a WhatsApp customer, and to webhook receivers.
+ * What announces a finished message, as statements: to a WhatsApp customer, and to webhook
+ * receivers (private notes stay inside the team). With `inserted`, they run in the writer's own
+ * `with` and read the message's seq from its `inserted` relation.
  */
-function announcements(m: Message, at: Date): SQL[] {
+function announcements(m: Message, at: Date, inserted = false): SQL[] {
   const out: SQL[] = [];
   const whatsApp = whatsAppInsert(m);
   if (whatsApp) out.push(whatsApp);
-  if (m.role !== "note")
+  if (m.role !== "note") {
+    const data = JSON.stringify(webhookData(m));
     out.push(
-      webhookInsert(
-        "message.created",
-        sql`jsonb_set(${JSON.stringify(webhookData({ ...m, seq: 0 }))}::jsonb, '{message,seq}', to_jsonb(inserted.seq))`,
-        at,
-        sql`inserted`,
-      ),
+      inserted
+        ? webhookInsert(
+            "message.created",
+            sql`jsonb_set(${data}::jsonb, '{message,seq}', to_jsonb(inserted.seq))`,
+            at,
+            sql`inserted`,
+          )
+        : webhookInsert("message.created", sql`${data}::jsonb`, at),
     );
+  }
   return out;
 }
 
-/** A finished message goes out: to a WhatsApp customer, and to webhook receivers (private notes stay inside the team). */
+/** A finished message that was streamed goes out once it is finished, a statement each. */
 async function announceMessage(tx: Transaction, m: Message): Promise<void> {
-  await enqueueWhatsApp(tx, m);
-  if (m.role !== "note") await enqueueWebhook(tx, "message.created", webhookData(m));
+  for (const statement of announcements(m, new Date())) await tx.execute(statement);
 }
 
 /** The `message.created` webhook's data: the message as a receiver sees it. */

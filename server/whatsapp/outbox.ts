@@ -1,21 +1,12 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Message } from "../../drizzle/schema.ts";
-import type { Queryable } from "../db/client.ts";
 
 /**
- * Puts a reply for a WhatsApp customer in the outbox, in the message's own transaction: a single
- * statement that inserts nothing unless the conversation is on WhatsApp, and nothing twice for
- * one message. What the customer reads is what goes out: replies, the team's messages and
- * Tandem's notices, never their own messages or the team's notes.
- */
-export async function enqueueWhatsApp(tx: Queryable, m: Message): Promise<void> {
-  const insert = whatsAppInsert(m);
-  if (insert) await tx.execute(insert);
-}
-
-/**
- * The statement `enqueueWhatsApp` runs, for a writer that stores the message in the same round
- * trip; null when this message never goes out on WhatsApp.
+ * Puts a reply for a WhatsApp customer in the outbox, in the message's own transaction (as a
+ * statement the message's writer runs): it inserts nothing unless the conversation is on
+ * WhatsApp, and nothing twice for one message. What the customer reads is what goes out:
+ * replies, the team's messages and Tandem's notices, never their own messages or the team's
+ * notes. Null when this message never goes out on WhatsApp.
  */
 export function whatsAppInsert(m: Message): SQL | null {
   if (m.role === "customer" || m.role === "note" || !m.content.trim()) return null;
