@@ -18,6 +18,13 @@ const url = process.env.DATABASE_URL;
 const apps: TestApp[] = [];
 after(() => Promise.all(apps.map((a) => a.close())));
 
+/** An app on Postgres with short leases (renewed every 200 ms). */
+async function shortLeases() {
+  const t = await startTestApp({ INSTANCE_LEASE_MS: "600" });
+  apps.push(t);
+  return t.app.services;
+}
+
 /** Another process that reads the lease every 50 ms for `ms` and prints what it saw. */
 const WATCHER = `
 import postgres from "postgres";
@@ -38,9 +45,7 @@ test(
   "on Postgres the lease is renewed while the main thread is busy, and given up on a graceful stop",
   { skip: url ? false : "needs Postgres (DATABASE_URL): the lease is renewed in the main thread on PGlite" },
   async () => {
-    const t = await startTestApp({ INSTANCE_LEASE_MS: "600" });
-    apps.push(t);
-    const { liveness, db } = t.app.services;
+    const { liveness, db } = await shortLeases();
     const watcher = spawn(process.execPath, ["--input-type=module", "-e", WATCHER, url!, liveness.instanceId, "1500"], {
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -62,9 +67,7 @@ test(
   "if the lease's worker dies, the main thread renews the lease",
   { skip: url ? false : "needs Postgres (DATABASE_URL): there is no worker on PGlite" },
   async () => {
-    const t = await startTestApp({ INSTANCE_LEASE_MS: "600" });
-    apps.push(t);
-    const { liveness, db } = t.app.services;
+    const { liveness, db } = await shortLeases();
     const lastSeen = async () =>
       (await db.select().from(instances).where(eq(instances.id, liveness.instanceId)))[0]!.lastSeen.getTime();
     const worker = (liveness as unknown as { worker: Worker }).worker;
