@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { JSONValue } from "@ai-sdk/provider";
 import {
   conversationEvents,
@@ -9,10 +9,15 @@ import {
   type Message,
 } from "../../drizzle/schema.ts";
 import type { Queryable } from "../db/client.ts";
+import { rowsOf } from "../db/rows.ts";
+import { tableRows } from "../db/table-rows.ts";
 import { getAgent, type AgentDefinition } from "./agents.ts";
 import { isOpenCase, missingDetails, readCase, summarise, type DetailKey } from "./case.ts";
 
 export type AgentKey = AgentDefinition["key"];
+
+type ConversationEventRow = typeof conversationEvents.$inferSelect;
+const eventRows = tableRows(conversationEvents);
 
 /**
  * What Tandem knows about a conversation, as one typed value built from stored rows and events
@@ -61,29 +66,30 @@ export async function buildFacts(
     : null;
   const c = readCase(conversation.workflow);
   const confirmed = (conversation.workflow as { case?: { confirmed?: boolean } } | null)?.case?.confirmed === true;
-  const handBack = await latestHandBack(db, conversation.id, history);
   const lastReply = history.findLast((m) => m.role === "agent" && m.status === "complete")?.seq ?? 0;
   const customerSeqs = history.filter((m) => m.role === "customer").map((m) => m.seq);
   const latestCustomer = customerSeqs.at(-1) ?? 0;
   const previousCustomer = customerSeqs.at(-2) ?? null;
-  const events = await db
-    .select()
-    .from(conversationEvents)
-    .where(
-      and(
-        eq(conversationEvents.conversationId, conversation.id),
-        inArray(conversationEvents.type, ["handoff", "tool_result"]),
-        gt(conversationEvents.seq, previousCustomer ?? latestCustomer),
-      ),
-    )
-    .orderBy(asc(conversationEvents.seq))
-    .limit(50);
-  const pending = await db
-    .select({ action: decisions.action, summary: decisions.summary })
-    .from(decisions)
-    .where(and(eq(decisions.conversationId, conversation.id), eq(decisions.status, "proposed")))
-    .orderBy(asc(decisions.createdAt))
-    .limit(5);
+  // One statement: the conversation's newest handoff (a hand-back, if an operator made it), and
+  // the handoffs and tool results since the customer's previous message.
+  const rows = (await db.execute(sql`
+    (select *, true as newest_handoff from ${conversationEvents}
+      where conversation_id = ${conversation.id} and type = 'handoff' order by seq desc limit 1)
+    union all
+    (select *, false from ${conversationEvents}
+      where conversation_id = ${conversation.id} and type in ('handoff', 'tool_result')
+        and seq > ${previousCustomer ?? latestCustomer}
+      order by seq limit 50)`)) as unknown;
+  const flagged = rowsOf<{ newest_handoff: boolean }>(rows);
+  const mapped = eventRows(rows);
+  const newestHandoff = mapped.find((_, i) => flagged[i]!.newest_handoff) ?? null;
+  const events = mapped.filter((_, i) => !flagged[i]!.newest_handoff);
+  const handBack = await handBackOf(db, newestHandoff, history);
+  const pending = rowsOf<{ action: string; summary: string }>(
+    await db.execute(sql`
+      select action, summary from ${decisions}
+      where conversation_id = ${conversation.id} and status = 'proposed' order by created_at limit 5`),
+  ).map(({ action, summary }) => ({ action, summary }));
   const lastCustomerIndex = history.findLastIndex((m) => m.role === "customer");
   return {
     agent: agent.key,
@@ -187,6 +193,15 @@ export async function latestHandBack(
     .where(and(eq(conversationEvents.conversationId, conversationId), eq(conversationEvents.type, "handoff")))
     .orderBy(desc(conversationEvents.seq))
     .limit(1);
+  return handBackOf(db, event ?? null, history);
+}
+
+/** The hand-back that the conversation's newest handoff event is, if an operator made it and no reply has come since. */
+async function handBackOf(
+  db: Queryable,
+  event: ConversationEventRow | null,
+  history: Message[],
+): Promise<{ operatorName: string; note: string | null } | null> {
   const from = event?.payload.from;
   if (!event || typeof from !== "string" || !from.startsWith("operator:")) return null;
   const answered = history.some((m) => m.role === "agent" && m.status === "complete" && m.seq > event.seq);

@@ -7,7 +7,7 @@ import { conversations, messages, type Conversation, type Message } from "../../
 import type { Database, Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { EphemeralConversationEvent } from "../events/types.ts";
-import { writeWithEvents } from "../conversations/log.ts";
+import { writeStatementWithEvents, writeWithEvents } from "../conversations/log.ts";
 import { finishMessage, insertMessage, readHistory } from "../conversations/messages.ts";
 import {
   claimResume,
@@ -16,7 +16,7 @@ import {
   readConversation,
 } from "../conversations/transitions.ts";
 import { hasDraftAfter, saveDraft } from "../autonomy/drafts.ts";
-import { effectiveMode, getAutonomySettings } from "../autonomy/settings.ts";
+import { effectiveMode, getAutonomySettings, type AutonomySettings } from "../autonomy/settings.ts";
 import { getAgent, type AgentDefinition } from "./agents.ts";
 import { buildFacts, FACTS_OPTION, renderFacts, type ConversationFacts } from "./context.ts";
 import { buildTools } from "./tools/index.ts";
@@ -164,6 +164,8 @@ export class AgentRunner {
   private async runTurn(conversationId: string, handBack: boolean): Promise<void> {
     if (this.closing) return;
     const { db } = this.deps;
+    // The team's autonomy settings as the turn starts; an agent taking over mid-turn works under them too.
+    let settings: AutonomySettings | undefined;
     for (let hop = 0; hop <= MAX_HANDOFFS_PER_TURN; hop++) {
       const conversation = await readConversation(db, conversationId);
       if (!conversation || conversation.owner !== "ai" || conversation.status !== "open") return;
@@ -178,7 +180,8 @@ export class AgentRunner {
       // A reply is still streaming (here or in another process); the sweeper handles it if it dies.
       if (history.some((m) => m.status === "streaming")) return;
       // Manual mode: the reply is a draft only operators see; one draft per customer message.
-      const manual = effectiveMode(conversation, await getAutonomySettings(db)) === "manual";
+      settings ??= await getAutonomySettings(db);
+      const manual = effectiveMode(conversation, settings) === "manual";
       const answering = history.findLast((m) => m.role === "customer")?.seq ?? 0;
       if (manual && hop === 0 && (await hasDraftAfter(db, conversationId, answering))) return;
       const agent = getAgent(conversation.currentAgent);
@@ -276,8 +279,8 @@ export class AgentRunner {
     // empty bubble behind.
     const ensureReply = async () => {
       if (reply) return reply;
-      reply = await writeWithEvents(deps.db, deps.bus, (tx, batch) =>
-        insertMessage(tx, batch, conversation.id, {
+      reply = await writeStatementWithEvents(deps.db, deps.bus, (statement, batch) =>
+        insertMessage(statement, batch, conversation.id, {
           role: "agent",
           author: agent.key,
           authorName: agent.name,
@@ -487,8 +490,13 @@ export class AgentRunner {
   }
 
   private async recordToolResult(conversationId: string, agent: string, tool: string, input: unknown, output: unknown) {
-    await writeWithEvents(this.deps.db, this.deps.bus, (tx, batch) =>
-      batch.append(tx, conversationId, "tool_result", { agent, tool, input: input ?? null, output: output ?? null }),
+    await writeStatementWithEvents(this.deps.db, this.deps.bus, (statement, batch) =>
+      batch.append(statement, conversationId, "tool_result", {
+        agent,
+        tool,
+        input: input ?? null,
+        output: output ?? null,
+      }),
     );
   }
 

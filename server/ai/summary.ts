@@ -228,6 +228,14 @@ export class SummaryScheduler {
       if (event.type === "escalation" || event.type === "assignment" || event.type === "operator_joined")
         this.schedule(id);
       else if (event.type === "message_created" || event.type === "message_completed") {
+        // The AI starts a reply only while it has the conversation (a person taking it over
+        // schedules a run of its own), so its first word needs no look at the status; its
+        // completion is checked like any other message.
+        const message = event.payload.message as { role?: string; status?: string } | undefined;
+        if (event.type === "message_created" && message?.role === "agent" && message.status === "streaming") {
+          if (this.timers.has(id)) this.schedule(id);
+          return;
+        }
         const check: Promise<unknown> = this.scheduleIfHumanCase(id)
           .catch((err) => deps.log.warn({ err, conversationId: id }, "case summary check failed"))
           .finally(() => this.checks.delete(check));

@@ -1,6 +1,6 @@
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, type SQL } from "drizzle-orm";
 import { conversationEvents, type StoredEventType } from "../../drizzle/schema.ts";
-import type { Database, Queryable, Transaction } from "../db/client.ts";
+import type { Database, Executor, Queryable, Transaction } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { StoredConversationEvent, TopicName, Topics } from "../events/types.ts";
 import { allocateSeqForEvent } from "./transitions.ts";
@@ -34,15 +34,16 @@ export class EventBatch {
     this.events.push(event);
   }
 
-  /** Allocates a seq and stores the event under it, in one round trip. */
+  /** Allocates a seq and stores the event under it, in one round trip, with any statements `alongside` it. */
   async append(
-    tx: Transaction,
+    tx: Executor,
     conversationId: string,
     type: StoredEventType,
     payload: Record<string, unknown>,
+    alongside: SQL[] = [],
   ): Promise<StoredConversationEvent> {
     const at = new Date();
-    const seq = await allocateSeqForEvent(tx, conversationId, type, payload, at);
+    const seq = await allocateSeqForEvent(tx, conversationId, type, payload, at, alongside);
     const event: StoredConversationEvent = { conversationId, seq, type, at: at.toISOString(), payload };
     this.events.push(event);
     return event;
@@ -70,6 +71,36 @@ export async function writeWithEvents<T>(
 ): Promise<T> {
   const batch = new EventBatch();
   const result = await db.transaction((tx) => work(tx, batch));
+  publishBatch(bus, batch);
+  return result;
+}
+
+/**
+ * A write that is a single statement (a message with its event, an event alone), run without
+ * BEGIN and COMMIT: one statement is atomic on its own, and the two round trips are saved. Its
+ * events are published once it has returned, that is, committed. A second statement throws before
+ * it is sent: a write of several statements belongs in `writeWithEvents`.
+ */
+export async function writeStatementWithEvents<T>(
+  db: Database,
+  bus: EventBus,
+  work: (statement: Executor, batch: EventBatch) => Promise<T>,
+): Promise<T> {
+  const batch = new EventBatch();
+  let sent = false;
+  const statement: Executor = {
+    execute: (query) => {
+      if (sent) throw new Error("writeStatementWithEvents runs one statement; use writeWithEvents for more");
+      sent = true;
+      return db.execute(query);
+    },
+  };
+  const result = await work(statement, batch);
+  publishBatch(bus, batch);
+  return result;
+}
+
+function publishBatch(bus: EventBus, batch: EventBatch): void {
   for (const event of batch.events) {
     bus.publish("conversation", event.conversationId, event);
     // A conversation's first event puts it on the inbox's "handled by the AI" list.
@@ -83,7 +114,6 @@ export async function writeWithEvents<T>(
     }
   }
   for (const { name, id, event } of batch.later) bus.publish(name, id, event as never);
-  return result;
 }
 
 export async function listEventsAfter(

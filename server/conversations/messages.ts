@@ -3,7 +3,7 @@ import { whatsAppInsert } from "../whatsapp/outbox.ts";
 import { randomUUID } from "node:crypto";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { conversationEvents, messages, type Message } from "../../drizzle/schema.ts";
-import type { Queryable, Transaction } from "../db/client.ts";
+import type { Executor, Queryable, Transaction } from "../db/client.ts";
 import { tableRows } from "../db/table-rows.ts";
 import { rowsOf } from "../db/rows.ts";
 import { notFound } from "../errors.ts";
@@ -34,7 +34,7 @@ const timeOrNull = (value: Date | null) => value?.toISOString() ?? null;
  * conversation's event stream has one clock.
  */
 export async function insertMessage(
-  tx: Transaction,
+  tx: Executor,
   batch: EventBatch,
   conversationId: string,
   values: NewMessage,
@@ -125,11 +125,6 @@ function announcements(m: Message, at: Date, inserted = false): SQL[] {
   return out;
 }
 
-/** A finished message that was streamed goes out once it is finished, a statement each. */
-async function announceMessage(tx: Transaction, m: Message): Promise<void> {
-  for (const statement of announcements(m, new Date())) await tx.execute(statement);
-}
-
 /** The `message.created` webhook's data: the message as a receiver sees it. */
 function webhookData(m: Message) {
   const view = toMessageView(m);
@@ -169,7 +164,13 @@ export async function finishMessage(
     .where(and(eq(messages.id, messageId), eq(messages.status, "streaming")))
     .returning();
   if (!row) return null;
-  await batch.append(tx, row.conversationId, "message_completed", { message: toMessageView(row) });
-  if (row.status === "complete") await announceMessage(tx, row);
+  // A streamed message goes out once it is finished, in the statement that records that.
+  await batch.append(
+    tx,
+    row.conversationId,
+    "message_completed",
+    { message: toMessageView(row) },
+    row.status === "complete" ? announcements(row, new Date()) : [],
+  );
   return row;
 }

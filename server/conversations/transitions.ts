@@ -8,7 +8,7 @@ import {
   type Conversation,
   type StoredEventType,
 } from "../../drizzle/schema.ts";
-import type { Queryable, Transaction } from "../db/client.ts";
+import type { Executor, Queryable, Transaction } from "../db/client.ts";
 import { rowsOf } from "../db/rows.ts";
 import { tableRows } from "../db/table-rows.ts";
 import { notFound } from "../errors.ts";
@@ -96,16 +96,23 @@ export function seqAllocation(conversationId: string, at: Date): SQL {
     returning last_seq`;
 }
 
-/** Allocates the next seq and stores an event under it, in one round trip. */
+/**
+ * Allocates the next seq and stores an event under it, in one round trip; `alongside` are
+ * statements that run in the same one (a finished message's outbox rows).
+ */
 export async function allocateSeqForEvent(
-  tx: Transaction,
+  tx: Executor,
   conversationId: string,
   type: StoredEventType,
   payload: Record<string, unknown>,
   at: Date,
+  alongside: SQL[] = [],
 ): Promise<number> {
   const result = await tx.execute(sql`
-    with allocated as (${seqAllocation(conversationId, at)})
+    with ${sql.join(
+      alongside.map((statement, i) => sql`${sql.raw(`alongside_${i}`)} as (${statement}), `),
+      sql``,
+    )}allocated as (${seqAllocation(conversationId, at)})
     insert into ${conversationEvents} (conversation_id, seq, type, payload, created_at)
     select ${conversationId}::uuid, last_seq, ${type}::text, ${JSON.stringify(payload)}::jsonb, ${at.toISOString()}::timestamptz
     from allocated

@@ -12,6 +12,8 @@ export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 /** Anything a domain function can run queries on: the database or an open transaction. */
 export type Queryable = Database | Transaction;
+/** What a writer that sends its own SQL needs: the database, a transaction, or a single statement's turn. */
+export type Executor = Pick<Database, "execute">;
 
 export interface DatabaseHandle {
   db: Database;

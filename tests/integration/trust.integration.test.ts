@@ -14,7 +14,7 @@ import { messages, operators } from "../../drizzle/schema.ts";
 import { signIdentity } from "../../server/auth/tokens.ts";
 import { createLogger } from "../../server/logger.ts";
 import { hashingStats } from "../../server/operators/passwords.ts";
-import { writeWithEvents } from "../../server/conversations/log.ts";
+import { listEventsAfter, writeStatementWithEvents, writeWithEvents } from "../../server/conversations/log.ts";
 import { action as chatAction } from "../../app/routes/_index.tsx";
 import { action as loginAction } from "../../app/routes/dashboard.login.tsx";
 import type { AppLoadContext } from "../../server/remix-context.ts";
@@ -642,6 +642,37 @@ describe("writes and events", () => {
     assert.equal((seen[0] as { seq: number }).seq, 1, "only the committed write was published, with the first seq");
     await live.return();
     await inbox.return();
+  });
+
+  test("a one-statement write publishes its event after it returns; a second statement is refused unsent", async () => {
+    const t = await app();
+    const conv = await startConversation(t);
+    const { db, bus } = t.app.services;
+    const seen: Array<{ seq: number | null; type: string }> = [];
+    const live = bus.subscribe("conversation", conv.id);
+    void (async () => {
+      for await (const e of live) seen.push(e as { seq: number | null; type: string });
+    })();
+    await live.ready;
+    const stored = async () =>
+      (await listEventsAfter(db, conv.id, 0)).filter((e) => e.type === "status_changed").map((e) => e.seq);
+
+    const first = await writeStatementWithEvents(db, bus, (statement, batch) =>
+      batch.append(statement, conv.id, "status_changed", { status: "open" }),
+    );
+    assert.deepEqual(await stored(), [first.seq], "stored by the one statement");
+    await eventually(() => (seen.some((e) => e.seq === first.seq) ? true : undefined), 5000, "the event, published");
+
+    await assert.rejects(
+      writeStatementWithEvents(db, bus, async (statement, batch) => {
+        await batch.append(statement, conv.id, "status_changed", { status: "open" });
+        await batch.append(statement, conv.id, "status_changed", { status: "open" });
+      }),
+      /runs one statement/,
+    );
+    // The first statement of that write stood on its own; the second never reached the database.
+    assert.equal((await stored()).length, 2);
+    await live.return();
   });
 
   test("each table with state transitions has one module that writes it", async () => {
