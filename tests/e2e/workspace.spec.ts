@@ -46,7 +46,8 @@ test("a team works a queue: notes the customer never sees, search, reassign, no 
   browser,
   baseURL,
 }) => {
-  test.setTimeout(120_000);
+  // Four people on four pages, with accessibility checks: half a minute on a quiet machine, two on a busy one.
+  test.setTimeout(180_000);
   const pia = await createOperator(browser, baseURL!, "Pia");
   const {
     pages: [lead, teammate, customer],
