@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { messages } from "../../drizzle/schema.ts";
 import { agents } from "../../server/ai/agents.ts";
 import { buildFacts, renderFacts } from "../../server/ai/context.ts";
@@ -24,7 +24,8 @@ const notesOf = (conversationId: string) =>
   t.app.services.db
     .select()
     .from(messages)
-    .where(and(eq(messages.conversationId, conversationId), eq(messages.role, "note")));
+    .where(and(eq(messages.conversationId, conversationId), eq(messages.role, "note")))
+    .orderBy(asc(messages.seq));
 
 describe("private notes", () => {
   test("an operator's note reaches the team and never the customer: history, replay or live socket", async () => {
