@@ -193,7 +193,11 @@ describe("private notes", () => {
       { kind: "customer", conversationId: conv.id },
       conv.id,
     );
-    const history = await t.app.services.db.select().from(messages).where(eq(messages.conversationId, conv.id));
+    const history = await t.app.services.db
+      .select()
+      .from(messages)
+      .where(eq(messages.conversationId, conv.id))
+      .orderBy(asc(messages.seq));
     const prompt = renderFacts(agents.sales, await buildFacts(t.app.services.db, agents.sales, conversation, history));
     assert.match(
       prompt,
