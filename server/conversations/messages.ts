@@ -8,7 +8,7 @@ import { tableRows } from "../db/table-rows.ts";
 import { rowsOf } from "../db/rows.ts";
 import { notFound } from "../errors.ts";
 import type { EventBatch } from "./log.ts";
-import { seqAllocation } from "./transitions.ts";
+import { alongsideCtes, seqAllocation } from "./transitions.ts";
 import { toMessageView } from "./views.ts";
 
 type NewMessage = Omit<typeof messages.$inferInsert, "id" | "seq" | "conversationId" | "createdAt">;
@@ -75,10 +75,7 @@ export async function insertMessage(
       from allocated
       returning seq
     ),
-    ${sql.join(
-      announced.map((statement, i) => sql`${sql.raw(`announced_${i}`)} as (${statement}),`),
-      sql` `,
-    )}
+    ${alongsideCtes(announced)}
     event as (
       insert into ${conversationEvents} (conversation_id, seq, type, payload, created_at)
       select ${conversationId}::uuid, seq, 'message_created',

@@ -96,6 +96,14 @@ export function seqAllocation(conversationId: string, at: Date): SQL {
     returning last_seq`;
 }
 
+/** Statements run in a writer's own `with`, each as a named part followed by a comma. */
+export function alongsideCtes(statements: SQL[]): SQL {
+  return sql.join(
+    statements.map((statement, i) => sql`${sql.raw(`alongside_${i}`)} as (${statement}),`),
+    sql` `,
+  );
+}
+
 /**
  * Allocates the next seq and stores an event under it, in one round trip; `alongside` are
  * statements that run in the same one (a finished message's outbox rows).
@@ -109,10 +117,7 @@ export async function allocateSeqForEvent(
   alongside: SQL[] = [],
 ): Promise<number> {
   const result = await tx.execute(sql`
-    with ${sql.join(
-      alongside.map((statement, i) => sql`${sql.raw(`alongside_${i}`)} as (${statement}), `),
-      sql``,
-    )}allocated as (${seqAllocation(conversationId, at)})
+    with ${alongsideCtes(alongside)} allocated as (${seqAllocation(conversationId, at)})
     insert into ${conversationEvents} (conversation_id, seq, type, payload, created_at)
     select ${conversationId}::uuid, last_seq, ${type}::text, ${JSON.stringify(payload)}::jsonb, ${at.toISOString()}::timestamptz
     from allocated
