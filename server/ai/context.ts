@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { JSONValue } from "@ai-sdk/provider";
 import {
   conversationEvents,
@@ -179,24 +179,9 @@ export function renderFacts(agent: AgentDefinition, f: ConversationFacts): strin
 }
 
 /**
- * The operator's hand-back this turn answers, if any: the newest handoff event made by an
- * operator, when no agent reply has come after it.
+ * The operator's hand-back this turn answers, if any: the conversation's newest handoff event,
+ * when an operator made it and no agent reply has come after it.
  */
-export async function latestHandBack(
-  db: Queryable,
-  conversationId: string,
-  history: Message[],
-): Promise<{ operatorName: string; note: string | null } | null> {
-  const [event] = await db
-    .select()
-    .from(conversationEvents)
-    .where(and(eq(conversationEvents.conversationId, conversationId), eq(conversationEvents.type, "handoff")))
-    .orderBy(desc(conversationEvents.seq))
-    .limit(1);
-  return handBackOf(db, event ?? null, history);
-}
-
-/** The hand-back that the conversation's newest handoff event is, if an operator made it and no reply has come since. */
 async function handBackOf(
   db: Queryable,
   event: ConversationEventRow | null,

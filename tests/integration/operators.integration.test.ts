@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { latestHandBack } from "../../server/ai/context.ts";
+import { agents } from "../../server/ai/agents.ts";
+import { buildFacts } from "../../server/ai/context.ts";
+import { readConversation } from "../../server/conversations/transitions.ts";
 import { after, before, describe, test } from "node:test";
 import { asc, eq } from "drizzle-orm";
 import { escalations, messages } from "../../drizzle/schema.ts";
@@ -240,8 +242,9 @@ describe("handling escalations", () => {
     assert.match(last.content, /Olivia/);
     // The agent was given the note, from the structured handoff event, in the facts Tandem vouches for.
     const beforeReply = rows.filter((m) => m.seq < last.seq);
-    const handBack = await latestHandBack(t.app.services.db, conv.id, beforeReply as never);
-    assert.deepEqual(handBack, { operatorName: "Olivia", note });
+    const conversation = (await readConversation(t.app.services.db, conv.id))!;
+    const facts = await buildFacts(t.app.services.db, agents.billing, conversation, beforeReply);
+    assert.deepEqual(facts.handBack, { operatorName: "Olivia", note });
     // The customer never reads it: not in any message, not in any event their socket receives.
     const customerView = await t.gql<{ conversation: { messages: { edges: Array<{ node: { content: string } }> } } }>(
       HISTORY,
