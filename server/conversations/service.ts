@@ -4,7 +4,7 @@ import { conversations, messages, type Conversation, type Message } from "../../
 import { hasScope, requireStaff, seesAsTeam } from "../auth/access.ts";
 import type { Actor } from "../auth/actor.ts";
 import { generateToken, hashToken } from "../auth/tokens.ts";
-import type { Database, Queryable } from "../db/client.ts";
+import { lastStatement, type Database, type Queryable } from "../db/client.ts";
 import { rowsOf } from "../db/rows.ts";
 import type { EventBus } from "../events/bus.ts";
 import { badInput, conflict, forbidden, notFound, unauthenticated } from "../errors.ts";
@@ -235,7 +235,8 @@ export async function postMessage(
     // Only a message that will really be stored uses up the limit; a retry was answered above.
     await limit?.();
     const author = typeof by === "function" ? by(conversation) : by;
-    const message = await insertMessage(tx, batch, conversationId, {
+    // The transaction's last statement: its COMMIT goes with it.
+    const message = await insertMessage(lastStatement(tx), batch, conversationId, {
       role: author.role,
       author: author.author ?? null,
       authorName: author.authorName ?? null,

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { eq, sql } from "drizzle-orm";
 import { conversations, messages } from "../../drizzle/schema.ts";
-import { openDatabase, rowsOf, type DatabaseHandle, type Queryable } from "../../server/db/client.ts";
+import net from "node:net";
+import postgres from "postgres";
+import { lastStatement, openDatabase, rowsOf, type DatabaseHandle, type Queryable } from "../../server/db/client.ts";
 import { tableRows } from "../../server/db/table-rows.ts";
 
 const url = process.env.DATABASE_URL;
@@ -58,9 +60,9 @@ test(
   "a transaction keeps its connection to itself while every connection is busy and the pipelines are full",
   { skip },
   async () => {
-    // The driver as installed (patches/postgres+3.4.9.patch): unpatched, a BEGIN sent onto a
-    // connection whose pipeline it fills is never reserved, so the transaction fails with
-    // UNSAFE_TRANSACTION or another BEGIN lands in it (PostgreSQL's 25001 notice).
+    // postgres.js 3.4.9 sent a BEGIN that filled a connection's pipeline without reserving the
+    // connection, so the transaction failed with UNSAFE_TRANSACTION or another BEGIN landed in it
+    // (PostgreSQL's 25001 notice); see docs/decisions/019 and 020.
     const { default: postgres } = await import("postgres");
     const notices: string[] = [];
     const outcomes = { committed: 0, refused: [] as string[], plainInsideTransaction: 0 };
@@ -138,3 +140,189 @@ test("rows read with written-out SQL are the rows Drizzle's select gives: dates,
     );
   }
 });
+
+/** Counts the writes to every socket while `work` runs: each is a packet to Postgres (or a wake-up of it). */
+async function socketWrites(work: () => Promise<unknown>): Promise<number> {
+  let writes = 0;
+  const write = net.Socket.prototype.write;
+  net.Socket.prototype.write = function (this: net.Socket, ...args: unknown[]) {
+    writes++;
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as typeof write;
+  try {
+    await work();
+  } finally {
+    net.Socket.prototype.write = write;
+  }
+  return writes;
+}
+
+const scratchTable = sql`create table if not exists pipelined_probe (id serial primary key, note text not null)`;
+const notesLike = async (q: Queryable, prefix: string) =>
+  rowsOf<{ note: string }>(
+    await q.execute(sql`select note from pipelined_probe where note like ${`${prefix}%`} order by id`),
+  ).map((r) => r.note);
+
+test(
+  "a transaction on Postgres sends BEGIN with its first statements and COMMIT with its marked last one",
+  { skip },
+  async () => {
+    const handle = await openDatabase({ url, pgliteDir: "memory://", poolMax: 1 });
+    handles.push(handle);
+    const { db } = handle;
+    await db.execute(scratchTable);
+    const transaction = (last: boolean) =>
+      db.transaction(async (tx) => {
+        await Promise.all([tx.execute(sql`select ${1}::int as one`), tx.execute(sql`select ${2}::int as two`)]);
+        const insert = sql`insert into pipelined_probe (note) values (${`writes-${last}`})`;
+        await (last ? lastStatement(tx) : tx).execute(insert);
+      });
+    // Once, so every statement is prepared on the connection and the counts are the steady ones.
+    await transaction(true);
+    await transaction(false);
+    // BEGIN with the two selects; the insert; COMMIT (the driver alone: BEGIN, selects, insert, COMMIT).
+    assert.equal(await socketWrites(() => transaction(false)), 3);
+    // BEGIN with the two selects; the insert with its COMMIT.
+    assert.equal(await socketWrites(() => transaction(true)), 2);
+    assert.deepEqual(await notesLike(db, "writes-"), ["writes-true", "writes-false", "writes-false", "writes-true"]);
+  },
+);
+
+test(
+  "a pipelined transaction still commits all or nothing: a throw, a failed last statement, a savepoint, a statement after the last",
+  { skip },
+  async () => {
+    const handle = await openDatabase({ url, pgliteDir: "memory://", poolMax: 2 });
+    handles.push(handle);
+    const { db } = handle;
+    await db.execute(scratchTable);
+    const insert = (note: string) => sql`insert into pipelined_probe (note) values (${note})`;
+
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.execute(insert("acid-thrown"));
+        throw new Error("changed my mind");
+      }),
+      /changed my mind/,
+    );
+    // The last statement fails (a null note): its COMMIT is answered with ROLLBACK, the first insert goes too.
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.execute(insert("acid-before-failed-last"));
+        await lastStatement(tx).execute(sql`insert into pipelined_probe (note) values (${null})`);
+      }),
+      (error: Error & { cause?: { code?: string } }) => error.cause?.code === "23502",
+    );
+    // A statement that failed without being awaited aborts the transaction; the COMMIT says so.
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        tx.execute(sql`insert into pipelined_probe (note) values (${null})`).catch(() => {});
+        await tx.execute(sql`select 1`).catch(() => {});
+      }),
+      /rolled back/,
+    );
+    await db.transaction(async (tx) => {
+      await tx.execute(insert("acid-outer"));
+      await assert.rejects(
+        tx.transaction(async (inner) => {
+          await inner.execute(insert("acid-inner"));
+          throw new Error("inner only");
+        }),
+        /inner only/,
+      );
+    });
+    // Nothing may follow the last statement: it is refused before it is sent.
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await lastStatement(tx).execute(insert("acid-last"));
+        await tx.execute(insert("acid-after-last"));
+      }),
+      (error: Error & { cause?: Error }) => /nothing may follow/.test(String(error.cause?.message)),
+    );
+    assert.deepEqual(await notesLike(db, "acid-"), ["acid-outer", "acid-last"]);
+  },
+);
+
+test("transactions and plain queries fired together on a small pool never share a transaction", { skip }, async () => {
+  const handle = await openDatabase({ url, pgliteDir: "memory://", poolMax: 3 });
+  handles.push(handle);
+  const { db } = handle;
+  const seen: string[] = [];
+  const work: Array<Promise<unknown>> = [];
+  for (let i = 0; i < 60; i++) {
+    work.push(
+      db.transaction(async (tx) => {
+        await tx.execute(sql`select set_config('application_name', ${`tx-${i}`}, true)`);
+        await tx.execute(sql`select pg_sleep(0.002)`);
+        const [row] = rowsOf<{ name: string }>(
+          await tx.execute(sql`select current_setting('application_name') as name`),
+        );
+        assert.equal(row?.name, `tx-${i}`);
+      }),
+      db
+        .execute(sql`select current_setting('application_name') as name`)
+        .then((r) => void seen.push(rowsOf<{ name: string }>(r)[0]!.name)),
+    );
+  }
+  await Promise.all(work);
+  assert.equal(seen.length, 60);
+  assert.deepEqual(
+    seen.filter((name) => name.startsWith("tx-")),
+    [],
+    "no plain query ran inside a transaction",
+  );
+});
+
+test(
+  "a Postgres connection cut under a query or a transaction fails them, and the pool goes on",
+  { skip },
+  async () => {
+    // postgres.js 3.4.9 left the next queries waiting for ever when Postgres closed a connection
+    // as a query was written to it (docs/decisions/020).
+    const handle = await openDatabase({ url, pgliteDir: "memory://", poolMax: 1 });
+    handles.push(handle);
+    const { db } = handle;
+    await db.execute(scratchTable);
+    const admin = postgres(url!, { max: 1, onnotice: () => {} });
+    try {
+      const pid = async (q: Queryable) =>
+        rowsOf<{ pid: number }>(await q.execute(sql`select pg_backend_pid() as pid`))[0]!.pid;
+      const cut = async (backend: number) => {
+        await admin`select pg_terminate_backend(${backend})`;
+      };
+      const withDeadline = <T>(p: Promise<T>, what: string) =>
+        Promise.race([
+          p,
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error(`${what} is still waiting`)), 10_000).unref(),
+          ),
+        ]);
+
+      // Under a plain query: the query fails (or, if the pool noticed first, runs on a new connection).
+      await cut(await pid(db));
+      await withDeadline(
+        db.execute(sql`select 1`).catch(() => null),
+        "the query on the cut connection",
+      );
+      // Under a transaction: it fails, and what it wrote is not there.
+      await assert.rejects(
+        withDeadline(
+          db.transaction(async (tx) => {
+            await tx.execute(sql`insert into pipelined_probe (note) values ('cut-in-transaction')`);
+            await cut(await pid(tx));
+            await tx.execute(sql`select 1`);
+          }),
+          "the cut transaction",
+        ),
+        (error: Error) => !/still waiting/.test(error.message),
+      );
+      for (let i = 0; i < 3; i++) {
+        const rows = await withDeadline(db.execute(sql`select ${i}::int as n`), `query ${i} after the cuts`);
+        assert.equal(rowsOf<{ n: number }>(rows)[0]?.n, i);
+      }
+      assert.deepEqual(await notesLike(db, "cut-"), []);
+    } finally {
+      await admin.end({ timeout: 1 });
+    }
+  },
+);

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { conversations, messages, whatsappOutbox } from "../../drizzle/schema.ts";
 import { eventually, startTestApp, type TestApp } from "../support/app.ts";
 import {
@@ -58,8 +58,13 @@ async function conversationOf(number: string) {
     .where(and(eq(conversations.channel, "whatsapp"), eq(conversations.externalId, number)));
   return row;
 }
+/** A conversation's messages in seq order (without an ORDER BY, Postgres returns them in page order). */
 const messagesOf = (conversationId: string) =>
-  t.app.services.db.select().from(messages).where(eq(messages.conversationId, conversationId));
+  t.app.services.db
+    .select()
+    .from(messages)
+    .where(eq(messages.conversationId, conversationId))
+    .orderBy(asc(messages.seq));
 
 describe("the webhook", () => {
   test("answers Meta's verification handshake, and only with the right token", async () => {
