@@ -4,7 +4,8 @@ import { conversations, messages, type Conversation, type Message } from "../../
 import { hasScope, requireStaff, seesAsTeam } from "../auth/access.ts";
 import type { Actor } from "../auth/actor.ts";
 import { generateToken, hashToken } from "../auth/tokens.ts";
-import { lastStatement, type Database, type Queryable } from "../db/client.ts";
+import type { Database, Queryable } from "../db/client.ts";
+import { lastStatement } from "../db/pipelined-transactions.ts";
 import { rowsOf } from "../db/rows.ts";
 import type { EventBus } from "../events/bus.ts";
 import { badInput, conflict, forbidden, notFound, unauthenticated } from "../errors.ts";

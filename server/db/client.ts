@@ -6,7 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Tracer } from "@opentelemetry/api";
 import * as schema from "../../drizzle/schema.ts";
 import { endWith, startQuerySpan } from "../ops/tracing.ts";
-import { LAST_STATEMENT, pipeliningBegin } from "./pipelined-begin.ts";
+import { pipeliningTransactions } from "./pipelined-transactions.ts";
 import { rowsOf } from "./rows.ts";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -46,8 +46,8 @@ export async function openDatabase(opts: {
     // the prepared statements each one keeps.
     const client = postgres(opts.url, { max: opts.poolMax ?? 10, idle_timeout: 30, onnotice: () => {} });
     // A transaction sends BEGIN with its first statement, and COMMIT with a statement marked as
-    // its last (see pipelined-begin.ts).
-    const pipelined = pipeliningBegin(client);
+    // its last (see pipelined-transactions.ts).
+    const pipelined = pipeliningTransactions(client);
     let driven: typeof client = opts.prepare === false ? pipelined : preparing(pipelined);
     if (opts.tracer) driven = traced(driven, opts.tracer, "unsafe", ["begin", "savepoint"]);
     const db = drizzle(driven, { schema });
@@ -82,15 +82,6 @@ export async function migrationState(db: Queryable): Promise<{ expected: number;
 }
 
 export { rowsOf } from "./rows.ts";
-
-/**
- * The executor for a transaction's last statement: on Postgres its COMMIT goes out in the same
- * write, so the transaction ends one round trip sooner. Nothing may run in the transaction after
- * it; on Postgres, a statement that tries is refused.
- */
-export function lastStatement(tx: Transaction): Executor {
-  return { execute: (query) => tx.execute(sql`${query} ${sql.raw(LAST_STATEMENT)}`) };
-}
 
 /**
  * The driver's client with every SQL call through `run` (the method Drizzle sends SQL through)

@@ -4,7 +4,8 @@ import { eq, sql } from "drizzle-orm";
 import { conversations, messages } from "../../drizzle/schema.ts";
 import net from "node:net";
 import postgres from "postgres";
-import { lastStatement, openDatabase, rowsOf, type DatabaseHandle, type Queryable } from "../../server/db/client.ts";
+import { openDatabase, rowsOf, type DatabaseHandle, type Queryable } from "../../server/db/client.ts";
+import { lastStatement } from "../../server/db/pipelined-transactions.ts";
 import { tableRows } from "../../server/db/table-rows.ts";
 
 const url = process.env.DATABASE_URL;

@@ -1,11 +1,23 @@
+import { sql } from "drizzle-orm";
 import type { ReservedSql, Sql, TransactionSql } from "postgres";
+import type { Executor, Transaction } from "./client.ts";
 
 /**
  * Ends a statement that is its transaction's last: on Postgres, COMMIT goes out right behind it,
- * in the same write, instead of after its answer (see `pipeliningBegin`). Elsewhere it is only a
- * comment. Put it on the last statement only: nothing may run in the transaction after it.
+ * in the same write, instead of after its answer (see `pipeliningTransactions`). Elsewhere it is
+ * only a comment. Put it on the last statement only: nothing may run in the transaction after it.
  */
-export const LAST_STATEMENT = "/* last statement: commit */";
+const LAST_STATEMENT = "/* last statement: commit */";
+
+/**
+ * The executor for a transaction's last statement: on Postgres its COMMIT goes out in the same
+ * write, so the transaction ends one round trip sooner. Nothing may run in the transaction after
+ * it; on Postgres, a statement that tries is refused. (This module imports no runtime code of the
+ * database client, so domain modules that the browser bundle also reaches can use it.)
+ */
+export function lastStatement(tx: Transaction): Executor {
+  return { execute: (query) => tx.execute(sql`${query} ${sql.raw(LAST_STATEMENT)}`) };
+}
 
 /**
  * postgres.js whose transactions carry no round trips of their own: BEGIN goes out in the same
@@ -23,7 +35,7 @@ export const LAST_STATEMENT = "/* last statement: commit */";
  * pool at the end; the driver closes it instead if it is still inside a transaction, and a
  * connection that was lost is the pool's already.
  */
-export function pipeliningBegin(client: Sql): Sql {
+export function pipeliningTransactions(client: Sql): Sql {
   return new Proxy(client, {
     get(target, prop, receiver) {
       if (prop === "begin") return (...args: unknown[]) => transaction(target, args);
