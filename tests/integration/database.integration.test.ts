@@ -158,7 +158,14 @@ async function socketWrites(work: () => Promise<unknown>): Promise<number> {
   return writes;
 }
 
-const scratchTable = sql`create table if not exists pipelined_probe (id serial primary key, note text not null)`;
+/** A database on Postgres (closed after this file) with the probe table the pipelining tests write to. */
+async function probeDatabase(poolMax: number) {
+  const handle = await openDatabase({ url, pgliteDir: "memory://", poolMax });
+  handles.push(handle);
+  await handle.db.execute(sql`create table if not exists pipelined_probe (id serial primary key, note text not null)`);
+  return handle.db;
+}
+const insertNote = (note: string | null) => sql`insert into pipelined_probe (note) values (${note})`;
 const notesLike = async (q: Queryable, prefix: string) =>
   rowsOf<{ note: string }>(
     await q.execute(sql`select note from pipelined_probe where note like ${`${prefix}%`} order by id`),
@@ -168,15 +175,11 @@ test(
   "a transaction on Postgres sends BEGIN with its first statements and COMMIT with its marked last one",
   { skip },
   async () => {
-    const handle = await openDatabase({ url, pgliteDir: "memory://", poolMax: 1 });
-    handles.push(handle);
-    const { db } = handle;
-    await db.execute(scratchTable);
+    const db = await probeDatabase(1);
     const transaction = (last: boolean) =>
       db.transaction(async (tx) => {
         await Promise.all([tx.execute(sql`select ${1}::int as one`), tx.execute(sql`select ${2}::int as two`)]);
-        const insert = sql`insert into pipelined_probe (note) values (${`writes-${last}`})`;
-        await (last ? lastStatement(tx) : tx).execute(insert);
+        await (last ? lastStatement(tx) : tx).execute(insertNote(`writes-${last}`));
       });
     // Once, so every statement is prepared on the connection and the counts are the steady ones.
     await transaction(true);
@@ -193,15 +196,10 @@ test(
   "a pipelined transaction still commits all or nothing: a throw, a failed last statement, a savepoint, a statement after the last",
   { skip },
   async () => {
-    const handle = await openDatabase({ url, pgliteDir: "memory://", poolMax: 2 });
-    handles.push(handle);
-    const { db } = handle;
-    await db.execute(scratchTable);
-    const insert = (note: string) => sql`insert into pipelined_probe (note) values (${note})`;
-
+    const db = await probeDatabase(2);
     await assert.rejects(
       db.transaction(async (tx) => {
-        await tx.execute(insert("acid-thrown"));
+        await tx.execute(insertNote("acid-thrown"));
         throw new Error("changed my mind");
       }),
       /changed my mind/,
@@ -209,24 +207,24 @@ test(
     // The last statement fails (a null note): its COMMIT is answered with ROLLBACK, the first insert goes too.
     await assert.rejects(
       db.transaction(async (tx) => {
-        await tx.execute(insert("acid-before-failed-last"));
-        await lastStatement(tx).execute(sql`insert into pipelined_probe (note) values (${null})`);
+        await tx.execute(insertNote("acid-before-failed-last"));
+        await lastStatement(tx).execute(insertNote(null));
       }),
       (error: Error & { cause?: { code?: string } }) => error.cause?.code === "23502",
     );
     // A statement that failed without being awaited aborts the transaction; the COMMIT says so.
     await assert.rejects(
       db.transaction(async (tx) => {
-        tx.execute(sql`insert into pipelined_probe (note) values (${null})`).catch(() => {});
+        tx.execute(insertNote(null)).catch(() => {});
         await tx.execute(sql`select 1`).catch(() => {});
       }),
       /rolled back/,
     );
     await db.transaction(async (tx) => {
-      await tx.execute(insert("acid-outer"));
+      await tx.execute(insertNote("acid-outer"));
       await assert.rejects(
         tx.transaction(async (inner) => {
-          await inner.execute(insert("acid-inner"));
+          await inner.execute(insertNote("acid-inner"));
           throw new Error("inner only");
         }),
         /inner only/,
@@ -235,8 +233,8 @@ test(
     // Nothing may follow the last statement: it is refused before it is sent.
     await assert.rejects(
       db.transaction(async (tx) => {
-        await lastStatement(tx).execute(insert("acid-last"));
-        await tx.execute(insert("acid-after-last"));
+        await lastStatement(tx).execute(insertNote("acid-last"));
+        await tx.execute(insertNote("acid-after-last"));
       }),
       (error: Error & { cause?: Error }) => /nothing may follow/.test(String(error.cause?.message)),
     );
@@ -245,9 +243,7 @@ test(
 );
 
 test("transactions and plain queries fired together on a small pool never share a transaction", { skip }, async () => {
-  const handle = await openDatabase({ url, pgliteDir: "memory://", poolMax: 3 });
-  handles.push(handle);
-  const { db } = handle;
+  const db = await probeDatabase(3);
   const seen: string[] = [];
   const work: Array<Promise<unknown>> = [];
   for (let i = 0; i < 60; i++) {
@@ -280,10 +276,7 @@ test(
   async () => {
     // postgres.js 3.4.9 left the next queries waiting for ever when Postgres closed a connection
     // as a query was written to it (docs/decisions/020).
-    const handle = await openDatabase({ url, pgliteDir: "memory://", poolMax: 1 });
-    handles.push(handle);
-    const { db } = handle;
-    await db.execute(scratchTable);
+    const db = await probeDatabase(1);
     const admin = postgres(url!, { max: 1, onnotice: () => {} });
     try {
       const pid = async (q: Queryable) =>
@@ -309,7 +302,7 @@ test(
       await assert.rejects(
         withDeadline(
           db.transaction(async (tx) => {
-            await tx.execute(sql`insert into pipelined_probe (note) values ('cut-in-transaction')`);
+            await tx.execute(insertNote("cut-in-transaction"));
             await cut(await pid(tx));
             await tx.execute(sql`select 1`);
           }),
