@@ -51,7 +51,7 @@ export async function openDatabase(opts: {
     let driven: typeof client = opts.prepare === false ? pipelined : preparing(pipelined);
     if (opts.tracer) driven = traced(driven, opts.tracer, "unsafe", ["begin", "savepoint"]);
     const db = drizzle(driven, { schema });
-    await migrate(db, { migrationsFolder });
+    await inTurn(postgres(opts.url, { max: 1, onnotice: () => {} }), () => migrate(db, { migrationsFolder }));
     return { db: db as unknown as Database, driver: "postgres", close: () => client.end({ timeout: 5 }) };
   }
   const { PGlite } = await import("@electric-sql/pglite");
@@ -63,6 +63,25 @@ export async function openDatabase(opts: {
   const db = drizzle(opts.tracer ? traced(client, opts.tracer, "query", ["transaction"]) : client, { schema });
   await migrate(db, { migrationsFolder });
   return { db: db as unknown as Database, driver: "pglite", close: () => client.close() };
+}
+
+/** Any number, the same in every instance: the advisory lock that instances migrate under. */
+const MIGRATION_LOCK = 7_338_146_012;
+
+/**
+ * Instances that start together on one database take turns to migrate: each holds a session-level
+ * advisory lock, on a connection of its own, while it runs the migrations, so the first applies
+ * them and the others then find them applied. Without it two instances starting on a fresh
+ * database both create the same tables in their own transactions, and one fails. Ending the lock's
+ * connection releases the lock, however `run` ended.
+ */
+async function inTurn(lock: import("postgres").Sql, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await lock.unsafe(`select pg_advisory_lock(${MIGRATION_LOCK})`);
+    await run();
+  } finally {
+    await lock.end({ timeout: 5 });
+  }
 }
 
 /** The migrations this code knows and those the database has applied (drizzle's own record). */
