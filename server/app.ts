@@ -239,8 +239,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
           instanceId: services.instanceId,
           at: new Date().toISOString(),
         });
-        services.summaries.close();
         services.conductor.close();
+        await services.summaries.close();
         await services.webhooks.stop();
         await services.whatsapp.stop();
         await services.conductor.idle();

@@ -30,7 +30,7 @@ test("a burst is summarised once, after the conversation pauses", async (t) => {
   t.mock.timers.tick(500);
   await Promise.resolve();
   assert.deepEqual(runs, [{ id: "c1", at: 3000 }], "one run, a pause after the last event");
-  s.close();
+  await s.close();
 });
 
 test("a conversation that never pauses is summarised at the latest ten delays after its burst began", async (t) => {
@@ -46,5 +46,36 @@ test("a conversation that never pauses is summarised at the latest ten delays af
     [10_000, 20_000],
     "a run every ten delays while events keep coming",
   );
-  s.close();
+  await s.close();
+});
+
+test("closing waits for a summary under way and schedules nothing after it", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  let finish = () => {};
+  const started: string[] = [];
+  let observer: ((name: TopicName, id: string, event: Topics[TopicName]) => void) | undefined;
+  const deps = {
+    bus: { observeLocal: (o: typeof observer) => (observer = o) },
+    log: { warn: () => {} },
+  } as unknown as SummaryDeps;
+  const s = new SummaryScheduler(deps, 1000, (_deps, id) => {
+    started.push(id);
+    return new Promise<void>((resolve) => (finish = resolve));
+  });
+  const escalate = (id: string) =>
+    observer!("conversation", id, { type: "escalation", seq: 1 } as unknown as Topics[TopicName]);
+  escalate("c3");
+  t.mock.timers.tick(1000);
+  await Promise.resolve();
+  assert.deepEqual(started, ["c3"], "the run is under way");
+  let closed = false;
+  const closing = s.close().then(() => (closed = true));
+  await Promise.resolve();
+  assert.equal(closed, false, "close waits for the run");
+  escalate("c4");
+  finish();
+  await closing;
+  t.mock.timers.tick(10_000);
+  await Promise.resolve();
+  assert.deepEqual(started, ["c3"], "nothing scheduled after close");
 });

@@ -255,6 +255,7 @@ export class SummaryScheduler {
   }
 
   schedule(conversationId: string): void {
+    if (this.closed) return;
     const now = Date.now();
     const waiting = this.timers.get(conversationId);
     if (waiting) clearTimeout(waiting.timer);
@@ -284,8 +285,16 @@ export class SummaryScheduler {
     }
   }
 
-  close(): void {
+  private closed = false;
+
+  /**
+   * Schedules nothing more, drops what waits for a pause, and resolves once the runs and checks
+   * under way have finished, so a shutdown closes the database after them, not under them.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    await Promise.allSettled([...this.checks, ...this.running.values()]);
   }
 }
