@@ -7,28 +7,14 @@
  */
 import { INTERRUPTED_NOTICE } from "../server/ai/runner.ts";
 import { startServer } from "./lib/child.ts";
+import { BENCH_REDIS, redisAnswers } from "./lib/redis.ts";
 import { sendMessage, subscribe } from "./lib/socket.ts";
 import { rounds, spread, until } from "./lib/stats.ts";
-
-const REDIS = process.env.BENCH_REDIS ?? "redis://127.0.0.1:6379";
-
-async function redisAnswers(): Promise<boolean> {
-  const { Redis } = await import("ioredis");
-  const client = new Redis(REDIS, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await client.connect();
-    return (await client.ping()) === "PONG";
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
 
 async function once(databaseUrl: string, signal: "SIGKILL" | "SIGTERM") {
   const env = {
     DATABASE_URL: databaseUrl,
-    REDIS_URL: REDIS,
+    REDIS_URL: BENCH_REDIS,
     REDIS_NAMESPACE: `bench-failover-${process.pid}`,
     OFFLINE_MODEL_DELAY_MS: "40",
   };

@@ -3,9 +3,10 @@
  * the same run, repeated BENCH_ROUNDS times (default 3) and given as "median (min–max)". Servers
  * run in processes of their own against a Postgres database made for the run (BENCH_POSTGRES,
  * default the local server), or embedded PGlite when no Postgres answers. BENCH_ONLY=http,send,
- * sockets,streaming,failover picks some. The offline model's and the conductor's benchmarks follow as
+ * sockets,streaming,failover,churn picks some. The offline model's and the conductor's benchmarks follow as
  * their own scripts.
  */
+import { benchChurn } from "./churn.ts";
 import { benchFailover } from "./failover.ts";
 import { benchHttp } from "./http.ts";
 import { benchDatabase } from "./lib/db.ts";
@@ -46,6 +47,7 @@ try {
   await run("sockets", () => benchSockets(db?.url));
   await run("streaming", () => benchStreaming(db?.url));
   await run("failover", () => benchFailover(db?.url));
+  await run("churn", () => benchChurn(db?.url));
 } finally {
   await db?.drop();
 }

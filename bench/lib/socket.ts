@@ -11,8 +11,8 @@ export interface Subscriber {
 }
 
 export const EVENTS = /* GraphQL */ `
-  subscription Events($conversationId: ID!) {
-    conversationEvents(conversationId: $conversationId) {
+  subscription Events($conversationId: ID!, $after: Int) {
+    conversationEvents(conversationId: $conversationId, after: $after) {
       seq
       type
       delta {
@@ -46,8 +46,8 @@ const SEND = /* GraphQL */ `
  */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-/** A customer's message over HTTP, as the web app sends it; throws on any error. */
-export function sendMessage(baseUrl: string, c: { id: string; token: string }, content: string): Promise<void> {
+/** A customer's message over HTTP, as the web app sends it; its seq; throws on any error. */
+export function sendMessage(baseUrl: string, c: { id: string; token: string }, content: string): Promise<number> {
   const body = JSON.stringify({
     query: SEND,
     variables: { input: { conversationId: c.id, content, clientMessageId: crypto.randomUUID() } },
@@ -69,10 +69,13 @@ export function sendMessage(baseUrl: string, c: { id: string; token: string }, c
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString();
-          const errors = (JSON.parse(text) as { errors?: unknown[] }).errors;
-          if (res.statusCode !== 200 || errors)
+          const { data, errors } = JSON.parse(text) as {
+            data?: { sendMessage: { message: { seq: number } } };
+            errors?: unknown[];
+          };
+          if (res.statusCode !== 200 || errors || !data)
             reject(new Error(`sendMessage: ${res.statusCode} ${JSON.stringify(errors ?? "")}`));
-          else resolve();
+          else resolve(data.sendMessage.message.seq);
         });
         res.on("error", reject);
       },
@@ -89,12 +92,16 @@ export interface WireEvent {
   message?: { id: string; role: string; content: string } | null;
 }
 
-/** Opens a socket, subscribes to a conversation's events, and resolves once the server has acked. */
+/**
+ * Opens a socket, subscribes to a conversation's events (those after seq `after`, when given, then
+ * live ones), and resolves once the server has acked.
+ */
 export function subscribe(
   wsUrl: string,
   token: string | null,
   conversationId: string,
   onEvent: (event: WireEvent, at: number) => void,
+  after?: number,
 ): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(wsUrl, "graphql-transport-ws");
@@ -108,7 +115,11 @@ export function subscribe(
       };
       if (message.type === "connection_ack") {
         socket.send(
-          JSON.stringify({ id: "1", type: "subscribe", payload: { query: EVENTS, variables: { conversationId } } }),
+          JSON.stringify({
+            id: "1",
+            type: "subscribe",
+            payload: { query: EVENTS, variables: { conversationId, after: after ?? null } },
+          }),
         );
         resolve({
           socket,

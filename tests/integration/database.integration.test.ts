@@ -321,27 +321,31 @@ test(
   },
 );
 
-test("instances starting together on a fresh database take turns to migrate, and every one starts", { skip }, async () => {
-  // A database of its own, with nothing in it: the migrations have not run yet.
-  const name = `tandem_migrate_${process.pid}_${Date.now()}`;
-  const admin = postgres(url!, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const fresh = new URL(url!);
-  fresh.pathname = `/${name}`;
-  const started: DatabaseHandle[] = [];
-  try {
-    const opened = await Promise.allSettled(
-      [0, 1, 2].map(() => openDatabase({ url: fresh.href, pgliteDir: "memory://", poolMax: 1 })),
-    );
-    for (const o of opened) if (o.status === "fulfilled") started.push(o.value);
-    assert.deepEqual(
-      opened.map((o) => (o.status === "rejected" ? String((o.reason as Error).message).slice(0, 120) : "started")),
-      ["started", "started", "started"],
-    );
-    for (const handle of started) assert.equal((await migrationState(handle.db)).upToDate, true);
-  } finally {
-    await Promise.all(started.map((h) => h.close()));
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end({ timeout: 1 });
-  }
-});
+test(
+  "instances starting together on a fresh database take turns to migrate, and every one starts",
+  { skip },
+  async () => {
+    // A database of its own, with nothing in it: the migrations have not run yet.
+    const name = `tandem_migrate_${process.pid}_${Date.now()}`;
+    const admin = postgres(url!, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const fresh = new URL(url!);
+    fresh.pathname = `/${name}`;
+    const started: DatabaseHandle[] = [];
+    try {
+      const opened = await Promise.allSettled(
+        [0, 1, 2].map(() => openDatabase({ url: fresh.href, pgliteDir: "memory://", poolMax: 1 })),
+      );
+      for (const o of opened) if (o.status === "fulfilled") started.push(o.value);
+      assert.deepEqual(
+        opened.map((o) => (o.status === "rejected" ? String((o.reason as Error).message).slice(0, 120) : "started")),
+        ["started", "started", "started"],
+      );
+      for (const handle of started) assert.equal((await migrationState(handle.db)).upToDate, true);
+    } finally {
+      await Promise.all(started.map((h) => h.close()));
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end({ timeout: 1 });
+    }
+  },
+);
