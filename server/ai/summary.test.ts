@@ -79,3 +79,25 @@ test("closing waits for a summary under way and schedules nothing after it", asy
   await Promise.resolve();
   assert.deepEqual(started, ["c3"], "nothing scheduled after close");
 });
+
+test("closing waits for a summary under way at most its bound", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  let observer: ((name: TopicName, id: string, event: Topics[TopicName]) => void) | undefined;
+  const deps = {
+    bus: { observeLocal: (o: typeof observer) => (observer = o) },
+    log: { warn: () => {} },
+  } as unknown as SummaryDeps;
+  // A model that never answers.
+  const s = new SummaryScheduler(deps, 1000, () => new Promise<void>(() => {}));
+  observer!("conversation", "c5", { type: "escalation", seq: 1 } as unknown as Topics[TopicName]);
+  t.mock.timers.tick(1000);
+  await Promise.resolve();
+  let closed = false;
+  const closing = s.close(3000).then(() => (closed = true));
+  t.mock.timers.tick(2999);
+  await Promise.resolve();
+  assert.equal(closed, false, "still waiting within the bound");
+  t.mock.timers.tick(1);
+  await closing;
+  assert.equal(closed, true);
+});

@@ -289,12 +289,19 @@ export class SummaryScheduler {
 
   /**
    * Schedules nothing more, drops what waits for a pause, and resolves once the runs and checks
-   * under way have finished, so a shutdown closes the database after them, not under them.
+   * under way have finished, so a shutdown closes the database after them, not under them. A
+   * hosted model may take long to answer, so the wait is bounded (`waitMs`): a summary cut off
+   * then is only a summary, written again the next time the conversation moves.
    */
-  async close(): Promise<void> {
+  async close(waitMs = 5000): Promise<void> {
     this.closed = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    await Promise.allSettled([...this.checks, ...this.running.values()]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.checks, ...this.running.values()]),
+      new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
+    ]);
+    clearTimeout(timer);
   }
 }
