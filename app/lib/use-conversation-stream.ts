@@ -268,6 +268,9 @@ export function useMarkRead(conversationId: string, lastSeq: number): void {
   }, [conversationId, lastSeq]);
 }
 
+/** A keystroke counts as writing for this long; more keystrokes within it send nothing new. */
+const COMPOSING_MS = 3000;
+
 const SET_VIEWING = "mutation ($id: ID!, $c: Boolean) { setViewing(conversationId: $id, composing: $c) }";
 
 /**
@@ -281,6 +284,9 @@ export function useViewing(conversationId: string, me: string, transcript: Trans
   const [, tick] = useState(0);
   // Set by the effect below, once per conversation; until then there is nothing to announce to.
   const announce = useRef<(composing: boolean) => void>(() => {});
+  // Every announcement tells whether this operator wrote in the last few seconds: a beat that
+  // said "not writing" right after a keystroke would wipe the cue the keystroke had just shown.
+  const writing = () => Date.now() - lastComposing.current < COMPOSING_MS;
   useEffect(() => {
     const say = (composing: boolean) => {
       if (document.visibilityState !== "visible") return;
@@ -288,14 +294,14 @@ export function useViewing(conversationId: string, me: string, transcript: Trans
       void signal(SET_VIEWING, { id: conversationId, c: composing });
     };
     announce.current = say;
-    say(false);
+    say(writing());
     // Once more when this page's own subscription is surely live, to hear the others' answers.
-    const again = setTimeout(() => say(false), 1500);
+    const again = setTimeout(() => say(writing()), 1500);
     const beat = setInterval(() => {
-      say(false);
+      say(writing());
       tick((n) => n + 1);
     }, 15_000);
-    const onVisible = () => say(false);
+    const onVisible = () => say(writing());
     document.addEventListener("visibilitychange", onVisible);
     return () => {
       clearTimeout(again);
@@ -304,9 +310,8 @@ export function useViewing(conversationId: string, me: string, transcript: Trans
     };
   }, [conversationId]);
   const composing = () => {
-    const now = Date.now();
-    if (now - lastComposing.current < 3000) return;
-    lastComposing.current = now;
+    if (writing()) return;
+    lastComposing.current = Date.now();
     announce.current(true);
   };
   // Someone else spoke up: answer, so they learn of us without waiting for our next beat. An
@@ -318,7 +323,7 @@ export function useViewing(conversationId: string, me: string, transcript: Trans
       .map(([, v]) => v.at),
   );
   useEffect(() => {
-    if (latest && Date.now() - lastAnnounced.current > 2000) announce.current(false);
+    if (latest && Date.now() - lastAnnounced.current > 2000) announce.current(writing());
   }, [latest]);
   const now = Date.now();
   const others = Object.entries(transcript.viewers ?? {})

@@ -128,6 +128,36 @@ test("a team works a queue: notes the customer never sees, search, reassign, no 
   expect(errors).toEqual([]);
 });
 
+test("an operator who is writing is still writing in the page's own later announcements", async ({
+  browser,
+  baseURL,
+}) => {
+  // The page says it is here again 1.5 s after opening a conversation; one that said "not
+  // writing" then wiped the cue a keystroke had just shown the team. The page's clock is
+  // paused, so that announcement comes exactly when the test moves the clock.
+  const {
+    pages: [op, customer],
+  } = await threePeople(browser, baseURL!);
+  await signIn(op, ADMIN.email, ADMIN.password);
+  const name = `Ines ${Date.now() % 10000}`;
+  await customerSays(customer, "I want to talk to a person", name);
+  const announced: boolean[] = [];
+  op.on("request", (request) => {
+    const body = request.method() === "POST" ? request.postData() : null;
+    if (body?.includes("setViewing")) announced.push((JSON.parse(body) as { variables: { c: boolean } }).variables.c);
+  });
+  await op.clock.install();
+  await op.clock.pauseAt(Date.now() + 60_000);
+  await op.getByRole("link", { name: /^All open/ }).click();
+  await op.getByRole("link", { name: `Open conversation with ${name}` }).click();
+  await expect.poll(() => announced.length).toBe(1);
+  await op.getByLabel("Private note for your team and the AI agent").fill("Checking the invoice");
+  await expect.poll(() => announced.length).toBe(2);
+  await op.clock.runFor(1600);
+  await expect.poll(() => announced.length).toBe(3);
+  expect(announced).toEqual([false, true, true]);
+});
+
 test("a reply sent while the network is down stays in view and is sent once it is back", async ({
   browser,
   baseURL,
