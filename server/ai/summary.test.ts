@@ -3,21 +3,28 @@ import { test } from "node:test";
 import type { TopicName, Topics } from "../events/types.ts";
 import { SummaryScheduler, type SummaryDeps } from "./summary.ts";
 
-/** A scheduler on a bus of its own; `event` plays an escalation of a conversation. */
-function scheduler(delayMs: number) {
+/**
+ * A scheduler on a bus of its own; `event` plays an escalation of a conversation. Each run is
+ * recorded in `runs`, then `summarise` (by default done at once) is its work.
+ */
+function scheduler(delayMs: number, summarise: () => Promise<void> = async () => {}) {
   let observer: ((name: TopicName, id: string, event: Topics[TopicName]) => void) | undefined;
   const runs: Array<{ id: string; at: number }> = [];
   const deps = {
     bus: { observeLocal: (o: typeof observer) => (observer = o) },
     log: { warn: () => {} },
   } as unknown as SummaryDeps;
-  const s = new SummaryScheduler(deps, delayMs, async (_deps, id) => {
+  const s = new SummaryScheduler(deps, delayMs, (_deps, id) => {
     runs.push({ id, at: Date.now() });
+    return summarise();
   });
   const event = (id: string) =>
     observer!("conversation", id, { type: "escalation", seq: 1 } as unknown as Topics[TopicName]);
   return { s, runs, event };
 }
+
+/** Lets every promise that can settle now do so (setImmediate is not among the mocked timers). */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
 
 test("a burst is summarised once, after the conversation pauses", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
@@ -52,50 +59,35 @@ test("a conversation that never pauses is summarised at the latest ten delays af
 test("closing waits for a summary under way and schedules nothing after it", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
   let finish = () => {};
-  const started: string[] = [];
-  let observer: ((name: TopicName, id: string, event: Topics[TopicName]) => void) | undefined;
-  const deps = {
-    bus: { observeLocal: (o: typeof observer) => (observer = o) },
-    log: { warn: () => {} },
-  } as unknown as SummaryDeps;
-  const s = new SummaryScheduler(deps, 1000, (_deps, id) => {
-    started.push(id);
-    return new Promise<void>((resolve) => (finish = resolve));
-  });
-  const escalate = (id: string) =>
-    observer!("conversation", id, { type: "escalation", seq: 1 } as unknown as Topics[TopicName]);
-  escalate("c3");
+  const { s, runs, event } = scheduler(1000, () => new Promise<void>((resolve) => (finish = resolve)));
+  const started = () => runs.map((r) => r.id);
+  event("c3");
   t.mock.timers.tick(1000);
   await Promise.resolve();
-  assert.deepEqual(started, ["c3"], "the run is under way");
+  assert.deepEqual(started(), ["c3"], "the run is under way");
   let closed = false;
   const closing = s.close().then(() => (closed = true));
-  await Promise.resolve();
+  await settled();
   assert.equal(closed, false, "close waits for the run");
-  escalate("c4");
+  event("c4");
   finish();
   await closing;
   t.mock.timers.tick(10_000);
   await Promise.resolve();
-  assert.deepEqual(started, ["c3"], "nothing scheduled after close");
+  assert.deepEqual(started(), ["c3"], "nothing scheduled after close");
 });
 
 test("closing waits for a summary under way at most its bound", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
-  let observer: ((name: TopicName, id: string, event: Topics[TopicName]) => void) | undefined;
-  const deps = {
-    bus: { observeLocal: (o: typeof observer) => (observer = o) },
-    log: { warn: () => {} },
-  } as unknown as SummaryDeps;
   // A model that never answers.
-  const s = new SummaryScheduler(deps, 1000, () => new Promise<void>(() => {}));
-  observer!("conversation", "c5", { type: "escalation", seq: 1 } as unknown as Topics[TopicName]);
+  const { s, event } = scheduler(1000, () => new Promise<void>(() => {}));
+  event("c5");
   t.mock.timers.tick(1000);
   await Promise.resolve();
   let closed = false;
   const closing = s.close(3000).then(() => (closed = true));
   t.mock.timers.tick(2999);
-  await Promise.resolve();
+  await settled();
   assert.equal(closed, false, "still waiting within the bound");
   t.mock.timers.tick(1);
   await closing;

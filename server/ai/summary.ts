@@ -211,6 +211,8 @@ export class SummaryScheduler {
   private readonly running = new Map<string, Promise<unknown>>();
   /** Checks under way of whether a conversation needs a person (and so a summary). */
   private readonly checks = new Set<Promise<unknown>>();
+  /** Set by `close`: nothing more is scheduled. */
+  private closed = false;
 
   private readonly deps: SummaryDeps;
   private readonly delayMs: number;
@@ -284,8 +286,6 @@ export class SummaryScheduler {
       if (this.timers.size) await new Promise((r) => setTimeout(r, this.delayMs + 5));
     }
   }
-
-  private closed = false;
 
   /**
    * Schedules nothing more, drops what waits for a pause, and resolves once the runs and checks
