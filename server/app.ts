@@ -33,6 +33,7 @@ import { presenceWatcher } from "./operators/presence.ts";
 import { markAwayIfGone } from "./operators/service.ts";
 import { expireStaleProposals } from "./autonomy/decisions.ts";
 import type { AppLoadContext } from "./remix-context.ts";
+import { periodic } from "./ops/periodic.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const buildPath = path.join(root, "build/index.js");
@@ -167,11 +168,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   services.metrics.connections = ws.connectionCount;
   // This instance's lease first: nothing it streams may look orphaned to the others.
   await services.liveness.start();
-  const sweeper = setInterval(
-    () => void services.runner.sweepOrphans().catch((err) => log.warn({ err }, "orphan sweep failed")),
+  const sweeper = periodic(
+    () => services.runner.sweepOrphans(),
     Math.max(250, Math.floor(Math.min(config.streaming.staleAfterMs, config.streaming.leaseMs) / 3)),
+    (err) => log.warn({ err }, "orphan sweep failed"),
   );
-  sweeper.unref();
   // A peer that stops gracefully leaves "interrupted" notices behind: answer them now, not at
   // the next restart (exactly one instance takes each one on).
   const peers = services.bus.subscribe("instance", "all");
@@ -225,7 +226,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
     close() {
       closed ??= (async () => {
-        clearInterval(sweeper);
+        sweeper.stop();
         clearInterval(reassigner);
         // Stop taking work, tell sockets to go elsewhere, fail in-flight replies visibly, then close.
         server.close();

@@ -1,16 +1,17 @@
-import { and, eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import { customers, conversations, messages, type AnomalyKind } from "../../drizzle/schema.ts";
+import { customers, conversations, interventions, messages, type AnomalyKind } from "../../drizzle/schema.ts";
 import { requestAction } from "../autonomy/decisions.ts";
 import { ActionRefused } from "../autonomy/refusal.ts";
 import { contextKey, sentimentBucket } from "../autonomy/learning.ts";
 import type { Database } from "../db/client.ts";
 import { listEventsAfter } from "../conversations/log.ts";
 import type { EventBus } from "../events/bus.ts";
+import { periodic } from "../ops/periodic.ts";
 import { thompsonPick, type Posterior } from "./bandit.ts";
 import { explain, signalsOf, THRESHOLDS, type HealthReading } from "./health.ts";
 import { eligibleFor, type InterventionArgs, type InterventionName } from "./interventions.ts";
-import { hasPick, posteriorsFor, recordPick, settleDue } from "./outcomes.ts";
+import { posteriorsFor, recordPick, settleDue } from "./outcomes.ts";
 import { awaitingIntervention, observe, overdueWaits, type Observation } from "./readings.ts";
 
 /** How long the conductor gathers a conversation's events before it reads them. */
@@ -18,6 +19,13 @@ const GATHER_MS = 100;
 
 /** How long the conductor leaves the agent to answer the customer's last message before it steps in. */
 export const REPLY_GRACE_MS = 15_000;
+
+interface ConversationState {
+  external: boolean;
+  replying: boolean;
+  /** `kind:episodeSeq` of every anomaly episode with a recorded pick. */
+  picked: Set<string>;
+}
 
 const awaitingReply = (reading: HealthReading, now: Date) =>
   reading.unansweredSince !== null && now.getTime() - Date.parse(reading.unansweredSince) < REPLY_GRACE_MS;
@@ -68,7 +76,9 @@ export class Conductor {
   private readonly again = new Set<string>();
   /** Conversations with events waiting to be read together. */
   private readonly waiting = new Map<string, ReturnType<typeof setTimeout>>();
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private sweeps: { stop(): void } | null = null;
+  /** The sweep under way: sweeps never overlap. */
+  private sweeping: Promise<void> | null = null;
   private readonly random: () => number;
   private readonly now: () => Date;
 
@@ -85,11 +95,11 @@ export class Conductor {
       if (name !== "conversation" || !("seq" in event) || event.seq === null) return;
       this.nudge(id);
     });
-    this.timer = setInterval(
-      () => void this.sweep().catch((err) => this.deps.log.warn({ err }, "conductor sweep failed")),
+    this.sweeps = periodic(
+      () => this.sweep(),
       sweepMs,
+      (err) => this.deps.log.warn({ err }, "conductor sweep failed"),
     );
-    this.timer.unref?.();
   }
 
   /**
@@ -129,14 +139,28 @@ export class Conductor {
   }
 
   close(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.sweeps?.stop();
+    this.sweeps = null;
     for (const timer of this.waiting.values()) clearTimeout(timer);
     this.waiting.clear();
   }
 
-  /** The clock's part: waits that grew too long, then outcomes whose time has come. */
+  /**
+   * The clock's part: waits that grew too long, then outcomes whose time has come. A sweep asked
+   * for while another runs starts once that one has ended.
+   */
   async sweep(): Promise<void> {
+    while (this.sweeping) await this.sweeping.catch(() => {});
+    const run = this.sweepOnce();
+    this.sweeping = run;
+    try {
+      await run;
+    } finally {
+      if (this.sweeping === run) this.sweeping = null;
+    }
+  }
+
+  private async sweepOnce(): Promise<void> {
     const now = this.now();
     for (const id of await overdueWaits(this.deps.db, now)) this.schedule(id);
     // Anomalies left without an intervention: held back for a reply, or a crash between the two.
@@ -155,33 +179,44 @@ export class Conductor {
     const seen = await observe(this.deps.db, conversationId, now);
     if (seen.changed) this.announce("health_changed", conversationId);
     if (seen.reading.owner === "human" || seen.reading.status === "resolved") return;
-    if (Object.keys(seen.open).length && (await this.external(conversationId))) return;
+    let state: ConversationState | null = null;
     for (const [kind, episodeSeq] of Object.entries(seen.open) as Array<[AnomalyKind, number]>) {
-      if (await hasPick(this.deps.db, conversationId, kind, episodeSeq)) continue;
+      state ??= await this.stateOf(conversationId);
+      // Another system's agent speaks in the conversations it handed over: the conductor only reads their health.
+      if (state.external) return;
+      if (state.picked.has(`${kind}:${episodeSeq}`)) continue;
       // Never talk over the agent: while its answer to the customer's last message may still come
       // (or is being written), wait; its completion, or the sweep after REPLY_GRACE_MS, brings the
       // conductor back. In Manual the answer is a draft, so the grace is what ends the wait.
-      if (awaitingReply(seen.reading, now) || (await this.replying(conversationId))) return;
+      if (awaitingReply(seen.reading, now) || state.replying) return;
       await this.act(seen, kind, episodeSeq, now);
+      // What it did may have started a reply: the next anomaly reads the conversation afresh.
+      state = null;
     }
   }
 
-  /** Another system's agent speaks in the conversations it handed over: the conductor only reads their health. */
-  private async external(conversationId: string): Promise<boolean> {
+  /**
+   * What deciding on a conversation's anomalies needs, in one read: whether another system's agent
+   * has it, whether a reply is being written, and the anomaly episodes that already have a pick.
+   */
+  private async stateOf(conversationId: string): Promise<ConversationState> {
     const [row] = await this.deps.db
-      .select({ integrationId: conversations.integrationId })
+      .select({
+        integrationId: conversations.integrationId,
+        // Written out in full: a one-table select names its own columns without the table, which
+        // inside these subqueries would name the subquery's columns instead.
+        replying: sql<boolean>`exists (select 1 from ${messages} m
+          where m.conversation_id = ${conversations}.id and m.status = 'streaming')`,
+        picked: sql<string | null>`(select string_agg(i.anomaly || ':' || i.episode_seq, ' ') from ${interventions} i
+          where i.conversation_id = ${conversations}.id)`,
+      })
       .from(conversations)
       .where(eq(conversations.id, conversationId));
-    return Boolean(row?.integrationId);
-  }
-
-  private async replying(conversationId: string): Promise<boolean> {
-    const [row] = await this.deps.db
-      .select({ id: messages.id })
-      .from(messages)
-      .where(and(eq(messages.conversationId, conversationId), eq(messages.status, "streaming")))
-      .limit(1);
-    return Boolean(row);
+    return {
+      external: Boolean(row?.integrationId),
+      replying: Boolean(row?.replying),
+      picked: new Set(row?.picked ? row.picked.split(" ") : []),
+    };
   }
 
   private async eventTime(conversationId: string, seq: number): Promise<Date | null> {

@@ -1,15 +1,17 @@
 import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import {
+  conversationHealth,
   decisions,
   interventionArms,
   interventions,
   type AnomalyKind,
+  type ConversationHealthRow,
   type Intervention,
   type InterventionArm,
 } from "../../drizzle/schema.ts";
 import type { Database, Queryable, Transaction } from "../db/client.ts";
 import { PRIOR, update, type Posterior } from "./bandit.ts";
-import { getHealth, readingOf } from "./readings.ts";
+import { readingOf } from "./readings.ts";
 import { anomaliesOf } from "./health.ts";
 
 /**
@@ -62,20 +64,6 @@ export async function recordPick(
   return row ?? null;
 }
 
-export async function hasPick(db: Queryable, conversationId: string, anomaly: string, episodeSeq: number) {
-  const [row] = await db
-    .select({ id: interventions.id })
-    .from(interventions)
-    .where(
-      and(
-        eq(interventions.conversationId, conversationId),
-        eq(interventions.anomaly, anomaly as AnomalyKind),
-        eq(interventions.episodeSeq, episodeSeq),
-      ),
-    );
-  return Boolean(row);
-}
-
 async function settle(
   tx: Transaction,
   intervention: Intervention,
@@ -110,26 +98,28 @@ async function settle(
   return true;
 }
 
+/** What the judgement of an intervention reads: its decision's status and the conversation's health. */
+export interface JudgementFacts {
+  decisionStatus: string | null;
+  health: Pick<ConversationHealthRow, "reading" | "anomalies" | "score"> | null;
+}
+
 /**
  * The judgement of one intervention, or null while it is too early to say. Operators' verdicts
  * count at once (a rejected or lapsed proposal is a failure); an executed one is judged when its
  * window closes, or earlier when the conversation settles it (resolved, or the same trouble again).
  */
-export async function judge(
-  db: Queryable,
+export function judge(
   intervention: Intervention,
+  { decisionStatus, health }: JudgementFacts,
   now: Date,
-): Promise<{ success: boolean; reason: string } | null> {
-  const [decision] = intervention.decisionId
-    ? await db.select().from(decisions).where(eq(decisions.id, intervention.decisionId))
-    : [];
-  if (!decision) return { success: false, reason: "its decision is gone" };
-  if (decision.status === "rejected") return { success: false, reason: "an operator rejected it" };
-  if (decision.status === "expired")
+): { success: boolean; reason: string } | null {
+  if (!decisionStatus) return { success: false, reason: "its decision is gone" };
+  if (decisionStatus === "rejected") return { success: false, reason: "an operator rejected it" };
+  if (decisionStatus === "expired")
     return { success: false, reason: "nobody approved it in time, or a person took over first" };
-  if (decision.status === "failed") return { success: false, reason: "it could not be carried out" };
-  if (decision.status !== "executed") return null;
-  const health = await getHealth(db, intervention.conversationId);
+  if (decisionStatus === "failed") return { success: false, reason: "it could not be carried out" };
+  if (decisionStatus !== "executed") return null;
   if (!health) return null;
   const reading = readingOf(health);
   const open = health.anomalies ?? {};
@@ -154,17 +144,30 @@ export async function judge(
   return { success: true, reason: "the trouble eased within the window" };
 }
 
-/** Judges what can be judged now and updates the posteriors; returns how many were settled. */
+/**
+ * Judges what can be judged now and updates the posteriors; returns how many were settled. The
+ * pending interventions are read with their decisions and health readings in one statement: a
+ * sweep runs every few seconds, and each stays pending for its whole window.
+ */
 export async function settleDue(db: Database, now = new Date()): Promise<number> {
   const pending = await db
-    .select()
+    .select({
+      intervention: interventions,
+      decisionStatus: decisions.status,
+      reading: conversationHealth.reading,
+      anomalies: conversationHealth.anomalies,
+      score: conversationHealth.score,
+    })
     .from(interventions)
+    .leftJoin(decisions, eq(decisions.id, interventions.decisionId))
+    .leftJoin(conversationHealth, eq(conversationHealth.conversationId, interventions.conversationId))
     .where(eq(interventions.outcome, "pending"))
     .orderBy(asc(interventions.createdAt))
     .limit(200);
   let settled = 0;
-  for (const intervention of pending) {
-    const verdict = await judge(db, intervention, now);
+  for (const { intervention, decisionStatus, reading, anomalies, score } of pending) {
+    const health = reading && anomalies && score !== null ? { reading, anomalies, score } : null;
+    const verdict = judge(intervention, { decisionStatus, health }, now);
     if (!verdict) continue;
     if (await db.transaction((tx) => settle(tx, intervention, verdict.success, verdict.reason, now))) settled++;
   }

@@ -34,15 +34,17 @@ export const readingOf = (row: Pick<ConversationHealthRow, "reading">) =>
 /** Folds the conversation's new events into its reading and says which anomalies began. */
 export async function observe(db: Database, conversationId: string, now = new Date()): Promise<Observation> {
   return db.transaction(async (tx) => {
-    await tx
-      .insert(conversationHealth)
-      .values({ conversationId, reading: emptyReading() as unknown as Record<string, unknown> })
-      .onConflictDoNothing();
-    const [row] = await tx
-      .select()
-      .from(conversationHealth)
-      .where(eq(conversationHealth.conversationId, conversationId))
-      .for("update");
+    const lock = () =>
+      tx.select().from(conversationHealth).where(eq(conversationHealth.conversationId, conversationId)).for("update");
+    // The reading exists after a conversation's first observation: lock it; only a new one is inserted first.
+    let [row] = await lock();
+    if (!row) {
+      await tx
+        .insert(conversationHealth)
+        .values({ conversationId, reading: emptyReading() as unknown as Record<string, unknown> })
+        .onConflictDoNothing();
+      [row] = await lock();
+    }
     let reading = readingOf(row!);
     let seq = row!.seq;
     for (;;) {

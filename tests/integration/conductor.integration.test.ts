@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import {
   accountCredits,
   conversationHealth,
@@ -121,8 +121,17 @@ describe("the conductor", () => {
     assert.equal(typeof pick.explored, "boolean");
     assert.ok(Math.abs(pick.sampled - picked!.sampled) < 1e-6, "the pick's draw is on the decision");
 
-    // Conducting again, on any instance, changes nothing: the episode has its intervention.
+    // Conducting again, on any instance, changes nothing: the episode has its intervention, so
+    // nothing is asked for or announced again.
+    const announced: unknown[] = [];
+    let listening = true;
+    t.app.services.bus.observeLocal((name, _id, event) => {
+      if (listening && name === "conductor" && "conversationId" in event && event.conversationId === chat.id)
+        if (event.type === "intervention_changed") announced.push(event);
+    });
     await c.conduct(chat.id);
+    listening = false;
+    assert.deepEqual(announced, []);
     assert.equal((await interventionsOf(chat.id)).length, 1);
 
     // The customer moves on, content: a success at once, without waiting for the window.
@@ -132,6 +141,29 @@ describe("the conductor", () => {
     const [settled] = await interventionsOf(chat.id);
     assert.equal(settled!.outcome, "success");
     assert.equal(settled!.outcomeReason, "the customer's mood recovered");
+  });
+
+  test("while the agent's answer is still being written the conductor waits, however long the customer has waited", async () => {
+    clock = new Date();
+    const chat = await inMode("AUTO");
+    await askThreeTimes(chat);
+    const db = t.app.services.db;
+    const [answer] = await db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.conversationId, chat.id), eq(messages.role, "agent")))
+      .orderBy(desc(messages.seq))
+      .limit(1);
+    await db.update(messages).set({ status: "streaming" }).where(eq(messages.id, answer!.id));
+    // Past the grace period: only the answer being written holds the conductor back.
+    clock = new Date(Date.now() + REPLY_GRACE_MS + 1000);
+    const c = conductor(5);
+    await c.conduct(chat.id);
+    assert.ok((await healthOf(chat.id)).anomalies.stuck_in_loop !== undefined);
+    assert.equal((await interventionsOf(chat.id)).length, 0, "no intervention while the answer streams");
+    await db.update(messages).set({ status: "complete" }).where(eq(messages.id, answer!.id));
+    await c.conduct(chat.id);
+    assert.equal((await interventionsOf(chat.id)).length, 1, "once it is written, the conductor steps in");
   });
 
   test("an instance that finds the episode's decision already asked for records that decision's draw, not its own", async () => {
@@ -294,6 +326,25 @@ describe("the conductor", () => {
     const [lapsed] = await interventionsOf(chat.id);
     assert.equal(lapsed!.outcome, "failure");
   });
+});
+
+test("sweeps never overlap: one asked for while another runs starts after it", async () => {
+  let started = 0;
+  const c = new Conductor({
+    db: t.app.services.db,
+    bus: t.app.services.bus,
+    log: t.app.services.log,
+    // A sweep reads the clock once, as it starts, before its first statement.
+    now: () => {
+      started++;
+      return new Date();
+    },
+  });
+  const first = c.sweep();
+  const second = c.sweep();
+  assert.equal(started, 1, "the second waits for the first");
+  await Promise.all([first, second]);
+  assert.ok(started >= 2, "and runs once it has ended");
 });
 
 test("a goodwill credit is an intervention within Auto's monthly limit, and proposed beyond it", async () => {
