@@ -7,6 +7,7 @@ import {
   GraphQLObjectType,
   GraphQLSchema,
   GraphQLString,
+  execute,
   parse,
   type ExecutionArgs,
   type ExecutionResult,
@@ -14,6 +15,7 @@ import {
 import { AppError } from "../errors.ts";
 import { createLogger } from "../logger.ts";
 import { startTracing } from "../ops/tracing.ts";
+import { buildSchema } from "./schema.ts";
 import { createSocketSubscribe } from "./subscribe.ts";
 
 /** A schema whose subscription field fails in each of the ways a real one can. */
@@ -136,4 +138,145 @@ test("a socket subscription gets its span, failed when setting it up fails", asy
   assert.equal(watch?.attributes["graphql.operation.type"], "subscription");
   assert.equal(watch?.status.code, SpanStatusCode.UNSET);
   assert.equal(crash?.status.code, SpanStatusCode.ERROR);
+});
+
+test("a socket subscription's compiled events read exactly as graphql-js executes them, for each kind of reader", async () => {
+  const at = "2026-12-01T10:00:00.000Z";
+  const message = {
+    id: "m1",
+    conversationId: "c1",
+    seq: 1,
+    role: "agent",
+    authorType: "ai",
+    author: "billing",
+    authorName: "Billing",
+    content: "Your invoice is paid.",
+    status: "complete",
+    clientMessageId: null,
+    usage: { model: "offline", inputTokens: 12, outputTokens: 5, costUsd: 0 },
+    mentions: null,
+    notice: null,
+    createdAt: at,
+    completedAt: at,
+  };
+  const events = [
+    { conversationId: "c1", seq: 1, type: "message_created", at, payload: { message } },
+    {
+      conversationId: "c1",
+      seq: null,
+      type: "message_delta",
+      at,
+      payload: { messageId: "m2", offset: 4, text: "word " },
+    },
+    {
+      conversationId: "c1",
+      seq: null,
+      type: "message_snapshot",
+      at,
+      payload: { messageId: "m2", offset: 0, text: "all" },
+    },
+    {
+      conversationId: "c1",
+      seq: 2,
+      type: "handoff",
+      at,
+      payload: { agent: "billing", note: "To billing.", operatorNote: "VIP" },
+    },
+    {
+      conversationId: "c1",
+      seq: 3,
+      type: "tool_result",
+      at,
+      payload: { tool: "lookup_invoice", output: { amount: 10 } },
+    },
+    { conversationId: "c1", seq: 4, type: "status_changed", at, payload: { status: "waiting_human" } },
+    { conversationId: "c1", seq: null, type: "typing", at, payload: { role: "operator", name: "Pia" } },
+    {
+      conversationId: "c1",
+      seq: null,
+      type: "viewing",
+      at,
+      payload: { operatorId: "o1", name: "Pia", composing: true },
+    },
+  ];
+  const real = buildSchema();
+  // The real schema and resolvers; only the source of events is this test's.
+  real.getSubscriptionType()!.getFields().conversationEvents!.subscribe = async function* () {
+    yield* events;
+  };
+  const document = parse(/* GraphQL */ `
+    subscription Events($id: ID!) {
+      conversationEvents(conversationId: $id) {
+        seq
+        type
+        at
+        conversationId
+        agent
+        note
+        status
+        tool
+        toolOutput
+        delta {
+          messageId
+          offset
+          text
+        }
+        typing {
+          role
+          name
+        }
+        viewing {
+          operatorId
+          name
+          composing
+        }
+        message {
+          id
+          seq
+          role
+          authorType
+          author
+          authorName
+          content
+          status
+          clientMessageId
+          createdAt
+          completedAt
+          mentions
+          usage {
+            model
+            inputTokens
+            outputTokens
+            costUsd
+          }
+        }
+      }
+    }
+  `);
+  const log = createLogger({ logLevel: "silent", env: "test" });
+  const subscribe = createSocketSubscribe({
+    log,
+    tracing: startTracing({ serviceName: "t", serviceVersion: "0", instanceId: "t" }),
+  });
+  const readers = [
+    { kind: "customer", conversationId: "c1" },
+    { kind: "operator", operatorId: "o1", role: "operator", name: "Pia" },
+    { kind: "integration", apiKeyId: "k1", name: "CRM", scopes: [], rateLimitPerMinute: 60 },
+  ];
+  for (const actor of readers) {
+    const args = { schema: real, document, variableValues: { id: "c1" }, contextValue: { actor } };
+    const { results } = await drain((await subscribe(args as ExecutionArgs)) as AsyncIterableIterator<ExecutionResult>);
+    const expected = await Promise.all(events.map((event) => execute({ ...args, rootValue: event })));
+    assert.deepEqual(JSON.parse(JSON.stringify(results)), JSON.parse(JSON.stringify(expected)), actor.kind);
+    assert.equal(results.length, events.length);
+    assert.ok(
+      results.every((r) => !r.errors),
+      JSON.stringify(results.find((r) => r.errors)),
+    );
+  }
+  // The team reads the operator's note and the tool's output; a customer reads neither.
+  const handoff = (actor: unknown) =>
+    execute({ schema: real, document, variableValues: { id: "c1" }, contextValue: { actor }, rootValue: events[3] });
+  assert.equal(((await handoff(readers[1])).data?.conversationEvents as { note: string }).note, "VIP");
+  assert.equal(((await handoff(readers[0])).data?.conversationEvents as { note: string }).note, "To billing.");
 });
