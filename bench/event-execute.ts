@@ -12,7 +12,7 @@ import { startTracing } from "../server/ops/tracing.ts";
 import { buildSchema } from "../server/graphql/schema.ts";
 import { createSocketSubscribe } from "../server/graphql/subscribe.ts";
 import { EVENTS } from "./lib/socket.ts";
-import { spread } from "./lib/stats.ts";
+import { printAgainst, takingTurns } from "./lib/stats.ts";
 
 const WORDS = 20_000;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -59,17 +59,10 @@ async function perEvent(read: () => Promise<void>): Promise<number> {
   return (used.user + used.system) / WORDS;
 }
 
-const samples: Record<string, number[]> = {};
-for (const read of Object.values(readers)) for (let i = 0; i < 2; i++) await perEvent(read);
-// The two take turns in every round, so the machine's load falls on each alike.
-for (let i = 0; i < rounds; i++)
-  for (const [name, read] of Object.entries(readers)) (samples[name] ??= []).push(await perEvent(read));
-
-const base = samples["graphql-js execute per event"]!;
+const samples = await takingTurns(
+  Object.fromEntries(Object.entries(readers).map(([name, read]) => [name, () => perEvent(read)])),
+  rounds,
+  2,
+);
 console.log(`\nCPU per delivered event (µs), ${rounds} rounds of ${WORDS} words, median (min–max):`);
-for (const [name, values] of Object.entries(samples)) {
-  const ratio = values.map((v, i) => v / base[i]!);
-  console.log(
-    `  ${name}: ${spread(values, 1)} µs${values === base ? " (baseline)" : `; ${spread(ratio, 2)} of the baseline`}`,
-  );
-}
+printAgainst(samples, "graphql-js execute per event", "µs", " of the baseline", 2);

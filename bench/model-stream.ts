@@ -9,7 +9,7 @@
 import type { LanguageModelV4, LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { experimental_streamTextLowMemory, isStepCount, streamText, tool } from "ai";
 import { z } from "zod";
-import { spread } from "./lib/stats.ts";
+import { printAgainst, takingTurns } from "./lib/stats.ts";
 
 const WORDS = 1000;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -93,17 +93,10 @@ async function perWord(read: () => Promise<{ parts: Parts; done?: PromiseLike<un
   return (used.user + used.system) / words;
 }
 
-const samples: Record<string, number[]> = {};
-for (const read of Object.values(readers)) for (let i = 0; i < 3; i++) await perWord(read);
-// The readers take turns in every round, so the machine's load falls on each alike.
-for (let i = 0; i < rounds; i++)
-  for (const [name, read] of Object.entries(readers)) (samples[name] ??= []).push(await perWord(read));
-
-const base = samples["the model's own stream"]!;
+const samples = await takingTurns(
+  Object.fromEntries(Object.entries(readers).map(([name, read]) => [name, () => perWord(read)])),
+  rounds,
+  3,
+);
 console.log(`\nCPU per streamed word (µs), ${rounds} rounds of ${WORDS} words, median (min–max):`);
-for (const [name, values] of Object.entries(samples)) {
-  const ratio = values.map((v, i) => v / base[i]!);
-  console.log(
-    `  ${name}: ${spread(values, 1)} µs${values === base ? " (baseline)" : `; ${spread(ratio, 1)}× the model's own`}`,
-  );
-}
+printAgainst(samples, "the model's own stream", "µs", "× the model's own", 1);

@@ -24,3 +24,36 @@ export async function until(check: () => boolean | Promise<boolean>, ms: number,
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Runs every measurement `warmups` times, then `rounds` rounds in which they take turns, so a
+ * machine that slows down mid-run weighs on each alike. Returns each one's samples, in rounds.
+ */
+export async function takingTurns(
+  measurements: Record<string, () => Promise<number>>,
+  rounds: number,
+  warmups: number,
+): Promise<Record<string, number[]>> {
+  for (const measure of Object.values(measurements)) for (let i = 0; i < warmups; i++) await measure();
+  const samples: Record<string, number[]> = {};
+  for (let i = 0; i < rounds; i++)
+    for (const [name, measure] of Object.entries(measurements)) (samples[name] ??= []).push(await measure());
+  return samples;
+}
+
+/** Prints each measurement's spread and, but for the baseline's, its ratio to the baseline round by round. */
+export function printAgainst(
+  samples: Record<string, number[]>,
+  baseline: string,
+  unit: string,
+  ratioText: string,
+  ratioDigits: number,
+): void {
+  const base = samples[baseline]!;
+  for (const [name, values] of Object.entries(samples)) {
+    const ratio = values.map((v, i) => v / base[i]!);
+    console.log(
+      `  ${name}: ${spread(values, 1)} ${unit}${values === base ? " (baseline)" : `; ${spread(ratio, ratioDigits)}${ratioText}`}`,
+    );
+  }
+}
