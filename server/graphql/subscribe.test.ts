@@ -190,6 +190,14 @@ test("a socket subscription's compiled events read exactly as graphql-js execute
       payload: { tool: "lookup_invoice", output: { amount: 10 } },
     },
     { conversationId: "c1", seq: 4, type: "status_changed", at, payload: { status: "waiting_human" } },
+    // A decision's event carries the decision's status, not the conversation's: no status, no error.
+    {
+      conversationId: "c1",
+      seq: 5,
+      type: "decision",
+      at,
+      payload: { decisionId: "d1", action: "refund", status: "proposed" },
+    },
     { conversationId: "c1", seq: null, type: "typing", at, payload: { role: "operator", name: "Pia" } },
     {
       conversationId: "c1",
@@ -279,4 +287,34 @@ test("a socket subscription's compiled events read exactly as graphql-js execute
     execute({ schema: real, document, variableValues: { id: "c1" }, contextValue: { actor }, rootValue: events[3] });
   assert.equal(((await handoff(readers[1])).data?.conversationEvents as { note: string }).note, "VIP");
   assert.equal(((await handoff(readers[0])).data?.conversationEvents as { note: string }).note, "To billing.");
+});
+
+test("an event the document cannot serialise is an error in that event, sent as the socket sends it, and the stream goes on", async () => {
+  const at = "2026-12-01T10:00:00.000Z";
+  const real = buildSchema();
+  real.getSubscriptionType()!.getFields().conversationEvents!.subscribe = async function* () {
+    // Not a conversation status the schema knows: the field fails, the event still arrives.
+    yield { conversationId: "c1", seq: 1, type: "status_changed", at, payload: { status: "on_the_moon" } };
+    yield { conversationId: "c1", seq: 2, type: "status_changed", at, payload: { status: "resolved" } };
+  };
+  const log = createLogger({ logLevel: "silent", env: "test" });
+  const subscribe = createSocketSubscribe({
+    log,
+    tracing: startTracing({ serviceName: "t", serviceVersion: "0", instanceId: "t" }),
+  });
+  const stream = await subscribe({
+    schema: real,
+    document: parse(`subscription ($id: ID!) { conversationEvents(conversationId: $id) { seq status } }`),
+    variableValues: { id: "c1" },
+    contextValue: { actor: { kind: "customer", conversationId: "c1" } },
+  } as ExecutionArgs);
+  const { results, thrown } = await drain(stream as AsyncIterableIterator<ExecutionResult>);
+  assert.equal(thrown, undefined);
+  assert.equal(results.length, 2);
+  // graphql-ws sends each error's toJSON().
+  const [failed] = results[0]!.errors!.map((e) => e.toJSON());
+  assert.match(failed!.message, /cannot represent value: "ON_THE_MOON"/);
+  assert.deepEqual(failed!.path, ["conversationEvents", "status"]);
+  assert.equal(typeof failed!.extensions?.code, "string");
+  assert.deepEqual(results[1]!.data, { conversationEvents: { seq: 2, status: "RESOLVED" } });
 });

@@ -157,7 +157,8 @@ function useRateLimitHeaders(quotas: WeakMap<Request, { limit: number; remaining
 
 /** A variable that does not fit its type is the caller's mistake: say so with a code, like every other bad input. */
 function withInputCode(error: GraphQLError): GraphQLError {
-  if (error.extensions.code) return error;
+  // A compiled subscription's errors (graphql-jit) may carry no extensions at all.
+  if (error.extensions?.code) return error;
   // Armor's limits (cost, depth, aliases, tokens) refuse while parsing, with no code of their own.
   const code = error.message.startsWith('Variable "$')
     ? "BAD_USER_INPUT"

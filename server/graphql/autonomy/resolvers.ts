@@ -1,6 +1,7 @@
 import { GraphQLScalarType, Kind, type ValueNode } from "graphql";
 import { eq } from "drizzle-orm";
 import {
+  decisionStatuses,
   operators,
   type AutonomyMode,
   type Decision,
@@ -145,7 +146,9 @@ export const autonomyResolvers = {
   },
   DecisionEvent: {
     type: (e: DecisionEvent) => upper(e.type),
-    status: (e: DecisionEvent) => (e.status ? upper(e.status) : null),
+    // A draft's events (drafted, sent, discarded) are nudges too, with no decision status.
+    status: (e: DecisionEvent) =>
+      e.status && (decisionStatuses as readonly string[]).includes(e.status) ? upper(e.status) : null,
   },
   Decision: {
     conversation: (d: Decision, _: unknown, ctx: GraphQLContext) =>

@@ -109,6 +109,7 @@ export const autonomyTypeDefs = /* GraphQL */ `
     type: DecisionEventType!
     decisionId: ID
     conversationId: ID
+    "The decision's status; null for a mode change and for a draft's events."
     status: DecisionStatus
     mode: String
     at: DateTime!

@@ -127,8 +127,9 @@ export const conversationResolvers = {
     viewing: (e: ConversationEvent) => (e.type === "viewing" ? e.payload : null),
     typing: (e: ConversationEvent) =>
       e.type === "typing" ? { role: upper(e.payload.role), name: e.payload.name } : null,
+    // Only a status change says the conversation's status; a decision's event carries the decision's.
     status: (e: ConversationEvent) =>
-      e.seq !== null && typeof e.payload.status === "string" ? upper(e.payload.status) : null,
+      e.type === "status_changed" && typeof e.payload.status === "string" ? upper(e.payload.status) : null,
     agent: (e: ConversationEvent) => (e.seq !== null && typeof e.payload.agent === "string" ? e.payload.agent : null),
     // An operator's hand-back note is for the agent and the team; customers never read it.
     note: (e: ConversationEvent, _: unknown, ctx: GraphQLContext) => {
