@@ -25,7 +25,6 @@ export async function saveDraft(
   deps.bus.publish("decision", "all", {
     type: "decision_changed",
     conversationId: input.conversationId,
-    status: "draft",
     at: new Date().toISOString(),
   });
   return row!;
@@ -87,7 +86,6 @@ export async function sendDraft(
     batch.publishAfterCommit("decision", "all", {
       type: "decision_changed",
       conversationId: conversation.id,
-      status: "draft_sent",
       at: new Date().toISOString(),
     });
     return sent!;
@@ -110,7 +108,6 @@ export async function discardDraft(deps: { db: Database; bus: EventBus }, actor:
   deps.bus.publish("decision", "all", {
     type: "decision_changed",
     conversationId: draft.conversationId,
-    status: "draft_discarded",
     at: new Date().toISOString(),
   });
   return draft;

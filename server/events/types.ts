@@ -1,4 +1,4 @@
-import type { StoredEventType } from "../../drizzle/schema.ts";
+import type { DecisionStatus, StoredEventType } from "../../drizzle/schema.ts";
 
 /** A row of the conversation log, as it travels on the bus and to clients. */
 export interface StoredConversationEvent {
@@ -64,7 +64,8 @@ export interface DecisionEvent {
   type: "decision_changed" | "mode_changed";
   decisionId?: string;
   conversationId?: string;
-  status?: string;
+  /** The decision's status; a draft's events (saved, sent, discarded) carry none. */
+  status?: DecisionStatus;
   mode?: string;
   at: string;
 }

@@ -1,7 +1,6 @@
 import { GraphQLScalarType, Kind, type ValueNode } from "graphql";
 import { eq } from "drizzle-orm";
 import {
-  decisionStatuses,
   operators,
   type AutonomyMode,
   type Decision,
@@ -146,9 +145,7 @@ export const autonomyResolvers = {
   },
   DecisionEvent: {
     type: (e: DecisionEvent) => upper(e.type),
-    // A draft's events (drafted, sent, discarded) are nudges too, with no decision status.
-    status: (e: DecisionEvent) =>
-      e.status && (decisionStatuses as readonly string[]).includes(e.status) ? upper(e.status) : null,
+    status: (e: DecisionEvent) => (e.status ? upper(e.status) : null),
   },
   Decision: {
     conversation: (d: Decision, _: unknown, ctx: GraphQLContext) =>
