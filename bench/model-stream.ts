@@ -1,7 +1,8 @@
 /**
  * What the AI SDK costs per streamed word: CPU time per text part read from `streamText`'s
- * `fullStream` (as the runner reads it, with tools and stop conditions), from the SDK's
- * single-consumer `experimental_streamTextLowMemory`, and, as the baseline in the same run, from
+ * `fullStream` (with tools and stop conditions), read as the runner reads a reply (the words
+ * tapped at the model's stream, server/ai/word-tap.ts), from the SDK's single-consumer
+ * `experimental_streamTextLowMemory`, and, as the baseline in the same run, from
  * the model's own stream read directly. The model is a stub that emits its words at once, so only
  * the stream plumbing is measured; each word arrives in a turn of the event loop of its own, as a
  * model's words do. BENCH_ROUNDS sets the repetitions (default 15).
@@ -9,6 +10,7 @@
 import type { LanguageModelV4, LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { experimental_streamTextLowMemory, isStepCount, streamText, tool } from "ai";
 import { z } from "zod";
+import { tapWords } from "../server/ai/word-tap.ts";
 import { printAgainst, takingTurns } from "./lib/stats.ts";
 
 const WORDS = 1000;
@@ -74,6 +76,16 @@ const readers: Record<string, () => Promise<{ parts: Parts; done?: PromiseLike<u
   "streamText's fullStream": async () => {
     const result = streamText(options);
     return { parts: result.fullStream, done: result.totalUsage };
+  },
+  // As the runner reads a reply: the words at the model's stream, the rest through fullStream.
+  "streamText with the words tapped": async () => {
+    let words = 0;
+    const result = streamText({ ...options, model: tapWords(model, () => void words++) });
+    const rest = (async function* () {
+      for await (const part of result.fullStream) if (part.type !== "text-delta") yield part;
+      for (let i = 0; i < words; i++) yield { type: "text-delta" };
+    })();
+    return { parts: rest, done: result.totalUsage };
   },
   "streamTextLowMemory's fullStream": async () => {
     const result = experimental_streamTextLowMemory(options);

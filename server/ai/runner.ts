@@ -26,6 +26,7 @@ import { escalateConversation } from "../escalations/service.ts";
 import { trace, type Tracer } from "@opentelemetry/api";
 import { inSpan, traceTools } from "../ops/tracing.ts";
 import { handOff, isTransferTool, transferToolName } from "./tools/transfer.ts";
+import { tapWords } from "./word-tap.ts";
 
 export interface RunnerDeps {
   db: Database;
@@ -311,10 +312,30 @@ export class AgentRunner {
     const tools = deps.tracer ? traceTools(deps.tracer, built) : built;
     try {
       let usage = { inputTokens: 0, outputTokens: 0 };
+      // The words are read at the model's stream (see word-tap.ts); a sink that throws ends the
+      // model's stream, and the error it threw is the one the turn ends with.
+      let stopped: unknown = null;
+      const onWord = async (delta: string) => {
+        try {
+          if (lost) throw new DiscardedError();
+          firstWordAt ??= performance.now();
+          if (claimsToBeHuman(text + delta)) throw new HumanClaimError();
+          // A draft is written quietly: nothing of it goes to the conversation.
+          if (!asDraft) {
+            await ensureReply();
+            publish("message_delta", text.length, delta);
+          }
+          text += delta;
+        } catch (err) {
+          stopped ??= err;
+          throw err;
+        }
+      };
+      const model = tapWords(deps.model, onWord);
       for (let attempt = 0; ; attempt++) {
         try {
           const result = streamText({
-            model: deps.model,
+            model,
             instructions: renderFacts(agent, facts),
             messages: prompt,
             // The offline model reads the facts as a value; hosted models ignore this key.
@@ -331,24 +352,16 @@ export class AgentRunner {
           });
           for await (const part of result.fullStream) {
             if (lost) throw new DiscardedError();
-            if (part.type === "text-delta") {
-              if (!part.text) continue;
-              firstWordAt ??= performance.now();
-              if (claimsToBeHuman(text + part.text)) throw new HumanClaimError();
-              // A draft is written quietly: nothing of it goes to the conversation.
-              if (!asDraft) {
-                await ensureReply();
-                publish("message_delta", text.length, part.text);
-              }
-              text += part.text;
-            } else if (part.type === "tool-result") {
+            // Text parts here repeat, a block at a time, what onWord has had word by word.
+            if (part.type === "tool-result") {
               toolsRan = true;
               if (isTransferTool(part.toolName)) handedOff = true;
               await this.recordToolResult(conversation.id, agent.key, part.toolName, part.input, part.output);
             } else if (part.type === "error") {
-              throw part.error;
+              throw stopped ?? part.error;
             }
           }
+          if (stopped) throw stopped;
           const total = await result.totalUsage;
           usage = { inputTokens: total.inputTokens ?? 0, outputTokens: total.outputTokens ?? 0 };
           break;
