@@ -43,21 +43,6 @@ export function chunkText(text: string): string[] {
   return text.match(/\s*\S+\s*/g) ?? (text ? [text] : []);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * The built-in model: real, deterministic software behind the same LanguageModelV4 interface
  * as a hosted LLM. It reads the conversation, decides what to say, and streams it word by word.
@@ -113,34 +98,64 @@ export class OfflineLanguageModel implements LanguageModelV4 {
     if (decision.kind === "tool") return { stream: toolCallStream(options, decision) };
     const text = decision.text;
     const chunks = chunkText(text);
-    const { delayMs } = this.opts;
-    const signal = options.abortSignal;
     const usage = usageFor(options.prompt, text);
-    const stream = new ReadableStream<LanguageModelV4StreamPart>({
-      async start(controller) {
-        try {
-          controller.enqueue({ type: "stream-start", warnings: [] });
-          controller.enqueue({
-            type: "response-metadata",
-            id: `offline-${Date.now()}`,
-            modelId: OFFLINE_MODEL_ID,
-            timestamp: new Date(),
-          });
-          controller.enqueue({ type: "text-start", id: "t0" });
-          for (const delta of chunks) {
-            await sleep(delayMs, signal);
-            controller.enqueue({ type: "text-delta", id: "t0", delta });
-          }
-          controller.enqueue({ type: "text-end", id: "t0" });
-          controller.enqueue({ type: "finish", usage, finishReason: { unified: "stop", raw: "stop" } });
-          controller.close();
-        } catch (error) {
-          controller.error(error);
-        }
-      },
-    });
-    return { stream };
+    return { stream: wordStream(chunks, this.opts.delayMs, usage, options.abortSignal) };
   }
+}
+
+/**
+ * The reply's words, one every `delayMs`, as a model streams them. A word is made only when the
+ * reader has taken the one before (pull), so a busy reader gets no pile of words at once; one
+ * abort listener serves the whole stream.
+ */
+export function wordStream(
+  chunks: string[],
+  delayMs: number,
+  usage: ReturnType<typeof usageFor>,
+  signal: AbortSignal | undefined,
+): ReadableStream<LanguageModelV4StreamPart> {
+  let next = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
+  const stop = () => {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  };
+  return new ReadableStream<LanguageModelV4StreamPart>({
+    start(controller) {
+      if (signal?.aborted) return controller.error(signal.reason);
+      onAbort = () => {
+        stop();
+        controller.error(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      controller.enqueue({ type: "stream-start", warnings: [] });
+      controller.enqueue({
+        type: "response-metadata",
+        id: `offline-${Date.now()}`,
+        modelId: OFFLINE_MODEL_ID,
+        timestamp: new Date(),
+      });
+      controller.enqueue({ type: "text-start", id: "t0" });
+    },
+    pull(controller) {
+      if (next === chunks.length) {
+        stop();
+        controller.enqueue({ type: "text-end", id: "t0" });
+        controller.enqueue({ type: "finish", usage, finishReason: { unified: "stop", raw: "stop" } });
+        return controller.close();
+      }
+      const delta = chunks[next++]!;
+      if (delayMs <= 0) return controller.enqueue({ type: "text-delta", id: "t0", delta });
+      return new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          controller.enqueue({ type: "text-delta", id: "t0", delta });
+          resolve();
+        }, delayMs);
+      });
+    },
+    cancel: stop,
+  });
 }
 
 function toolCallStream(
