@@ -14,7 +14,11 @@ export type ConversationEventType =
   | 'MESSAGE_CREATED'
   /** Ephemeral: a piece of an in-flight reply. Has no seq. */
   | 'MESSAGE_DELTA'
-  /** Ephemeral: the partial text of an in-flight reply so far. Has no seq. */
+  /**
+   * Ephemeral: the partial text of an in-flight reply so far. Has no seq. Sent when a
+   * subscription starts, and afterwards only when it adds text this subscription lacks (after a
+   * delta it missed).
+   */
   | 'MESSAGE_SNAPSHOT'
   | 'OPERATOR_JOINED'
   | 'STATUS_CHANGED'

@@ -3,7 +3,7 @@ import { messages } from "../../drizzle/schema.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { Database } from "../db/client.ts";
 import type { BusSubscription, EventBus } from "../events/bus.ts";
-import type { ConversationEvent } from "../events/types.ts";
+import type { ConversationEvent, EphemeralConversationEvent } from "../events/types.ts";
 import { badInput } from "../errors.ts";
 import { listEventsAfter } from "./log.ts";
 import { visibleEvent } from "./visibility.ts";
@@ -16,7 +16,8 @@ import { getConversation } from "./service.ts";
  * 2. replay from the log, remembering the highest seq yielded;
  * 3. snapshot replies still streaming, so a late joiner has their partial text;
  * 4. pass live events on, dropping seqs already yielded and filling any hole from the log
- *    (two writers can publish in a different order than they committed).
+ *    (two writers can publish in a different order than they committed), and dropping a live
+ *    snapshot that would add nothing to the text this subscriber already has (`TextSent`).
  * Authorisation happens before anything is subscribed or read, and every event passes
  * `visibleEvent`: a customer never receives a private note or the machinery behind the chat.
  */
@@ -65,6 +66,7 @@ export async function streamConversationEvents(
         }
       };
       yield* catchUp();
+      const sent = new TextSent();
       const streaming = await deps.db
         .select()
         .from(messages)
@@ -72,20 +74,22 @@ export async function streamConversationEvents(
       for (const m of streaming) {
         // A message created after our replay point arrives live, with its own deltas.
         if (m.seq > last) continue;
-        yield {
+        const snapshot: EphemeralConversationEvent = {
           conversationId: id,
           seq: null,
           type: "message_snapshot",
           at: new Date().toISOString(),
           payload: { messageId: m.id, offset: 0, text: m.content },
         };
+        if (sent.wants(snapshot)) yield snapshot;
       }
       for await (const event of subscription) {
         const visible = visibleEvent(actor, event);
         if (event.seq === null) {
-          if (visible) yield visible;
+          if (visible && (!isText(visible) || sent.wants(visible))) yield visible;
         } else if (event.seq === last + 1) {
           if (visible) yield visible;
+          if (event.type === "message_completed") sent.finished(event);
           last = event.seq;
         } else if (event.seq > last + 1) yield* catchUp();
       }
@@ -95,6 +99,39 @@ export async function streamConversationEvents(
     }
   }
   return new Stream(run(), stop);
+}
+
+const isText = (e: ConversationEvent): e is EphemeralConversationEvent =>
+  e.type === "message_delta" || e.type === "message_snapshot";
+
+/**
+ * How much of each streaming reply one subscriber has been sent without a hole, assembled as
+ * clients assemble it (`applyDelta` in app/lib/transcript.ts: a piece past the end is a hole and
+ * changes nothing). Every reply's writer publishes a snapshot of its stored text a few times a
+ * second for whoever has a hole or joined late; a subscriber that has all of that text already
+ * gets nothing from it, so it is not sent. Deltas always are.
+ */
+export class TextSent {
+  private readonly have = new Map<string, number>();
+
+  wants(e: EphemeralConversationEvent): boolean {
+    const { messageId, offset, text } = e.payload;
+    const have = this.have.get(messageId) ?? 0;
+    if (e.type === "message_snapshot" && this.have.has(messageId) && text.length <= have) return false;
+    if (offset <= have && offset + text.length > have) this.have.set(messageId, offset + text.length);
+    return true;
+  }
+
+  /** Replies tracked now. */
+  get size(): number {
+    return this.have.size;
+  }
+
+  /** A finished reply comes whole with its completion: nothing more to track. */
+  finished(e: ConversationEvent): void {
+    const message = (e.payload as { message?: { id?: unknown } }).message;
+    if (typeof message?.id === "string") this.have.delete(message.id);
+  }
 }
 
 /** The generator, with a `return` that wakes it at once (one object per subscription, methods shared). */

@@ -78,6 +78,52 @@ test("a late joiner gets a snapshot of the partial reply, then the rest", async 
   assert.equal(assembled?.content, stored!.content);
 });
 
+test("a live snapshot reaches only a subscriber it adds text for: one with every word gets none, one with a hole gets it", async () => {
+  const conv = await startConversation(t);
+  const sub = collect(t.ws(conv.token), conv.id, 0);
+  const at = new Date().toISOString();
+  const publish = (type: "message_delta" | "message_snapshot", offset: number, text: string) =>
+    t.app.services.bus.publish("conversation", conv.id, {
+      conversationId: conv.id,
+      seq: null,
+      type,
+      at,
+      payload: { messageId: "00000000-0000-4000-8000-000000000001", offset, text },
+    });
+  // Wait until the subscription is live: typing signals until one arrives.
+  await eventually(
+    () => {
+      t.app.services.bus.publish("conversation", conv.id, {
+        conversationId: conv.id,
+        seq: null,
+        type: "typing",
+        at,
+        payload: { role: "operator", name: null },
+      });
+      return sub.events.some((e) => e.type === "TYPING") || undefined;
+    },
+    10_000,
+    "a live subscription",
+  );
+  publish("message_delta", 0, "Hello ");
+  publish("message_delta", 6, "there");
+  publish("message_snapshot", 0, "Hello"); // all of it sent already
+  publish("message_snapshot", 0, "Hello there"); // likewise
+  publish("message_delta", 20, "!"); // a hole: "Hello there" then a piece past its end
+  publish("message_snapshot", 0, "Hello there, my friend"); // heals the hole
+  publish("message_delta", 22, "!");
+  await eventually(() => sub.events.find((e) => e.delta?.offset === 22), 10_000, "the last piece");
+  sub.stop();
+  const pieces = sub.events.filter((e) => e.delta).map((e) => `${e.type}@${e.delta!.offset}:${e.delta!.text}`);
+  assert.deepEqual(pieces, [
+    "MESSAGE_DELTA@0:Hello ",
+    "MESSAGE_DELTA@6:there",
+    "MESSAGE_DELTA@20:!",
+    "MESSAGE_SNAPSHOT@0:Hello there, my friend",
+    "MESSAGE_DELTA@22:!",
+  ]);
+});
+
 test("a subscriber for someone else's conversation gets NOT_FOUND and no events", async () => {
   const mine = await startConversation(t);
   const theirs = await startConversation(t);

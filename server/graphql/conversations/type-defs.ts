@@ -144,7 +144,11 @@ export const conversationTypeDefs = /* GraphQL */ `
     MESSAGE_COMPLETED
     "Ephemeral: a piece of an in-flight reply. Has no seq."
     MESSAGE_DELTA
-    "Ephemeral: the partial text of an in-flight reply so far. Has no seq."
+    """
+    Ephemeral: the partial text of an in-flight reply so far. Has no seq. Sent when a
+    subscription starts, and afterwards only when it adds text this subscription lacks (after a
+    delta it missed).
+    """
     MESSAGE_SNAPSHOT
     STATUS_CHANGED
     AGENT_CHANGED
