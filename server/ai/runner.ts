@@ -26,7 +26,7 @@ import { escalateConversation } from "../escalations/service.ts";
 import { trace, type Tracer } from "@opentelemetry/api";
 import { inSpan, traceTools } from "../ops/tracing.ts";
 import { handOff, isTransferTool, transferToolName } from "./tools/transfer.ts";
-import { tapWords } from "./word-tap.ts";
+import { afterEachTool, tapWords } from "./word-tap.ts";
 
 export interface RunnerDeps {
   db: Database;
@@ -309,7 +309,15 @@ export class AgentRunner {
     };
 
     const built = buildTools(agent, this.toolContext(conversation, agent));
-    const tools = deps.tracer ? traceTools(deps.tracer, built) : built;
+    // A tool's result is recorded as the tool returns, before `streamText` can start the next
+    // step: the words of that step reach the conversation straight from the model (onWord), so
+    // recording results as `fullStream` yields them could put them after words said after them.
+    const tools = afterEachTool(deps.tracer ? traceTools(deps.tracer, built) : built, async (name, input, output) => {
+      if (lost) return;
+      toolsRan = true;
+      if (isTransferTool(name)) handedOff = true;
+      await this.recordToolResult(conversation.id, agent.key, name, input, output);
+    });
     try {
       let usage = { inputTokens: 0, outputTokens: 0 };
       // The words are read at the model's stream (see word-tap.ts); a sink that throws ends the
@@ -352,14 +360,9 @@ export class AgentRunner {
           });
           for await (const part of result.fullStream) {
             if (lost) throw new DiscardedError();
-            // Text parts here repeat, a block at a time, what onWord has had word by word.
-            if (part.type === "tool-result") {
-              toolsRan = true;
-              if (isTransferTool(part.toolName)) handedOff = true;
-              await this.recordToolResult(conversation.id, agent.key, part.toolName, part.input, part.output);
-            } else if (part.type === "error") {
-              throw stopped ?? part.error;
-            }
+            // Text parts here repeat, a block at a time, what onWord has had word by word, and
+            // tool results were recorded as their tools returned.
+            if (part.type === "error") throw stopped ?? part.error;
           }
           if (stopped) throw stopped;
           const total = await result.totalUsage;

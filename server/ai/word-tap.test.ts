@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import { isStepCount, streamText, tool } from "ai";
 import { z } from "zod";
-import { coalesceText, tapWords } from "./word-tap.ts";
+import { afterEachTool, coalesceText, tapWords } from "./word-tap.ts";
 
 const usage = {
   inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
@@ -106,6 +106,37 @@ test("tool calls pass through: the tool runs, and the next step's prompt holds t
     assistant?.content.filter((c) => c.type === "text").map((c) => (c as { text: string }).text),
     ["Let me look."],
   );
+});
+
+test("what is recorded after a tool comes before any word of the next step", async () => {
+  const { model } = scripted([
+    [
+      { type: "tool-call", toolCallId: "c1", toolName: "lookup", input: JSON.stringify({ orderId: "A-1" }) },
+      finish("tool-calls"),
+    ],
+    [...textParts("b", ["It ", "shipped."]), finish("stop")],
+  ]);
+  const log: string[] = [];
+  const result = streamText({
+    model: tapWords(model, (w) => void log.push(`word ${w}`)),
+    prompt: "where is my order",
+    tools: afterEachTool(
+      {
+        lookup: tool({
+          inputSchema: z.object({ orderId: z.string() }),
+          execute: () => Promise.resolve("shipped"),
+        }),
+      },
+      async (name, input, output) => {
+        // A slow store: several turns of the event loop.
+        for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+        log.push(`recorded ${name} ${JSON.stringify(input)} ${JSON.stringify(output)}`);
+      },
+    ),
+    stopWhen: isStepCount(3),
+  });
+  await result.consumeStream();
+  assert.deepEqual(log, ['recorded lookup {"orderId":"A-1"} "shipped"', "word It ", "word shipped."]);
 });
 
 test("a sink that throws ends the model's stream with its error and cancels the model", async () => {

@@ -1,5 +1,5 @@
 import type { LanguageModelV4, LanguageModelV4StreamPart, SharedV4ProviderMetadata } from "@ai-sdk/provider";
-import { wrapLanguageModel } from "ai";
+import { wrapLanguageModel, type ToolSet } from "ai";
 
 /**
  * Receives each piece of a reply's text as the model produces it. It may be async: the model's
@@ -86,4 +86,31 @@ export function coalesceText(
     },
     cancel: (reason) => reader.cancel(reason),
   });
+}
+
+/**
+ * `tools` with `after` run on each tool's input and output once the tool has returned, before
+ * `streamText` sees the result. `streamText` starts a step only after the last step's tools have
+ * returned, so what `after` records comes before any word of the next step, which a tapped model
+ * hands over the moment the model says it.
+ */
+export function afterEachTool<T extends ToolSet>(
+  tools: T,
+  after: (name: string, input: unknown, output: unknown) => Promise<void>,
+): T {
+  const wrapped: ToolSet = {};
+  for (const [name, tool] of Object.entries(tools)) {
+    const execute = tool.execute;
+    wrapped[name] = execute
+      ? {
+          ...tool,
+          execute: async (input: unknown, options: Parameters<typeof execute>[1]) => {
+            const output = (await execute(input, options)) as unknown;
+            await after(name, input, output);
+            return output;
+          },
+        }
+      : tool;
+  }
+  return wrapped as T;
 }
