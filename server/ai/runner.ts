@@ -312,17 +312,30 @@ export class AgentRunner {
     // A tool's result is recorded as the tool returns, before `streamText` can start the next
     // step: the words of that step reach the conversation straight from the model (onWord), so
     // recording results as `fullStream` yields them could put them after words said after them.
+    // A word or a result the runner could not take stops the turn with that error: the model is
+    // not asked again (after a result that was not stored it would be told the tool failed,
+    // though it acted, and might act twice).
+    let stopped: unknown = null;
+    const halt = new AbortController();
+    const stopWith = (err: unknown) => {
+      stopped ??= err;
+      halt.abort(err);
+      return err;
+    };
     const tools = afterEachTool(deps.tracer ? traceTools(deps.tracer, built) : built, async (name, input, output) => {
       if (lost) return;
       toolsRan = true;
       if (isTransferTool(name)) handedOff = true;
-      await this.recordToolResult(conversation.id, agent.key, name, input, output);
+      try {
+        await this.recordToolResult(conversation.id, agent.key, name, input, output);
+      } catch (err) {
+        throw stopWith(err);
+      }
     });
     try {
       let usage = { inputTokens: 0, outputTokens: 0 };
       // The words are read at the model's stream (see word-tap.ts); a sink that throws ends the
       // model's stream, and the error it threw is the one the turn ends with.
-      let stopped: unknown = null;
       const onWord = async (delta: string) => {
         try {
           if (lost) throw new DiscardedError();
@@ -335,8 +348,7 @@ export class AgentRunner {
           }
           text += delta;
         } catch (err) {
-          stopped ??= err;
-          throw err;
+          throw stopWith(err);
         }
       };
       const model = tapWords(deps.model, onWord);
@@ -356,7 +368,7 @@ export class AgentRunner {
             maxRetries: 0,
             // Errors arrive as stream parts and are handled below; the default would log them twice.
             onError: () => {},
-            abortSignal: AbortSignal.any([this.shutdownSignal, AbortSignal.timeout(deps.timeoutMs)]),
+            abortSignal: AbortSignal.any([this.shutdownSignal, AbortSignal.timeout(deps.timeoutMs), halt.signal]),
           });
           for await (const part of result.fullStream) {
             if (lost) throw new DiscardedError();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import type { LanguageModelV4, LanguageModelV4CallOptions } from "@ai-sdk/provider";
 import { APICallError } from "ai";
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { messages } from "../../drizzle/schema.ts";
 import { OfflineLanguageModel } from "../../server/ai/offline/model.ts";
 import { FAILURE_NOTICE } from "../../server/ai/runner.ts";
@@ -117,4 +117,34 @@ test("a model that hangs times out and the customer is told", async () => {
     ],
   );
   assert.equal(rows[1]!.content, FAILURE_NOTICE);
+});
+
+test("a tool result that cannot be stored stops the turn: the model is not asked again and the customer is told", async () => {
+  const model = new FlakyModel(0);
+  const t = await appWith(model);
+  // Storing any tool result fails, as it would with the database refusing the write.
+  await t.app.services.db.execute(sql`
+    create function refuse_tool_results() returns trigger language plpgsql as $$
+    begin
+      if new.type = 'tool_result' then raise exception 'tool results refused'; end if;
+      return new;
+    end $$`);
+  await t.app.services.db.execute(
+    sql`create trigger refuse_tool_results before insert on conversation_events for each row execute function refuse_tool_results()`,
+  );
+  const conv = await startConversation(t);
+  // Triage hands this over: the handoff acts, then its result cannot be stored.
+  await send(t, conv, "My laptop will not start");
+  await t.app.services.runner.idle();
+  const rows = await transcript(t, conv.id);
+  assert.equal(model.calls, 1, "the model was asked again after a result that was not stored");
+  assert.deepEqual(
+    rows.map((r) => [r.role, r.status, r.role === "system" ? r.content : ""]),
+    [
+      ["customer", "complete", ""],
+      // The handoff itself was made (and says so); the agent it went to never answers.
+      ["system", "complete", "You're now talking to Technical Support (AI)."],
+      ["system", "complete", FAILURE_NOTICE],
+    ],
+  );
 });
