@@ -20,6 +20,17 @@ test("a long-lived subscription forgets each reply once its completion has gone 
     } as ConversationEvent);
   }
   assert.equal(sent.size, 0);
+  // Only a completion ends the tracking: the message's creation does not.
+  sent.wants(piece("message_delta", "c", 0, "Hi"));
+  sent.finished({
+    conversationId: "c",
+    seq: 200,
+    type: "message_created",
+    at: "",
+    payload: { message: { id: "c" } },
+  } as ConversationEvent);
+  assert.equal(sent.size, 1);
+  assert.equal(sent.wants(piece("message_snapshot", "c", 0, "Hi")), false);
   // Replies are told apart: one's text says nothing of another's.
   sent.wants(piece("message_delta", "a", 0, "Hello there"));
   assert.equal(sent.wants(piece("message_snapshot", "b", 0, "Hi")), true);

@@ -54,19 +54,20 @@ export async function streamConversationEvents(
     try {
       await live.ready;
       let last = from as number;
+      const sent = new TextSent();
       const catchUp = async function* () {
         for (;;) {
           const page = await listEventsAfter(deps.db, id, last);
           for (const event of page) {
             const visible = visibleEvent(actor, event);
             if (visible) yield visible;
+            sent.finished(event);
             last = event.seq;
           }
           if (page.length === 0) return;
         }
       };
       yield* catchUp();
-      const sent = new TextSent();
       const streaming = await deps.db
         .select()
         .from(messages)
@@ -89,7 +90,7 @@ export async function streamConversationEvents(
           if (visible && (!isText(visible) || sent.wants(visible))) yield visible;
         } else if (event.seq === last + 1) {
           if (visible) yield visible;
-          if (event.type === "message_completed") sent.finished(event);
+          sent.finished(event);
           last = event.seq;
         } else if (event.seq > last + 1) yield* catchUp();
       }
@@ -129,6 +130,7 @@ export class TextSent {
 
   /** A finished reply comes whole with its completion: nothing more to track. */
   finished(e: ConversationEvent): void {
+    if (e.type !== "message_completed") return;
     const message = (e.payload as { message?: { id?: unknown } }).message;
     if (typeof message?.id === "string") this.have.delete(message.id);
   }
