@@ -122,20 +122,29 @@ test("a model that hangs times out and the customer is told", async () => {
 test("a tool result that cannot be stored stops the turn: the model is not asked again and the customer is told", async () => {
   const model = new FlakyModel(0);
   const t = await appWith(model);
-  // Storing any tool result fails, as it would with the database refusing the write.
-  await t.app.services.db.execute(sql`
-    create function refuse_tool_results() returns trigger language plpgsql as $$
+  const conv = await startConversation(t);
+  // Storing this conversation's tool results fails, as it would with the database refusing the
+  // write. On Postgres the database is shared with the rest of the suite: the trigger names this
+  // conversation only and is dropped afterwards.
+  const db = t.app.services.db;
+  await db.execute(
+    sql.raw(`create function refuse_tool_results() returns trigger language plpgsql as $$
     begin
-      if new.type = 'tool_result' then raise exception 'tool results refused'; end if;
+      if new.type = 'tool_result' and new.conversation_id = '${conv.id}' then raise exception 'tool results refused'; end if;
       return new;
-    end $$`);
-  await t.app.services.db.execute(
+    end $$`),
+  );
+  await db.execute(
     sql`create trigger refuse_tool_results before insert on conversation_events for each row execute function refuse_tool_results()`,
   );
-  const conv = await startConversation(t);
-  // Triage hands this over: the handoff acts, then its result cannot be stored.
-  await send(t, conv, "My laptop will not start");
-  await t.app.services.runner.idle();
+  try {
+    // Triage hands this over: the handoff acts, then its result cannot be stored.
+    await send(t, conv, "My laptop will not start");
+    await t.app.services.runner.idle();
+  } finally {
+    await db.execute(sql`drop trigger refuse_tool_results on conversation_events`);
+    await db.execute(sql`drop function refuse_tool_results()`);
+  }
   const rows = await transcript(t, conv.id);
   assert.equal(model.calls, 1, "the model was asked again after a result that was not stored");
   assert.deepEqual(
