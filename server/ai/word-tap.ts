@@ -1,5 +1,6 @@
 import type { LanguageModelV4, LanguageModelV4StreamPart, SharedV4ProviderMetadata } from "@ai-sdk/provider";
 import { wrapLanguageModel, type ToolSet } from "ai";
+import { wrapEachExecute } from "./tools/wrap.ts";
 
 /**
  * Receives each piece of a reply's text as the model produces it. It may be async: the model's
@@ -98,19 +99,9 @@ export function afterEachTool<T extends ToolSet>(
   tools: T,
   after: (name: string, input: unknown, output: unknown) => Promise<void>,
 ): T {
-  const wrapped: ToolSet = {};
-  for (const [name, tool] of Object.entries(tools)) {
-    const execute = tool.execute;
-    wrapped[name] = execute
-      ? {
-          ...tool,
-          execute: async (input: unknown, options: Parameters<typeof execute>[1]) => {
-            const output = (await execute(input, options)) as unknown;
-            await after(name, input, output);
-            return output;
-          },
-        }
-      : tool;
-  }
-  return wrapped as T;
+  return wrapEachExecute(tools, (name, execute) => async (input, options) => {
+    const output = await execute(input, options);
+    await after(name, input, output);
+    return output;
+  });
 }

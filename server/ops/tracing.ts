@@ -24,6 +24,7 @@ import {
 import type { Plugin } from "graphql-yoga";
 import { getOperationAST } from "graphql";
 import type { ToolSet } from "ai";
+import { wrapEachExecute } from "../ai/tools/wrap.ts";
 import { routeLabel } from "./metrics.ts";
 
 /**
@@ -185,23 +186,16 @@ export function useOperationTracing(tracer: Tracer): Plugin {
 
 /** Each tool's execution in a span (`execute_tool <name>`), so its queries sit under it. */
 export function traceTools<T extends ToolSet>(tracer: Tracer, tools: T): T {
-  const traced: ToolSet = {};
-  for (const [name, tool] of Object.entries(tools)) {
-    const execute = tool.execute;
-    traced[name] = execute
-      ? {
-          ...tool,
-          execute: (input: unknown, options: Parameters<typeof execute>[1]) =>
-            inSpan(
-              tracer,
-              `execute_tool ${name}`,
-              { attributes: { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name } },
-              async () => (await execute(input, options)) as unknown,
-            ),
-        }
-      : tool;
-  }
-  return traced as T;
+  return wrapEachExecute(
+    tools,
+    (name, execute) => (input, options) =>
+      inSpan(
+        tracer,
+        `execute_tool ${name}`,
+        { attributes: { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name } },
+        () => execute(input, options),
+      ),
+  );
 }
 
 /** `SELECT`, `INSERT`… and the first table named: the span name for a query, never its values. */
