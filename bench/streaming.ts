@@ -97,6 +97,9 @@ async function tandemRun(n: number, databaseUrl?: string): Promise<Run> {
     for (const c of warm.conversations) await warm.ask(c);
     await server.ask("idle");
     const stored = await storedOnly(server, n, sockets);
+    // The case summaries those messages scheduled (a person holds the conversations) run now,
+    // not during the burst.
+    await server.ask("idle");
 
     const load = await watched(server, n, sockets);
     const probes = await watched(server, PROBES, sockets);

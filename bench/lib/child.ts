@@ -30,10 +30,12 @@ export async function startServer(name: string, env: Record<string, string> = {}
   const logFile = path.join(logDir, "server.log");
   const logFd = openSync(logFile, "w");
   const child: ChildProcess = fork(script, [], {
-    // BENCH_PROFILE=<dir>: each server writes a CPU profile there when it stops.
+    // BENCH_PROFILE=<dir>: each server writes a CPU profile there when it stops. BENCH_NODE_ARGS:
+    // more flags for the servers' Node (V8's garbage collector settings, say), space-separated.
     // Servers run as in production: on Node's own type stripping, without tsx.
     execArgv: [
       "--expose-gc",
+      ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : []),
       ...(process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
     ],
     env: { ...process.env, ...env },

@@ -55,7 +55,11 @@ serveIpc(port, async (cmd, args) => {
     }
     return out;
   }
-  if (cmd === "idle") return services.runner.idle();
+  if (cmd === "idle") {
+    // Nothing left over from what came before: no turn, and no case summary waiting or running.
+    await services.runner.idle();
+    return services.summaries.idle();
+  }
   throw new Error(`unknown command ${cmd}`);
 });
 
