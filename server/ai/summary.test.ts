@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import type { TopicName, Topics } from "../events/types.ts";
 import { SummaryScheduler, type SummaryDeps } from "./summary.ts";
 
@@ -7,12 +9,13 @@ import { SummaryScheduler, type SummaryDeps } from "./summary.ts";
  * A scheduler on a bus of its own; `event` plays an escalation of a conversation. Each run is
  * recorded in `runs`, then `summarise` (by default done at once) is its work.
  */
-function scheduler(delayMs: number, summarise: () => Promise<void> = async () => {}) {
+function scheduler(delayMs: number, summarise: () => Promise<void> = async () => {}, db?: unknown) {
   let observer: ((name: TopicName, id: string, event: Topics[TopicName]) => void) | undefined;
   const runs: Array<{ id: string; at: number }> = [];
   const deps = {
     bus: { observeLocal: (o: typeof observer) => (observer = o) },
     log: { warn: () => {} },
+    db,
   } as unknown as SummaryDeps;
   const s = new SummaryScheduler(deps, delayMs, (_deps, id) => {
     runs.push({ id, at: Date.now() });
@@ -20,7 +23,14 @@ function scheduler(delayMs: number, summarise: () => Promise<void> = async () =>
   });
   const event = (id: string) =>
     observer!("conversation", id, { type: "escalation", seq: 1 } as unknown as Topics[TopicName]);
-  return { s, runs, event };
+  /** A customer's message: whether it calls for a summary depends on the conversation's status. */
+  const message = (id: string) =>
+    observer!("conversation", id, {
+      type: "message_created",
+      seq: 2,
+      payload: { message: { role: "customer", status: "complete" } },
+    } as unknown as Topics[TopicName]);
+  return { s, runs, event, message };
 }
 
 /** Lets every promise that can settle now do so (setImmediate is not among the mocked timers). */
@@ -92,4 +102,38 @@ test("closing waits for a summary under way at most its bound", async (t) => {
   t.mock.timers.tick(1);
   await closing;
   assert.equal(closed, true);
+});
+
+test("the conversations that move together are checked in one statement; only a person's cases are summarised", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  // A database whose conversations named "human…" need a person; each read waits for `answer`.
+  const reads: string[][] = [];
+  const answers: Array<() => void> = [];
+  const db = {
+    execute: async (query: SQL) => {
+      const { params } = new PgDialect().sqlToQuery(query);
+      const ids = JSON.parse(String(params.find((p) => String(p).startsWith("[")))) as string[];
+      reads.push(ids.toSorted());
+      await new Promise<void>((resolve) => answers.push(resolve));
+      return ids.filter((id) => id.startsWith("human")).map((id) => ({ id }));
+    },
+  };
+  const { s, runs, message } = scheduler(1000, undefined, db);
+  for (const id of ["ai-1", "human-1", "ai-2", "human-2"]) message(id);
+  await settled();
+  assert.deepEqual(reads, [["ai-1", "ai-2", "human-1", "human-2"]], "one read for the four");
+  // While it runs, more conversations move: they wait for it, then are read together.
+  for (const id of ["human-3", "ai-3"]) message(id);
+  await settled();
+  assert.equal(reads.length, 1, "no second read while the first runs");
+  answers.shift()!();
+  await settled();
+  await settled();
+  assert.deepEqual(reads[1], ["ai-3", "human-3"]);
+  answers.shift()!();
+  await settled();
+  t.mock.timers.tick(1000);
+  await settled();
+  assert.deepEqual(runs.map((r) => r.id).toSorted(), ["human-1", "human-2", "human-3"]);
+  await s.close();
 });

@@ -1,6 +1,6 @@
 import type { JSONObject, LanguageModelV4 } from "@ai-sdk/provider";
 import { generateText, Output } from "ai";
-import { and, desc, eq, inArray, ne } from "drizzle-orm";
+import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { z } from "zod";
 import {
@@ -14,6 +14,7 @@ import {
 } from "../../drizzle/schema.ts";
 import type { Database, Queryable } from "../db/client.ts";
 import type { EventBus } from "../events/bus.ts";
+import { rowsOf } from "../db/rows.ts";
 import { setSummary } from "../conversations/transitions.ts";
 import { capReached, recordSpend, type SpendCaps } from "./spend.ts";
 
@@ -198,6 +199,16 @@ export async function summariseConversation(deps: SummaryDeps, conversationId: s
   return summary;
 }
 
+/** Which of these conversations need a person (escalated, or with one): one statement for all. */
+async function humanCases(db: Queryable, ids: string[]): Promise<Array<{ id: string }>> {
+  return rowsOf<{ id: string }>(
+    await db.execute(sql`
+      select id from ${conversations}
+      where id in (select value::uuid from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+        and status in ('waiting_human', 'with_human')`),
+  );
+}
+
 /**
  * Decides when a summary is (re)written: when a conversation is escalated, and when it moves on
  * while a person is needed or involved (a message, an assignment). A burst is folded into one run
@@ -209,8 +220,10 @@ export class SummaryScheduler {
   /** A run waiting for the conversation to pause, and the latest it may start. */
   private readonly timers = new Map<string, { timer: ReturnType<typeof setTimeout>; latest: number }>();
   private readonly running = new Map<string, Promise<unknown>>();
-  /** Checks under way of whether a conversation needs a person (and so a summary). */
-  private readonly checks = new Set<Promise<unknown>>();
+  /** Conversations to check for whether they need a person (and so a summary), read together. */
+  private readonly toCheck = new Set<string>();
+  /** The check under way, which also takes the conversations that come in while it runs. */
+  private checking: Promise<void> | null = null;
   /** Set by `close`: nothing more is scheduled. */
   private closed = false;
 
@@ -238,22 +251,44 @@ export class SummaryScheduler {
           if (this.timers.has(id)) this.schedule(id);
           return;
         }
-        const check: Promise<unknown> = this.scheduleIfHumanCase(id)
-          .catch((err) => deps.log.warn({ err, conversationId: id }, "case summary check failed"))
-          .finally(() => this.checks.delete(check));
-        this.checks.add(check);
+        // A run is already waiting: this message only pushes it back (the case was a person's then).
+        if (this.timers.has(id)) this.schedule(id);
+        else this.checkSoon(id);
       }
     });
   }
 
-  private async scheduleIfHumanCase(conversationId: string) {
-    // A run is already waiting: this message only pushes it back (the case was a person's then).
-    if (this.timers.has(conversationId)) return this.schedule(conversationId);
-    const [row] = await this.deps.db
-      .select({ status: conversations.status })
-      .from(conversations)
-      .where(eq(conversations.id, conversationId));
-    if (row && (row.status === "waiting_human" || row.status === "with_human")) this.schedule(conversationId);
+  /**
+   * Reads whether the conversation needs a person, together with every other conversation that
+   * moved in the same moment: a statement for each message in every conversation the AI handles
+   * would be most of the work here, and a burst of them would be a burst of statements.
+   */
+  private checkSoon(conversationId: string): void {
+    if (this.closed) return;
+    this.toCheck.add(conversationId);
+    if (!this.checking) this.checking = this.checkWaiting();
+  }
+
+  /**
+   * Reads until nothing waits. `checking` is cleared in the same step as the last look at what
+   * waits, so a conversation added after it starts a read of its own.
+   */
+  private async checkWaiting(): Promise<void> {
+    try {
+      do {
+        // The events of this turn of the event loop join the read.
+        await new Promise((resolve) => setImmediate(resolve));
+        const ids = [...this.toCheck];
+        this.toCheck.clear();
+        try {
+          for (const row of await humanCases(this.deps.db, ids)) this.schedule(row.id);
+        } catch (err) {
+          this.deps.log.warn({ err, conversations: ids.length }, "case summary check failed");
+        }
+      } while (this.toCheck.size > 0 && !this.closed);
+    } finally {
+      this.checking = null;
+    }
   }
 
   schedule(conversationId: string): void {
@@ -281,8 +316,8 @@ export class SummaryScheduler {
 
   /** Resolves once nothing is scheduled or running (for tests and shutdown). */
   async idle(): Promise<void> {
-    while (this.checks.size || this.timers.size || this.running.size) {
-      await Promise.all([...this.checks, ...this.running.values()]);
+    while (this.checking || this.timers.size || this.running.size) {
+      await Promise.all([this.checking, ...this.running.values()]);
       if (this.timers.size) await new Promise((r) => setTimeout(r, this.delayMs + 5));
     }
   }
@@ -299,7 +334,7 @@ export class SummaryScheduler {
     this.timers.clear();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      Promise.allSettled([...this.checks, ...this.running.values()]),
+      Promise.allSettled([this.checking, ...this.running.values()]),
       new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
     ]);
     clearTimeout(timer);
