@@ -61,45 +61,35 @@ export async function buildFacts(
   conversation: Conversation,
   history: Message[] = [],
 ): Promise<ConversationFacts> {
+  const customer = conversation.customerId
+    ? ((await db.select().from(customers).where(eq(customers.id, conversation.customerId)).limit(1))[0] ?? null)
+    : null;
   const c = readCase(conversation.workflow);
   const confirmed = (conversation.workflow as { case?: { confirmed?: boolean } } | null)?.case?.confirmed === true;
   const lastReply = history.findLast((m) => m.role === "agent" && m.status === "complete")?.seq ?? 0;
   const customerSeqs = history.filter((m) => m.role === "customer").map((m) => m.seq);
   const latestCustomer = customerSeqs.at(-1) ?? 0;
   const previousCustomer = customerSeqs.at(-2) ?? null;
-  // The reads go out together. The events are one statement: the conversation's newest handoff
-  // (a hand-back, if an operator made it), and the handoffs and tool results since the
-  // customer's previous message.
-  const [customer, rows, pendingRows] = await Promise.all([
-    conversation.customerId
-      ? db
-          .select()
-          .from(customers)
-          .where(eq(customers.id, conversation.customerId))
-          .limit(1)
-          .then(([row]) => row ?? null)
-      : null,
-    db.execute(sql`
-      (select *, true as newest_handoff from ${conversationEvents}
-        where conversation_id = ${conversation.id} and type = 'handoff' order by seq desc limit 1)
-      union all
-      (select *, false from ${conversationEvents}
-        where conversation_id = ${conversation.id} and type in ('handoff', 'tool_result')
-          and seq > ${previousCustomer ?? latestCustomer}
-        order by seq limit 50)`) as Promise<unknown>,
-    db.execute(sql`
-      select action, summary from ${decisions}
-      where conversation_id = ${conversation.id} and status = 'proposed' order by created_at limit 5`) as Promise<unknown>,
-  ]);
+  // One statement: the conversation's newest handoff (a hand-back, if an operator made it), and
+  // the handoffs and tool results since the customer's previous message.
+  const rows = (await db.execute(sql`
+    (select *, true as newest_handoff from ${conversationEvents}
+      where conversation_id = ${conversation.id} and type = 'handoff' order by seq desc limit 1)
+    union all
+    (select *, false from ${conversationEvents}
+      where conversation_id = ${conversation.id} and type in ('handoff', 'tool_result')
+        and seq > ${previousCustomer ?? latestCustomer}
+      order by seq limit 50)`)) as unknown;
   const flagged = rowsOf<{ newest_handoff: boolean }>(rows);
   const mapped = eventRows(rows);
   const newestHandoff = mapped.find((_, i) => flagged[i]!.newest_handoff) ?? null;
   const events = mapped.filter((_, i) => !flagged[i]!.newest_handoff);
   const handBack = await handBackOf(db, newestHandoff, history);
-  const pending = rowsOf<{ action: string; summary: string }>(pendingRows).map(({ action, summary }) => ({
-    action,
-    summary,
-  }));
+  const pending = rowsOf<{ action: string; summary: string }>(
+    await db.execute(sql`
+      select action, summary from ${decisions}
+      where conversation_id = ${conversation.id} and status = 'proposed' order by created_at limit 5`),
+  ).map(({ action, summary }) => ({ action, summary }));
   const lastCustomerIndex = history.findLastIndex((m) => m.role === "customer");
   return {
     agent: agent.key,

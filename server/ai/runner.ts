@@ -168,15 +168,9 @@ export class AgentRunner {
     // The team's autonomy settings as the turn starts; an agent taking over mid-turn works under them too.
     let settings: AutonomySettings | undefined;
     for (let hop = 0; hop <= MAX_HANDOFFS_PER_TURN; hop++) {
-      // Independent reads go out together: every round trip before the model is asked is a wait
-      // the customer sees, and longer while the server is busy.
-      const [conversation, history, read] = await Promise.all([
-        readConversation(db, conversationId),
-        readHistory(db, conversationId),
-        settings ?? getAutonomySettings(db),
-      ]);
-      settings = read;
+      const conversation = await readConversation(db, conversationId);
       if (!conversation || conversation.owner !== "ai" || conversation.status !== "open") return;
+      const history = await readHistory(db, conversationId);
       // A hand-back turn answers the operator's note, not a new customer message.
       if (hop === 0 && !handBack) {
         const lastCustomer = history.findLast((m) => m.role === "customer");
@@ -187,6 +181,7 @@ export class AgentRunner {
       // A reply is still streaming (here or in another process); the sweeper handles it if it dies.
       if (history.some((m) => m.status === "streaming")) return;
       // Manual mode: the reply is a draft only operators see; one draft per customer message.
+      settings ??= await getAutonomySettings(db);
       const manual = effectiveMode(conversation, settings) === "manual";
       const answering = history.findLast((m) => m.role === "customer")?.seq ?? 0;
       if (manual && hop === 0 && (await hasDraftAfter(db, conversationId, answering))) return;
