@@ -106,7 +106,7 @@ test("closing waits for a summary under way at most its bound", async (t) => {
 
 test("the conversations that move together are checked in one statement; only a person's cases are summarised", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
-  // A database whose conversations named "human…" need a person; each read waits for `answer`.
+  // A database whose conversations named "human…" need a person; each read waits until the test answers it.
   const reads: string[][] = [];
   const answers: Array<() => void> = [];
   const db = {
