@@ -1,5 +1,7 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, customerSays, expectNoSeriousA11yIssues, signIn, threePeople } from "./support.ts";
+import { ADMIN, closePeople, customerSays, expectNoSeriousA11yIssues, signIn, threePeople } from "./support.ts";
+
+test.afterEach(closePeople);
 
 test("Semi-Auto: Ada's double charge becomes a proposed refund; an operator elsewhere approves it live and Ada is told", async ({
   browser,

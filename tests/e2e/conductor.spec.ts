@@ -1,5 +1,7 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, customerSays, expectNoSeriousA11yIssues, signIn, threePeople } from "./support.ts";
+import { ADMIN, closePeople, customerSays, expectNoSeriousA11yIssues, signIn, threePeople } from "./support.ts";
+
+test.afterEach(closePeople);
 
 test("the conductor sees a customer going round in circles, proposes an intervention, and learns from the rejection", async ({
   browser,

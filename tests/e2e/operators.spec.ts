@@ -1,5 +1,15 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, createOperator, customerSays, expectNoSeriousA11yIssues, signIn, threePeople } from "./support.ts";
+import {
+  ADMIN,
+  closePeople,
+  createOperator,
+  customerSays,
+  expectNoSeriousA11yIssues,
+  signIn,
+  threePeople,
+} from "./support.ts";
+
+test.afterEach(closePeople);
 
 test("two operators and a customer: escalate, claim, reply, hand back; XSS does nothing; pages pass axe", async ({
   browser,

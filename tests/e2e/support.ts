@@ -27,6 +27,20 @@ export async function expectNoSeriousA11yIssues(page: Page) {
  */
 const routerAbortLog = (text: string) => text.startsWith("AbortError: signal is aborted without reason");
 
+/**
+ * The contexts `threePeople` opened on the run's one browser. Playwright closes only the contexts
+ * of its own fixtures, so a spec that uses `threePeople` closes these after each journey
+ * (`test.afterEach(closePeople)`): left open, every earlier journey's pages stay subscribed and
+ * keep rendering, and the machine slows down journey by journey.
+ */
+const opened = new Set<BrowserContext>();
+
+export async function closePeople(): Promise<void> {
+  const contexts = [...opened];
+  opened.clear();
+  await Promise.all(contexts.map((c) => c.close()));
+}
+
 /** Three people, each in a fresh browser context; every page's console errors are collected in `errors`. */
 export async function threePeople(
   browser: Browser,
@@ -34,7 +48,9 @@ export async function threePeople(
 ): Promise<{ pages: [Page, Page, Page]; errors: string[] }> {
   const errors: string[] = [];
   const open = async () => {
-    const page = await (await browser.newContext({ baseURL })).newPage();
+    const context = await browser.newContext({ baseURL });
+    opened.add(context);
+    const page = await context.newPage();
     page.on("console", (m) => m.type() === "error" && !routerAbortLog(m.text()) && errors.push(m.text()));
     return page;
   };

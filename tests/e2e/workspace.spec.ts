@@ -1,6 +1,7 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import {
   ADMIN,
+  closePeople,
   createOperator,
   customerSays,
   expectNoSeriousA11yIssues,
@@ -8,6 +9,8 @@ import {
   signIn,
   threePeople,
 } from "./support.ts";
+
+test.afterEach(closePeople);
 
 /** The page never scrolls sideways: nothing is wider than the window. */
 async function expectNoHorizontalOverflow(page: Page) {
